@@ -1,0 +1,70 @@
+"""gotham-inbox: Gotham Global Inbox messages as Pulumi resources, checked before any deploy.
+
+The public API of the core library: the wire models, the httpx client and its auth, and the
+exceptions. The Pulumi resources live in the ``providers`` package, the policy pack in
+``policies/``.
+"""
+
+from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth
+from gotham_inbox.client import InboxClient
+from gotham_inbox.errors import (
+    ApiNotAvailableError,
+    BadRequestError,
+    ConfigurationError,
+    GothamAPIError,
+    GothamInboxError,
+    InsecureTransportError,
+    InvalidMessagesError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    RateLimitedError,
+    RequestNotSentError,
+    UnauthorizedError,
+)
+from gotham_inbox.models import (
+    GroupRecipient,
+    MessageSecurity,
+    MessageSender,
+    PalantirError,
+    SecureTextBody,
+    SecureTextTitle,
+    SendMessageFailure,
+    SendMessageRequest,
+    SendMessageResponse,
+    SendMessagesRequest,
+    SendMessagesResponse,
+)
+from gotham_inbox.retry import NO_RETRIES, RetryPolicy
+from gotham_inbox.validation import Problem
+
+__all__ = [
+    "NO_RETRIES",
+    "ApiNotAvailableError",
+    "BadRequestError",
+    "ClientCredentialsAuth",
+    "ConfigurationError",
+    "GothamAPIError",
+    "GothamInboxError",
+    "GroupRecipient",
+    "InboxClient",
+    "InsecureTransportError",
+    "InvalidMessagesError",
+    "MessageSecurity",
+    "MessageSender",
+    "OutcomeUnknownError",
+    "PalantirError",
+    "PermissionDeniedError",
+    "Problem",
+    "RateLimitedError",
+    "RequestNotSentError",
+    "RetryPolicy",
+    "SecureTextBody",
+    "SecureTextTitle",
+    "SendMessageFailure",
+    "SendMessageRequest",
+    "SendMessageResponse",
+    "SendMessagesRequest",
+    "SendMessagesResponse",
+    "TokenAuth",
+    "UnauthorizedError",
+]

@@ -1,0 +1,189 @@
+"""Pydantic models of the Gotham Global Inbox "send messages" endpoint.
+
+These models are the single source of truth for the wire format: the JSON Schema shipped in
+``gotham_inbox/schemas/`` is generated from them (``gotham-inbox schema``), the client
+serialises with them, the emulator and the policies validate with them.
+
+Python attribute names are snake_case, wire names are camelCase. Request models reject unknown
+fields (a typo such as ``groupRecipient`` must not silently drop a recipient); response models
+tolerate fields a newer server may add.
+
+``sourceId`` on a request message is not in Palantir's public request model. Failures are keyed
+by source id and the documented conflict is "a message with the same source id already exists",
+so this project treats it as an optional, caller-chosen idempotency key (see the API reference).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, TypeAlias
+from uuid import UUID
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic.alias_generators import to_camel
+
+_CANONICAL_UUID = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+
+
+def _canonical_uuid(value: object) -> object:
+    # pydantic alone accepts "urn:uuid:..", braces and hex without hyphens; the JSON Schema's
+    # "uuid" format does not. Accept only the canonical 8-4-4-4-12 text so both always agree.
+    if isinstance(value, str) and not _CANONICAL_UUID.match(value):
+        raise ValueError("must be a UUID in the form 8-4-4-4-12 hex digits")
+    return value
+
+
+MessageSourceId: TypeAlias = Annotated[
+    UUID,
+    BeforeValidator(_canonical_uuid),
+    WithJsonSchema({"type": "string", "format": "uuid", "pattern": _CANONICAL_UUID.pattern}),
+]
+"""The unique identifier of a Global Inbox message (a UUID)."""
+
+PortionMarking: TypeAlias = str
+"""A security marking, validated by the server against its CBAC rules."""
+
+TextFormatStyle: TypeAlias = Literal["UNFORMATTED", "PREFORMATTED", "MARKDOWN"]
+"""How the body is rendered."""
+
+SendMessageFailureReason: TypeAlias = Literal["CONFLICTING_SOURCE_ID", "UNKNOWN"]
+"""Why a message was not sent: a message with its source id exists, or an unknown conflict."""
+
+TEXT_FORMAT_STYLES: tuple[str, ...] = ("UNFORMATTED", "PREFORMATTED", "MARKDOWN")
+FAILURE_REASONS: tuple[str, ...] = ("CONFLICTING_SOURCE_ID", "UNKNOWN")
+
+
+class RequestModel(BaseModel):
+    """Base of request models: camelCase on the wire, unknown fields are an error."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=True,
+        serialize_by_alias=True,
+        extra="forbid",
+        frozen=True,
+    )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object sent on the wire: camelCase names, absent optionals left out."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class ResponseModel(BaseModel):
+    """Base of response models: camelCase on the wire, new server fields are kept, not refused."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=True,
+        serialize_by_alias=True,
+        extra="allow",
+        frozen=True,
+    )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object as the server sends it."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class GroupRecipient(RequestModel):
+    """A group of users to send the message to."""
+
+    name: str = Field(description="The name of the group.")
+    realm: str | None = Field(
+        default=None,
+        description="The group's realm. Defaults to the caller's realm; required to reach a group "
+        "in another realm.",
+    )
+
+
+class MessageSender(RequestModel):
+    """Static text shown as the sender of the message."""
+
+    display_name: str = Field(description="The sender name shown to recipients.")
+
+
+class SecureTextTitle(RequestModel):
+    """The message title, secured by the message's markings."""
+
+    value: str
+
+
+class SecureTextBody(RequestModel):
+    """The message body, secured by the message's markings."""
+
+    value: str
+    format_style: TextFormatStyle
+
+
+class MessageSecurity(RequestModel):
+    """Message-level security: the portion markings that secure title, sender and body."""
+
+    portion_markings: list[PortionMarking] = Field(
+        description="Markings validated against the server's CBAC rules. Required."
+    )
+
+
+class SendMessageRequest(RequestModel):
+    """One message to send to Global Inbox."""
+
+    group_recipients: list[GroupRecipient] = Field(
+        description="The groups of users to send this message to."
+    )
+    sender: MessageSender
+    title: SecureTextTitle
+    body: SecureTextBody | None = None
+    security: MessageSecurity
+    source_id: MessageSourceId | None = Field(
+        default=None,
+        description="Caller-chosen idempotency key (inferred from the API, see the reference). "
+        "A message whose source id already exists is reported as CONFLICTING_SOURCE_ID.",
+    )
+
+
+class SendMessagesRequest(RequestModel):
+    """The request body of ``POST /api/gotham/v1/inbox/messages``."""
+
+    messages: list[SendMessageRequest]
+
+
+class SendMessageResponse(ResponseModel):
+    """A message that was sent."""
+
+    source_id: MessageSourceId
+
+
+class SendMessageFailure(ResponseModel):
+    """A message that was not sent because it conflicts with an existing message."""
+
+    source_id: MessageSourceId
+    reason: SendMessageFailureReason
+
+
+class SendMessagesResponse(ResponseModel):
+    """The answer to a send: messages sent (request order) and messages refused by conflict."""
+
+    responses: list[SendMessageResponse] = Field(default_factory=list)
+    failures: list[SendMessageFailure] = Field(default_factory=list)
+
+
+class PalantirError(ResponseModel):
+    """The JSON envelope of every non-2xx answer from a Palantir service."""
+
+    error_code: str
+    error_name: str
+    error_instance_id: str = ""
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+def parse_message(data: Any) -> SendMessageRequest:
+    """Validate one message in its wire (camelCase) form; snake_case keys are refused."""
+    return SendMessageRequest.model_validate(data, by_alias=True, by_name=False)
+
+
+def parse_request(data: Any) -> SendMessagesRequest:
+    """Validate a request body in its wire form; snake_case keys are refused."""
+    return SendMessagesRequest.model_validate(data, by_alias=True, by_name=False)

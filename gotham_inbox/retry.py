@@ -1,0 +1,74 @@
+"""When and how long to wait before sending a request again.
+
+A retry must never send a message twice. So the client repeats a request only when the server
+said it processed nothing (429, 503), when the connection failed before the request went out,
+or, for answers that were lost, when every message carries a ``sourceId`` (a duplicate then
+comes back as a conflict instead of a second message).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+RETRYABLE_STATUSES = frozenset({429, 503})
+"""Statuses by which the server says it processed nothing and asks to come back later."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounds and pacing of retries.
+
+    ``max_attempts`` counts the first try (1 turns retries off). Waits grow from
+    ``initial_backoff`` by ``multiplier`` up to ``max_backoff``, with full jitter, unless the
+    server sent ``Retry-After``, which is honoured up to ``max_backoff``. No retry starts once
+    ``max_total_seconds`` have passed since the first try.
+    """
+
+    max_attempts: int = 4
+    initial_backoff: float = 0.5
+    multiplier: float = 2.0
+    max_backoff: float = 10.0
+    max_total_seconds: float = 60.0
+    jitter: bool = True
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
+    random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1 (1 turns retries off)")
+        if self.initial_backoff < 0 or self.max_backoff < 0 or self.max_total_seconds < 0:
+            raise ValueError("backoff and total times must not be negative")
+
+    def backoff(self, retry_number: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``retry_number`` (1 for the first retry)."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_backoff)
+        ceiling = min(
+            self.initial_backoff * self.multiplier ** (retry_number - 1), self.max_backoff
+        )
+        return ceiling * self.random() if self.jitter else ceiling
+
+
+NO_RETRIES = RetryPolicy(max_attempts=1)
+"""A policy that never retries."""
+
+
+def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
+    """``Retry-After`` as seconds: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - now(), 0.0)

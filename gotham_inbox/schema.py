@@ -1,0 +1,60 @@
+"""The JSON Schema of the wire format, generated from the models (never edited by hand).
+
+``gotham-inbox schema --write`` regenerates ``gotham_inbox/schemas/*.json``; a test fails when
+the shipped files and the models drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from pydantic import BaseModel
+
+from gotham_inbox.models import SendMessagesRequest, SendMessagesResponse
+
+SCHEMA_MODELS: dict[str, type[BaseModel]] = {
+    "send-messages-request.schema.json": SendMessagesRequest,
+    "send-messages-response.schema.json": SendMessagesResponse,
+}
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+
+
+def generate(model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a model, with wire (camelCase) names."""
+    schema = model.model_json_schema(by_alias=True, mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def render(model: type[BaseModel]) -> str:
+    """The schema file's exact text."""
+    return json.dumps(generate(model), indent=2, sort_keys=True) + "\n"
+
+
+def write_all(directory: Path = SCHEMA_DIR) -> list[Path]:
+    """Regenerate every schema file; returns the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for filename, model in SCHEMA_MODELS.items():
+        path = directory / filename
+        path.write_text(render(model), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+@cache
+def load(filename: str = "send-messages-request.schema.json") -> dict[str, Any]:
+    """A shipped schema file, parsed."""
+    text = resources.files("gotham_inbox").joinpath("schemas", filename).read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def request_validator() -> Draft202012Validator:
+    """A jsonschema validator for request bodies, with format checks (uuid) on."""
+    return Draft202012Validator(load(), format_checker=FormatChecker())

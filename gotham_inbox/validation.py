@@ -1,0 +1,146 @@
+"""Turning bad input into problems that name the message index, the field and the fix.
+
+The emulator, the client's pre-flight check, the provider's ``check`` and the policies all
+report problems through :class:`Problem`, so a user sees the same wording everywhere.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from gotham_inbox.models import SendMessageRequest, parse_message
+
+_WIRE_FIELDS: dict[str, tuple[str, ...]] = {
+    "message": ("groupRecipients", "sender", "title", "body", "security", "sourceId"),
+    "groupRecipients": ("name", "realm"),
+    "sender": ("displayName",),
+    "title": ("value",),
+    "body": ("value", "formatStyle"),
+    "security": ("portionMarkings",),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one message.
+
+    ``index`` is the message's position in its batch (``None`` for the batch as a whole),
+    ``field`` the wire path inside the message (``groupRecipients[0].name``) and ``message``
+    says what is wrong and what to do about it.
+    """
+
+    index: int | None
+    field: str
+    message: str
+
+    @property
+    def path(self) -> str:
+        """The full wire path, e.g. ``messages[2].groupRecipients[0].name``."""
+        head = "messages" if self.index is None else f"messages[{self.index}]"
+        return f"{head}.{self.field}" if self.field else head
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+    def to_parameters(self) -> dict[str, Any]:
+        """The problem as Palantir error parameters."""
+        return {"messageIndex": self.index, "field": self.field, "reason": self.message}
+
+
+def format_location(loc: Iterable[int | str]) -> str:
+    """``("groupRecipients", 0, "name")`` -> ``groupRecipients[0].name``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+def _parent_kind(loc: Sequence[int | str]) -> str:
+    names = [part for part in loc if isinstance(part, str)]
+    return names[-2] if len(names) >= 2 else "message"
+
+
+def _advice(error: Any) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    name = str(loc[-1]) if loc else "message"
+    if kind == "missing":
+        return f"required field '{name}' is missing; add it"
+    if kind == "extra_forbidden":
+        known = _WIRE_FIELDS.get(_parent_kind(loc), ())
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        allowed = ", ".join(known)
+        return f"unknown field '{name}'; {hint}remove it (allowed here: {allowed})"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"must be one of {expected}; got {error.get('input')!r}"
+    if kind in {"string_type", "list_type", "model_type", "dict_type", "model_attributes_type"}:
+        wanted = {
+            "string_type": "a string",
+            "list_type": "a list",
+        }.get(kind, "an object")
+        return f"must be {wanted}; got {type(error.get('input')).__name__}"
+    return f"{error['msg']}; got {error.get('input')!r}"
+
+
+def problems_from_error(error: ValidationError, index: int | None) -> list[Problem]:
+    """Convert a pydantic error for one message into problems with wire paths."""
+    return [
+        Problem(index=index, field=format_location(item["loc"]), message=_advice(item))
+        for item in error.errors(include_url=False)
+    ]
+
+
+def semantic_problems(message: SendMessageRequest, index: int | None) -> list[Problem]:
+    """What the server refuses although the models accept it: no recipients, no markings."""
+    problems = []
+    if not message.group_recipients:
+        problems.append(
+            Problem(index, "groupRecipients", "no recipients; add at least one group recipient")
+        )
+    if not message.security.portion_markings:
+        problems.append(
+            Problem(
+                index,
+                "security.portionMarkings",
+                "no portion markings; add at least one marking (e.g. UNCLASSIFIED)",
+            )
+        )
+    return problems
+
+
+def check_message(
+    data: Any, index: int | None = None
+) -> tuple[SendMessageRequest | None, list[Problem]]:
+    """Validate one wire-form message: the model if valid, and every problem found."""
+    if isinstance(data, SendMessageRequest):
+        return data, semantic_problems(data, index)
+    try:
+        message = parse_message(data)
+    except ValidationError as error:
+        return None, problems_from_error(error, index)
+    return message, semantic_problems(message, index)
+
+
+def check_messages(
+    messages: Sequence[Any],
+) -> tuple[list[SendMessageRequest | None], list[Problem]]:
+    """Validate a batch: one entry per message (``None`` where invalid) and all problems."""
+    if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
+        return [], [Problem(None, "", "messages must be a list of message objects")]
+    parsed: list[SendMessageRequest | None] = []
+    problems: list[Problem] = []
+    for index, data in enumerate(messages):
+        message, found = check_message(data, index)
+        parsed.append(message)
+        problems.extend(found)
+    return parsed, problems
