@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import ssl
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -94,12 +96,17 @@ class InboxClient:
                 f"refusing plain http to {self.base_url.host}: tokens would travel unencrypted; "
                 "use https, or pass allow_insecure_http=True if you really mean it"
             )
+        if isinstance(verify, str) and not Path(verify).is_file():
+            raise ConfigurationError(
+                f"CA bundle '{verify}' is not a file; point gotham:caBundle (or verify=) at a "
+                "PEM file of trusted certificates"
+            )
         self.retry = retry or RetryPolicy()
         self._http = httpx.Client(
             base_url=self.base_url,
             auth=auth,
             timeout=timeout,
-            verify=verify,
+            verify=ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify,
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": "gotham-inbox"},
         )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +48,7 @@ def write_all(directory: Path = SCHEMA_DIR) -> list[Path]:
 @cache
 def load(filename: str = "send-messages-request.schema.json") -> dict[str, Any]:
     """A shipped schema file, parsed."""
-    text = resources.files("gotham_inbox").joinpath("schemas", filename).read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, Any] = json.loads((SCHEMA_DIR / filename).read_text(encoding="utf-8"))
     return schema
 
 

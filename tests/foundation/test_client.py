@@ -1,0 +1,445 @@
+"""The httpx client, every branch through httpx.MockTransport."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import certifi
+import httpx
+import pytest
+
+from gotham_inbox import (
+    ApiNotAvailableError,
+    BadRequestError,
+    ClientCredentialsAuth,
+    ConfigurationError,
+    GothamAPIError,
+    InboxClient,
+    InsecureTransportError,
+    InvalidMessagesError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    RateLimitedError,
+    RequestNotSentError,
+    RetryPolicy,
+    TokenAuth,
+    UnauthorizedError,
+)
+from gotham_inbox.errors import InternalServerError
+
+TOKEN = "tok-very-secret-123"
+CLIENT_SECRET = "client-secret-456"
+MESSAGE = {
+    "groupRecipients": [{"name": "platform-team"}],
+    "sender": {"displayName": "release-bot"},
+    "title": {"value": "release 4.2 is live"},
+    "security": {"portionMarkings": ["UNCLASSIFIED"]},
+}
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class Recorder:
+    """A MockTransport handler that answers from a script and remembers every request."""
+
+    def __init__(self, *answers: httpx.Response | Exception | Handler) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+        # Auth flows mutate and re-send the same request object: keep the header as sent.
+        self.authorizations: list[str | None] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if request.url.path == "/api/gotham/v1/inbox/messages":
+            self.authorizations.append(request.headers.get("Authorization"))
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        if callable(answer) and not isinstance(answer, httpx.Response):
+            return answer(request)
+        return answer
+
+    @property
+    def send_requests(self) -> list[httpx.Request]:
+        return [r for r in self.requests if r.url.path == "/api/gotham/v1/inbox/messages"]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def ok(source_ids: list[str] | None = None) -> httpx.Response:
+    ids = source_ids or [str(uuid.uuid4())]
+    return httpx.Response(200, json={"responses": [{"sourceId": i} for i in ids], "failures": []})
+
+
+def envelope(status: int, code: str, name: str, **parameters: Any) -> httpx.Response:
+    return httpx.Response(
+        status,
+        json={
+            "errorCode": code,
+            "errorName": name,
+            "errorInstanceId": "e-1",
+            "parameters": parameters,
+        },
+    )
+
+
+def make_client(
+    recorder: Recorder,
+    *,
+    clock: FakeClock | None = None,
+    auth: httpx.Auth | None = None,
+    **retry: Any,
+) -> InboxClient:
+    clock = clock or FakeClock()
+    policy = RetryPolicy(sleep=clock.sleep, clock=clock, jitter=False, **retry)
+    return InboxClient(
+        "gotham.example.com",
+        auth=auth or TokenAuth(TOKEN),
+        retry=policy,
+        transport=httpx.MockTransport(recorder),
+    )
+
+
+def with_ids(count: int = 1) -> list[dict[str, Any]]:
+    return [{**MESSAGE, "sourceId": str(uuid.uuid4())} for _ in range(count)]
+
+
+# --- the request ----------------------------------------------------------------------------
+
+
+def test_send_posts_preview_true_with_bearer_token_and_returns_typed_response() -> None:
+    source_id = str(uuid.uuid4())
+    recorder = Recorder(ok([source_id]))
+    response = make_client(recorder).send([MESSAGE])
+    (request,) = recorder.requests
+    assert request.method == "POST"
+    assert (
+        str(request.url) == "https://gotham.example.com/api/gotham/v1/inbox/messages?preview=true"
+    )
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert json.loads(request.content) == {"messages": [MESSAGE]}
+    assert [str(r.source_id) for r in response.responses] == [source_id]
+
+
+def test_a_hostname_with_port_or_a_full_base_url_is_accepted() -> None:
+    recorder = Recorder(ok())
+    for target, expected in [
+        ("gotham.example.com:8443", "https://gotham.example.com:8443"),
+        ("http://127.0.0.1:8765", "http://127.0.0.1:8765"),
+        ("http://localhost:8765/", "http://localhost:8765"),
+    ]:
+        client = InboxClient(target, auth=TokenAuth(TOKEN), transport=httpx.MockTransport(recorder))
+        client.send([MESSAGE])
+        assert str(recorder.requests[-1].url).startswith(expected + "/api/gotham/v1/inbox/")
+
+
+def test_plain_http_to_a_remote_host_is_refused_unless_opted_in() -> None:
+    with pytest.raises(InsecureTransportError, match="allow_insecure_http"):
+        InboxClient("http://gotham.example.com", auth=TokenAuth(TOKEN))
+    client = InboxClient(
+        "http://gotham.example.com", auth=TokenAuth(TOKEN), allow_insecure_http=True
+    )
+    assert client.base_url.scheme == "http"
+
+
+def test_tls_verification_takes_a_ca_bundle_and_refuses_a_missing_one() -> None:
+    InboxClient("gotham.example.com", auth=TokenAuth(TOKEN), verify=certifi.where()).close()
+    with pytest.raises(ConfigurationError, match="gotham:caBundle"):
+        InboxClient("gotham.example.com", auth=TokenAuth(TOKEN), verify="/nonexistent/ca.pem")
+
+
+@pytest.mark.parametrize("hostname", ["", "   ", "ftp://host"])
+def test_a_bad_hostname_is_a_configuration_error(hostname: str) -> None:
+    with pytest.raises(ConfigurationError):
+        InboxClient(hostname, auth=TokenAuth(TOKEN))
+
+
+def test_invalid_messages_are_refused_before_anything_is_sent() -> None:
+    recorder = Recorder(ok())
+    bad = {**MESSAGE, "groupRecipients": []}
+    with pytest.raises(InvalidMessagesError) as caught:
+        make_client(recorder).send([MESSAGE, bad])
+    assert recorder.requests == []
+    assert [problem.path for problem in caught.value.problems] == ["messages[1].groupRecipients"]
+    assert "nothing was sent" in str(caught.value)
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "error_class"),
+    [
+        (400, "INVALID_ARGUMENT", BadRequestError),
+        (401, "UNAUTHORIZED", UnauthorizedError),
+        (403, "PERMISSION_DENIED", PermissionDeniedError),
+        (413, "REQUEST_ENTITY_TOO_LARGE", GothamAPIError),
+    ],
+)
+def test_error_answers_become_typed_exceptions_with_the_envelope(
+    status: int, code: str, error_class: type[GothamAPIError]
+) -> None:
+    recorder = Recorder(envelope(status, code, "SomethingSpecific", messageIndex=1, field="title"))
+    with pytest.raises(error_class) as caught:
+        make_client(recorder).send([MESSAGE])
+    error = caught.value
+    assert (error.status_code, error.error_code, error.error_name) == (
+        status,
+        code,
+        "SomethingSpecific",
+    )
+    assert error.error_instance_id == "e-1"
+    assert error.parameters == {"messageIndex": 1, "field": "title"}
+    assert len(recorder.requests) == 1
+
+
+def test_404_with_empty_body_says_the_api_is_not_available() -> None:
+    with pytest.raises(ApiNotAvailableError, match="not available on this host"):
+        make_client(Recorder(httpx.Response(404))).send([MESSAGE])
+
+
+def test_a_non_json_error_body_is_still_a_clear_error() -> None:
+    html = httpx.Response(502, text="<html>Bad Gateway</html>")
+    with pytest.raises(InternalServerError, match=r"non-JSON error body.*Bad Gateway"):
+        make_client(Recorder(html)).send([MESSAGE])
+
+
+def test_a_success_answer_that_is_not_a_response_is_an_unknown_outcome() -> None:
+    with pytest.raises(OutcomeUnknownError, match="may have been sent"):
+        make_client(Recorder(httpx.Response(200, text="oops"))).send([MESSAGE])
+
+
+# --- retries --------------------------------------------------------------------------------
+
+
+def test_429_is_retried_honouring_retry_after() -> None:
+    clock = FakeClock()
+    limited = envelope(429, "RATE_LIMITED", "TooManyRequests")
+    limited.headers["Retry-After"] = "3"
+    recorder = Recorder(limited, ok())
+    make_client(recorder, clock=clock).send([MESSAGE])
+    assert len(recorder.requests) == 2
+    assert clock.sleeps == [3.0]
+
+
+def test_503_is_retried_with_exponential_backoff_and_bounded_attempts() -> None:
+    clock = FakeClock()
+    recorder = Recorder(envelope(503, "INTERNAL", "Unavailable"))
+    with pytest.raises(InternalServerError):
+        make_client(recorder, clock=clock, max_attempts=4, initial_backoff=1.0).send([MESSAGE])
+    assert len(recorder.requests) == 4
+    assert clock.sleeps == [1.0, 2.0, 4.0]
+
+
+def test_retries_stop_when_the_total_time_would_be_exceeded() -> None:
+    clock = FakeClock()
+    recorder = Recorder(envelope(429, "RATE_LIMITED", "TooManyRequests"))
+    with pytest.raises(RateLimitedError):
+        make_client(
+            recorder, clock=clock, max_attempts=10, initial_backoff=4.0, max_total_seconds=10
+        ).send([MESSAGE])
+    assert clock.sleeps == [4.0]  # the next wait (8 s) would pass the 10 s budget
+    assert len(recorder.requests) == 2
+
+
+def test_jitter_keeps_each_wait_within_the_exponential_ceiling() -> None:
+    draws = iter([0.5, 0.25])
+    policy = RetryPolicy(initial_backoff=2.0, random=lambda: next(draws))
+    assert policy.backoff(1) == 1.0
+    assert policy.backoff(2) == 1.0  # 0.25 of the 4 s ceiling
+
+
+def test_connection_refused_is_retried_because_nothing_was_sent() -> None:
+    recorder = Recorder(httpx.ConnectError("refused"), ok())
+    make_client(recorder).send([MESSAGE])
+    assert len(recorder.requests) == 2
+
+
+def test_connection_refused_every_time_says_nothing_was_sent() -> None:
+    recorder = Recorder(httpx.ConnectError("refused"))
+    with pytest.raises(RequestNotSentError, match="nothing was sent"):
+        make_client(recorder, max_attempts=2).send([MESSAGE])
+    assert len(recorder.requests) == 2
+
+
+def test_a_lost_answer_is_not_retried_when_a_message_has_no_source_id() -> None:
+    recorder = Recorder(httpx.ReadTimeout("lost"), ok())
+    with pytest.raises(OutcomeUnknownError, match="not every message has a sourceId"):
+        make_client(recorder).send([MESSAGE, *with_ids()])
+    assert len(recorder.requests) == 1
+
+
+def test_a_lost_answer_is_retried_when_every_message_has_a_source_id() -> None:
+    messages = with_ids(2)
+    recorder = Recorder(httpx.ReadTimeout("lost"), ok([m["sourceId"] for m in messages]))
+    response = make_client(recorder).send(messages)
+    assert len(recorder.send_requests) == 2
+    assert recorder.send_requests[0].content == recorder.send_requests[1].content
+    assert len(response.responses) == 2
+
+
+def test_a_500_is_retried_only_when_every_message_has_a_source_id() -> None:
+    recorder = Recorder(envelope(500, "INTERNAL", "Boom"), ok())
+    with pytest.raises(InternalServerError):
+        make_client(recorder).send([MESSAGE])
+    assert len(recorder.requests) == 1
+    recorder = Recorder(envelope(500, "INTERNAL", "Boom"), ok())
+    make_client(recorder).send(with_ids())
+    assert len(recorder.requests) == 2
+
+
+def test_a_400_is_never_retried() -> None:
+    recorder = Recorder(envelope(400, "INVALID_ARGUMENT", "InvalidMessages"))
+    with pytest.raises(BadRequestError):
+        make_client(recorder).send(with_ids())
+    assert len(recorder.requests) == 1
+
+
+def test_retry_policy_refuses_nonsense() -> None:
+    with pytest.raises(ValueError, match="max_attempts"):
+        RetryPolicy(max_attempts=0)
+
+
+# --- OAuth2 client credentials --------------------------------------------------------------
+
+
+def token_answer(token: str, expires_in: int = 3600) -> httpx.Response:
+    return httpx.Response(
+        200, json={"access_token": token, "token_type": "bearer", "expires_in": expires_in}
+    )
+
+
+def routed(
+    tokens: list[httpx.Response], sends: list[httpx.Response]
+) -> Callable[[httpx.Request], httpx.Response]:
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/multipass/api/oauth2/token":
+            return tokens.pop(0)
+        return sends.pop(0)
+
+    return handle
+
+
+def test_client_credentials_fetch_a_token_once_and_cache_it() -> None:
+    clock = FakeClock()
+    auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET, scope="api:inbox", clock=clock)
+    recorder = Recorder(routed([token_answer("access-1")], [ok(), ok()]))
+    client = make_client(recorder, clock=clock, auth=auth)
+    client.send([MESSAGE])
+    client.send([MESSAGE])
+    token_requests = [r for r in recorder.requests if r not in recorder.send_requests]
+    assert len(token_requests) == 1
+    form = dict(httpx.QueryParams(token_requests[0].content.decode()))
+    assert form == {
+        "grant_type": "client_credentials",
+        "client_id": "pipeline",
+        "client_secret": CLIENT_SECRET,
+        "scope": "api:inbox",
+    }
+    assert str(token_requests[0].url) == "https://gotham.example.com/multipass/api/oauth2/token"
+    assert all(r.headers["Authorization"] == "Bearer access-1" for r in recorder.send_requests)
+
+
+def test_client_credentials_refresh_shortly_before_expiry() -> None:
+    clock = FakeClock()
+    auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET, clock=clock, refresh_margin=60)
+    recorder = Recorder(
+        routed([token_answer("access-1", 600), token_answer("access-2")], [ok(), ok()])
+    )
+    client = make_client(recorder, clock=clock, auth=auth)
+    client.send([MESSAGE])
+    clock.now += 541  # within the 60 s margin of the 600 s lifetime
+    client.send([MESSAGE])
+    assert recorder.authorizations == [
+        "Bearer access-1",
+        "Bearer access-2",
+    ]
+
+
+def test_a_401_with_a_cached_token_refreshes_once_and_repeats() -> None:
+    clock = FakeClock()
+    auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET, clock=clock)
+    unauthorized = envelope(401, "UNAUTHORIZED", "InvalidToken")
+    recorder = Recorder(
+        routed(
+            [token_answer("access-1"), token_answer("access-2")],
+            [ok(), unauthorized, ok()],
+        )
+    )
+    client = make_client(recorder, clock=clock, auth=auth)
+    client.send([MESSAGE])
+    client.send([MESSAGE])
+    assert recorder.authorizations == [
+        "Bearer access-1",
+        "Bearer access-1",
+        "Bearer access-2",
+    ]
+
+
+def test_a_second_401_is_an_unauthorized_error() -> None:
+    clock = FakeClock()
+    auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET, clock=clock)
+    unauthorized = envelope(401, "UNAUTHORIZED", "InvalidToken")
+    recorder = Recorder(
+        routed(
+            [token_answer("access-1"), token_answer("access-2")],
+            [ok(), unauthorized, unauthorized],
+        )
+    )
+    client = make_client(recorder, clock=clock, auth=auth)
+    client.send([MESSAGE])
+    with pytest.raises(UnauthorizedError):
+        client.send([MESSAGE])
+    assert len(recorder.send_requests) == 3
+
+
+def test_a_refused_client_secret_is_a_clear_error_without_the_secret() -> None:
+    auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET)
+    recorder = Recorder(routed([envelope(401, "UNAUTHORIZED", "BadClient")], []))
+    with pytest.raises(UnauthorizedError) as caught:
+        make_client(recorder, auth=auth).send([MESSAGE])
+    assert "gotham:clientSecret" in str(caught.value)
+    assert CLIENT_SECRET not in str(caught.value)
+
+
+# --- secrets --------------------------------------------------------------------------------
+
+
+def test_secrets_never_appear_in_reprs_errors_or_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET)
+    token_auth = TokenAuth(TOKEN)
+    recorder = Recorder(
+        routed(
+            [token_answer(TOKEN)],
+            [envelope(503, "INTERNAL", "Unavailable"), envelope(403, "PERMISSION_DENIED", "No")],
+        )
+    )
+    client = make_client(recorder, auth=auth)
+    with pytest.raises(PermissionDeniedError) as caught:
+        client.send([MESSAGE])
+    texts = [repr(auth), repr(token_auth), repr(client), str(caught.value), caplog.text]
+    for text in texts:
+        assert TOKEN not in text and CLIENT_SECRET not in text
+    assert "retrying" in caplog.text  # the log did record the retry, just not the secret
+
+
+@pytest.mark.parametrize("token", ["", "  "])
+def test_an_empty_token_names_the_setting(token: str) -> None:
+    with pytest.raises(ConfigurationError, match="GOTHAM_TOKEN"):
+        TokenAuth(token)
