@@ -241,3 +241,105 @@ def _deep_copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_deep_copy(item) for item in value]
     return value
+
+
+# --- directories: who exists, where, and who may read what ---------------------------------
+
+PRODUCERS_GROUP = "External Inbox Alert Producers"
+"""The group a caller must belong to for the server to accept its messages."""
+
+
+def _subset(items: Sequence[str], min_size: int = 0) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(list(items)), min_size=min_size, unique=True).map(
+        lambda chosen: [item for item in items if item in chosen]  # keep a stable order
+    )
+
+
+@st.composite
+def directories(
+    draw: st.DrawFn,
+    *,
+    max_realms: int = 3,
+    max_groups: int = 6,
+    caller: str = "caller",
+    caller_token: str = "caller-token",
+) -> dict[str, Any]:
+    """A Gotham directory in the emulator's file format, with one inbox producer ``caller``.
+
+    Groups may share a name across realms (the case the realm rule is about); some groups and
+    the caller have a clearance that leaves out some markings.
+    """
+    markings = draw(
+        st.lists(portion_markings(), min_size=1, max_size=4, unique=True)
+        | st.just(["UNCLASSIFIED", "SENSITIVE", "SECRET"])
+    )
+    realms = draw(st.lists(realm_names(), min_size=1, max_size=max_realms, unique=True))
+    caller_realm = draw(st.sampled_from(realms))
+    groups: list[dict[str, Any]] = [{"name": PRODUCERS_GROUP, "realm": caller_realm}]
+    for name, realm in draw(
+        st.lists(
+            st.tuples(group_names(), st.sampled_from(realms)),
+            min_size=1,
+            max_size=max_groups,
+            unique=True,
+        )
+    ):
+        if name == PRODUCERS_GROUP:
+            continue
+        group: dict[str, Any] = {"name": name, "realm": realm}
+        if draw(st.booleans()):
+            group["clearance"] = draw(_subset(markings))
+        groups.append(group)
+    user: dict[str, Any] = {
+        "name": caller,
+        "realm": caller_realm,
+        "token": caller_token,
+        "groups": [PRODUCERS_GROUP],
+    }
+    if draw(st.booleans()):
+        user["clearance"] = draw(_subset(markings, min_size=1))
+    return {"markings": markings, "groups": groups, "users": [user], "clients": []}
+
+
+def caller_of(directory: dict[str, Any], name: str = "caller") -> dict[str, Any]:
+    """The user entry called ``name``."""
+    return next(user for user in directory["users"] if user["name"] == name)
+
+
+def clearance_of(directory: dict[str, Any], entry: dict[str, Any]) -> list[str]:
+    """What a user or group may read or apply: its clearance, or every marking when omitted."""
+    clearance: list[str] = entry.get("clearance", directory["markings"])
+    return clearance
+
+
+def valid_recipients_for(
+    directory: dict[str, Any], caller: str = "caller"
+) -> st.SearchStrategy[Message]:
+    """Recipients the server resolves: the realm is omitted only for the caller's own realm."""
+    caller_realm = caller_of(directory, caller)["realm"]
+    targets = [g for g in directory["groups"] if g["name"] != PRODUCERS_GROUP] or directory[
+        "groups"
+    ]
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Message:
+        group = draw(st.sampled_from(targets))
+        if group["realm"] == caller_realm and draw(st.booleans()):
+            return {"name": group["name"]}
+        return {"name": group["name"], "realm": group["realm"]}
+
+    return build()
+
+
+def valid_messages_for(
+    directory: dict[str, Any], caller: str = "caller", **options: Any
+) -> st.SearchStrategy[Message]:
+    """Messages the server accepts from ``caller``: existing recipients, known markings within
+    the caller's clearance. (Some recipients may still be unable to read them: that is allowed,
+    and the policies only advise about it.)"""
+    clearance = clearance_of(directory, caller_of(directory, caller))
+    return messages(
+        recipients=valid_recipients_for(directory, caller),
+        markings=st.sampled_from(clearance),
+        **options,
+    )
