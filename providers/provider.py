@@ -1,0 +1,243 @@
+"""The dynamic providers behind InboxMessage and InboxMessageBatch.
+
+Pulumi pickles the provider instance (with dill) into every resource's ``__provider`` input
+and unpickles it in the dynamic-provider host (``python -m pulumi.dynamic``), which then calls
+``configure`` with the stack config and drives check / diff / create / read / delete.
+
+The providers hold no state when they are pickled: their classes live in this importable
+module, so dill stores a reference (module and class name, a few dozen bytes), identical from
+run to run, and ``__getstate__`` drops anything ``configure`` stored, so a token can never be
+pickled. That is why the always-secret wrapping of ``__provider`` is turned off.
+
+Lifecycle:
+- check validates every message and returns check failures, never an exception;
+- diff replaces the resource when what would be sent changes (a sent message cannot be edited),
+  and reports nothing when only the spelling of the input changes (key order, absent vs null);
+- create sends one request whose messages all carry their sourceId; a conflict on one of our
+  own sourceIds means an earlier attempt got through, and the message is adopted as sent;
+- read keeps the recorded state (there is no read API); delete only forgets the resource:
+  Gotham messages cannot be recalled.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from gotham_inbox.errors import (
+    ConfigurationError,
+    GothamAPIError,
+    GothamInboxError,
+    InvalidMessagesError,
+    OutcomeUnknownError,
+    RequestNotSentError,
+)
+from gotham_inbox.identity import SOURCE_ID_KEY, SOURCE_ID_NAMESPACE, canonical_message
+from gotham_inbox.models import SendMessagesResponse
+from providers.checks import check_batch, check_single, contains_unknown
+from providers.outcome import MessageOutcome, require_all_delivered
+from providers.settings import ProviderSettings
+
+
+class InboxProviderError(Exception):
+    """A create that did not complete; the text says what was sent and what to do."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _recipients(message: Any, realm: str | None) -> list[dict[str, str]]:
+    # The group recipients as Gotham resolves them: a missing realm is the caller's realm.
+    recipients = []
+    for group in message.get("groupRecipients", []):
+        resolved = {"name": group["name"]}
+        if group.get("realm") or realm:
+            resolved["realm"] = group.get("realm") or realm
+        recipients.append(resolved)
+    return recipients
+
+
+class _InboxProvider(ResourceProvider):
+    """What both providers share: settings, the client call, errors, read, delete."""
+
+    serialize_as_secret_always = False
+
+    _settings: ProviderSettings | None = None
+    """Set by ``configure`` in the provider host; never pickled (see ``__getstate__``)."""
+
+    def __getstate__(self) -> None:
+        # Pickle by reference only: nothing configured (a token) may ever reach state.
+        return None
+
+    def __setstate__(self, state: object) -> None:
+        """Nothing to restore: settings come from ``configure``."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Read ``gotham:*`` from the stack config, ``GOTHAM_*`` variables as fallbacks."""
+        self._settings = ProviderSettings.resolve(req.config.get, os.environ)
+
+    def use_settings(self, settings: ProviderSettings) -> None:
+        """Configure from ready-made settings (embedding and tests)."""
+        self._settings = settings
+
+    @property
+    def settings(self) -> ProviderSettings:
+        """The configured settings, or settings from the environment alone."""
+        if self._settings is None:
+            self._settings = ProviderSettings.resolve({}, os.environ)
+        return self._settings
+
+    def _send(self, what: str, messages: Sequence[dict[str, Any]]) -> list[MessageOutcome]:
+        """Send ``messages`` in one request; the outcome of each, or a clear error."""
+        settings = self.settings
+        missing = [
+            index
+            for index, message in enumerate(messages)
+            if not isinstance(message, dict) or not message.get(SOURCE_ID_KEY)
+        ]
+        if missing:
+            where = what if what == "message" else ", ".join(f"{what}[{i}]" for i in missing)
+            raise InboxProviderError(
+                f"{where}: no sourceId, so a retry could send it twice; nothing was sent. "
+                "Declare messages with providers.InboxMessage or InboxMessageBatch, which add one."
+            )
+        source_ids = [str(message[SOURCE_ID_KEY]) for message in messages]
+        try:
+            with settings.client() as client:
+                response: SendMessagesResponse = client.send(messages)
+            return require_all_delivered(what, source_ids, response)
+        except GothamInboxError as error:
+            raise InboxProviderError(settings.redact(self._explain(error))) from None
+
+    @staticmethod
+    def _explain(error: GothamInboxError) -> str:
+        text = f"{type(error).__name__}: {error}"
+        # 4xx answers and 503 (unavailable) mean the server processed nothing.
+        refused = isinstance(error, GothamAPIError) and (
+            error.status_code < 500 or error.status_code == 503
+        )
+        nothing_sent = refused or isinstance(
+            error, InvalidMessagesError | ConfigurationError | RequestNotSentError
+        )
+        if nothing_sent:
+            return f"{text}\nNothing was sent."
+        if isinstance(error, OutcomeUnknownError | GothamAPIError):
+            return (
+                f"{text}\nThe messages may or may not have been sent. Running the deploy again "
+                "is safe: a message that did arrive comes back as a conflict on its own "
+                "sourceId and is adopted, never sent twice."
+            )
+        return text
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Keep the recorded state: Gotham has no API to read a sent message back."""
+        return ReadResult(id_, props)
+
+    def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
+        """Never called: every change that matters replaces the resource (see ``diff``)."""
+        raise InboxProviderError(
+            "a sent inbox message cannot be edited; the provider asks the engine to replace it "
+            "instead, so this update is a bug in gotham-inbox"
+        )
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Forget the resource. Gotham messages cannot be recalled, so nothing is called."""
+
+
+class InboxMessageProvider(_InboxProvider):
+    """The provider of ``InboxMessage``: one message, one request."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate ``message``; failures name ``message.<field>`` and say what to fix."""
+        try:
+            failures = check_single(news)
+        except Exception as error:  # check must report, never raise
+            failures = [CheckFailure("message", f"could not be checked: {error}")]
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Replace when what would be sent changes; no diff otherwise."""
+        new = news.get("message")
+        if contains_unknown(new) or canonical_message(olds.get("message")) != canonical_message(
+            new
+        ):
+            return DiffResult(changes=True, replaces=["message"], delete_before_replace=False)
+        return DiffResult(changes=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Send the message; adopt it if an earlier attempt already sent it."""
+        message = canonical_message(props["message"])
+        (outcome,) = self._send("message", [message])
+        return CreateResult(
+            outcome.source_id,
+            {
+                "sourceId": outcome.source_id,
+                "status": outcome.status,
+                "message": message,
+                "recipients": _recipients(message, self.settings.realm),
+                "sentAt": _now() if outcome.status == "sent" else None,
+                "hostname": self.settings.hostname,
+            },
+        )
+
+
+class InboxMessageBatchProvider(_InboxProvider):
+    """The provider of ``InboxMessageBatch``: several messages in one all-or-nothing request."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate every message; failures name ``messages[i].<field>``."""
+        try:
+            failures = check_batch(news)
+        except Exception as error:  # check must report, never raise
+            failures = [CheckFailure("messages", f"could not be checked: {error}")]
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Replace when any message, or their order, changes what would be sent."""
+        new = news.get("messages")
+        old = olds.get("messages")
+        if (
+            contains_unknown(new)
+            or not isinstance(new, list)
+            or not isinstance(old, list)
+            or [canonical_message(item) for item in old] != [canonical_message(m) for m in new]
+        ):
+            return DiffResult(changes=True, replaces=["messages"], delete_before_replace=False)
+        return DiffResult(changes=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Send every message in one request; adopt those an earlier attempt already sent."""
+        messages = [canonical_message(item) for item in props["messages"]]
+        outcomes = self._send("messages", messages)
+        source_ids = [outcome.source_id for outcome in outcomes]
+        statuses = [outcome.status for outcome in outcomes]
+        batch_id = str(uuid.uuid5(SOURCE_ID_NAMESPACE, "batch:" + ",".join(source_ids)))
+        return CreateResult(
+            batch_id,
+            {
+                "sourceIds": source_ids,
+                "statuses": statuses,
+                "messages": messages,
+                "recipients": [_recipients(m, self.settings.realm) for m in messages],
+                "sentAt": _now() if "sent" in statuses else None,
+                "hostname": self.settings.hostname,
+            },
+        )

@@ -1,0 +1,173 @@
+"""Gotham Global Inbox messages as Pulumi resources.
+
+``InboxMessage`` is one message; ``InboxMessageBatch`` is several messages sent in one request,
+so the server validates them together and sends all or none. Both give every message a
+``sourceId`` before registering it: the user's own, or one derived from the project, the stack,
+the resource name, the message's index and its content (:func:`derive_source_id`). The engine,
+the policy pack and the provider therefore all see the exact message, id included, that would
+be sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import pulumi
+import pulumi.dynamic
+
+from gotham_inbox.identity import plain, with_source_id
+from gotham_inbox.models import SendMessageRequest
+from providers.provider import InboxMessageBatchProvider, InboxMessageProvider
+
+MessageInput = SendMessageRequest | Mapping[str, Any]
+"""A message: a :class:`SendMessageRequest`, or the same as a dict in wire (camelCase) form."""
+
+
+class _InboxResource(pulumi.dynamic.Resource):
+    """Snake_case Python names for the camelCase outputs the provider records.
+
+    Pulumi sets one attribute per output, named as on the wire (``sourceId``). Translating
+    names through ``translate_output_property`` would also rename keys inside the ``message``
+    output, so the Python names are plain properties instead.
+    """
+
+    def _output(self, name: str) -> pulumi.Output[Any]:
+        return cast(pulumi.Output[Any], getattr(self, name))
+
+    @property
+    def sent_at(self) -> pulumi.Output[str | None]:
+        """When this deploy sent the message(s) (UTC, ISO 8601); unset if all were adopted."""
+        return self._output("sentAt")
+
+
+def _message_with_id(
+    message: pulumi.Input[Any], resource_name: str, index: int | None
+) -> pulumi.Output[Any]:
+    # Resolve nested Outputs first: the id is derived from the content the user finally gives.
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    return pulumi.Output.from_input(plain(message)).apply(
+        lambda data: with_source_id(data, project, stack, resource_name, index)
+    )
+
+
+class InboxMessage(_InboxResource, module="gotham", name="InboxMessage"):
+    """One Gotham Global Inbox message, sent when the resource is created.
+
+    Type token ``pulumi-python:dynamic/gotham:InboxMessage``. Input ``message`` is the message
+    in wire form with its ``sourceId``. Outputs:
+
+    - ``source_id`` (``sourceId``): the message's id in Gotham;
+    - ``status``: ``"sent"``, or ``"adopted"`` when an earlier attempt of this deploy had
+      already sent it (the id came back as a conflict) and nothing was sent again;
+    - ``message``: the message exactly as sent;
+    - ``recipients``: the groups, each with its realm when known (explicit, or ``gotham:realm``);
+    - ``sent_at`` (``sentAt``): when it was sent (UTC, ISO 8601); unset when adopted;
+    - ``hostname``: the Gotham host it went to.
+
+    Any change to what would be sent replaces the resource, which sends a new message; deleting
+    it only removes it from the stack: Gotham messages cannot be recalled.
+    """
+
+    status: pulumi.Output[str]
+    message: pulumi.Output[dict[str, Any]]
+    recipients: pulumi.Output[list[dict[str, str]]]
+    hostname: pulumi.Output[str]
+
+    @property
+    def source_id(self) -> pulumi.Output[str]:
+        """The message's id in Gotham (the ``sourceId`` output)."""
+        return self._output("sourceId")
+
+    def __init__(
+        self,
+        resource_name: str,
+        message: pulumi.Input[MessageInput],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare a message.
+
+        Args:
+            resource_name: the Pulumi resource name (part of the derived sourceId).
+            message: a :class:`SendMessageRequest` or a wire-form dict; values may be Outputs.
+                Give ``sourceId`` to choose the id yourself; otherwise one is derived.
+            opts: resource options.
+        """
+        super().__init__(
+            InboxMessageProvider(),
+            resource_name,
+            {
+                "message": _message_with_id(message, resource_name, None),
+                "sourceId": None,
+                "status": None,
+                "recipients": None,
+                "sentAt": None,
+                "hostname": None,
+            },
+            opts,
+        )
+
+
+class InboxMessageBatch(_InboxResource, module="gotham", name="InboxMessageBatch"):
+    """Several Gotham Global Inbox messages sent in ONE request.
+
+    The server validates the whole request first: if any message is invalid, none is sent.
+    Type token ``pulumi-python:dynamic/gotham:InboxMessageBatch``. Input ``messages`` is the list
+    of messages in wire form, each with its ``sourceId``. Outputs:
+
+    - ``source_ids`` (``sourceIds``): the messages' ids, in order;
+    - ``statuses``: ``"sent"`` or ``"adopted"`` for each message, in order;
+    - ``messages``: the messages exactly as sent;
+    - ``recipients``: each message's groups, as for :class:`InboxMessage`;
+    - ``sent_at`` (``sentAt``): when the request was sent; unset if every message was adopted;
+    - ``hostname``: the Gotham host they went to.
+    """
+
+    statuses: pulumi.Output[list[str]]
+    messages: pulumi.Output[list[dict[str, Any]]]
+    recipients: pulumi.Output[list[list[dict[str, str]]]]
+    hostname: pulumi.Output[str]
+
+    @property
+    def source_ids(self) -> pulumi.Output[list[str]]:
+        """The messages' ids in Gotham, in order (the ``sourceIds`` output)."""
+        return self._output("sourceIds")
+
+    def __init__(
+        self,
+        resource_name: str,
+        messages: pulumi.Input[Sequence[pulumi.Input[MessageInput]]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare a batch of messages.
+
+        Args:
+            resource_name: the Pulumi resource name (part of each derived sourceId).
+            messages: :class:`SendMessageRequest` objects or wire-form dicts (or an Output of
+                the list). A message without ``sourceId`` gets one derived from its index too,
+                so two identical messages in one batch get different ids.
+            opts: resource options.
+        """
+        project, stack = pulumi.get_project(), pulumi.get_stack()
+
+        def with_ids(items: Any) -> Any:
+            if not isinstance(items, list):
+                return items  # check reports that it is not a list
+            return [
+                with_source_id(item, project, stack, resource_name, index)
+                for index, item in enumerate(items)
+            ]
+
+        super().__init__(
+            InboxMessageBatchProvider(),
+            resource_name,
+            {
+                "messages": pulumi.Output.from_input(plain(messages)).apply(with_ids),
+                "sourceIds": None,
+                "statuses": None,
+                "recipients": None,
+                "sentAt": None,
+                "hostname": None,
+            },
+            opts,
+        )

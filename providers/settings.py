@@ -1,0 +1,178 @@
+"""Provider configuration: stack config first, then environment variables.
+
+The dynamic-provider host hands the whole stack configuration (namespaced keys such as
+``gotham:hostname``) to the provider's ``configure`` hook. This module turns that, plus the
+``GOTHAM_*`` environment variables as fallbacks, into :class:`ProviderSettings`, and the
+settings into an :class:`~gotham_inbox.client.InboxClient` when a message is about to be sent.
+
+Settings live only in the provider host's memory, after the provider was deserialised: they are
+never pickled into Pulumi state, and the token and client secret appear in no repr or error.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth
+from gotham_inbox.client import InboxClient
+from gotham_inbox.errors import ConfigurationError
+from gotham_inbox.retry import RetryPolicy
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration value: its stack config key and its environment fallback."""
+
+    config_key: str
+    env_var: str
+    secret: bool = False
+
+    @property
+    def how_to_set(self) -> str:
+        """What a user types to set it."""
+        secret = " --secret" if self.secret else ""
+        return f"`pulumi config set{secret} {self.config_key} ...` or the {self.env_var} variable"
+
+
+HOSTNAME = Setting("gotham:hostname", "GOTHAM_HOSTNAME")
+TOKEN = Setting("gotham:token", "GOTHAM_TOKEN", secret=True)
+CLIENT_ID = Setting("gotham:clientId", "GOTHAM_CLIENT_ID")
+CLIENT_SECRET = Setting("gotham:clientSecret", "GOTHAM_CLIENT_SECRET", secret=True)
+CA_BUNDLE = Setting("gotham:caBundle", "GOTHAM_CA_BUNDLE")
+REALM = Setting("gotham:realm", "GOTHAM_REALM")
+
+ALL_SETTINGS = (HOSTNAME, TOKEN, CLIENT_ID, CLIENT_SECRET, CA_BUNDLE, REALM)
+
+ConfigLookup = Callable[[str], Any]
+
+MIN_REDACTED_LENGTH = 6
+
+
+def _text(value: Any) -> str | None:
+    # Stack config values are strings; treat empty or whitespace-only as unset.
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """Where to send messages and how to authenticate.
+
+    ``token`` and ``client_secret`` are kept out of the repr. ``transport`` and ``retry`` are
+    for tests and embedding (an httpx transport, a retry policy); they never come from config.
+    """
+
+    hostname: str | None = None
+    token: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    ca_bundle: str | None = None
+    realm: str | None = None
+    transport: httpx.BaseTransport | None = field(default=None, repr=False, compare=False)
+    retry: RetryPolicy | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def resolve(
+        cls, config: ConfigLookup | Mapping[str, Any], environ: Mapping[str, str]
+    ) -> ProviderSettings:
+        """Settings from stack config (``gotham:*`` keys), falling back to ``GOTHAM_*`` vars.
+
+        ``config`` is the ``ConfigureRequest.config`` object's ``get`` or a plain mapping.
+        Nothing is checked here: a missing value is reported when a message is sent, so that
+        previews and checks work without credentials.
+        """
+        lookup: ConfigLookup = config.get if isinstance(config, Mapping) else config
+
+        def value(setting: Setting) -> str | None:
+            return _text(lookup(setting.config_key)) or _text(environ.get(setting.env_var))
+
+        return cls(
+            hostname=value(HOSTNAME),
+            token=value(TOKEN),
+            client_id=value(CLIENT_ID),
+            client_secret=value(CLIENT_SECRET),
+            ca_bundle=value(CA_BUNDLE),
+            realm=value(REALM),
+        )
+
+    def secrets(self) -> tuple[str, ...]:
+        """The secret values configured, to scrub from any text leaving the provider."""
+        return tuple(secret for secret in (self.token, self.client_secret) if secret)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every configured secret replaced by ``***``.
+
+        Defence in depth: no message the provider writes contains a secret. Values shorter
+        than :data:`MIN_REDACTED_LENGTH` are not real credentials and replacing them would
+        garble the text (a token ``t`` would mangle every word with a t in it).
+        """
+        for secret in self.secrets():
+            if len(secret) >= MIN_REDACTED_LENGTH:
+                text = text.replace(secret, "***")
+        return text
+
+    def auth(self) -> httpx.Auth:
+        """The authentication to use: the token if one is set, else client credentials.
+
+        Raises:
+            ConfigurationError: naming the key(s) to set.
+        """
+        if self.token:
+            return TokenAuth(self.token)
+        if self.client_id and self.client_secret:
+            return ClientCredentialsAuth(self.client_id, self.client_secret)
+        if self.client_id:
+            raise ConfigurationError(
+                f"{CLIENT_ID.config_key} is set but {CLIENT_SECRET.config_key} is missing; "
+                f"set it with {CLIENT_SECRET.how_to_set}"
+            )
+        if self.client_secret:
+            raise ConfigurationError(
+                f"{CLIENT_SECRET.config_key} is set but {CLIENT_ID.config_key} is missing; "
+                f"set it with {CLIENT_ID.how_to_set}"
+            )
+        raise ConfigurationError(
+            f"no Gotham credentials are configured; set {TOKEN.config_key} with "
+            f"{TOKEN.how_to_set}, or {CLIENT_ID.config_key} and {CLIENT_SECRET.config_key} "
+            f"with `pulumi config set {CLIENT_ID.config_key} ...` and "
+            f"`pulumi config set --secret {CLIENT_SECRET.config_key} ...` "
+            f"(or {CLIENT_ID.env_var} and {CLIENT_SECRET.env_var})"
+        )
+
+    def _verify(self) -> bool | str:
+        if not self.ca_bundle:
+            return True
+        try:
+            ssl.create_default_context(cafile=self.ca_bundle)
+        except (OSError, ssl.SSLError) as error:
+            raise ConfigurationError(
+                f"{CA_BUNDLE.config_key} is '{self.ca_bundle}', which is not a readable PEM CA "
+                f"bundle ({type(error).__name__}); fix the path with {CA_BUNDLE.how_to_set}"
+            ) from None
+        return self.ca_bundle
+
+    def client(self) -> InboxClient:
+        """A new :class:`InboxClient` for these settings.
+
+        Raises:
+            ConfigurationError: a required setting is missing or invalid; the message names
+                the key to set and never contains a secret.
+        """
+        if not self.hostname:
+            raise ConfigurationError(
+                f"{HOSTNAME.config_key} is not set; set the Gotham host with {HOSTNAME.how_to_set}"
+            )
+        return InboxClient(
+            self.hostname,
+            auth=self.auth(),
+            verify=self._verify(),
+            retry=self.retry,
+            transport=self.transport,
+        )

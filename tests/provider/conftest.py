@@ -1,0 +1,35 @@
+"""Fixtures of the provider tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pulumi
+import pytest
+from provider_support import RecordingMocks, ScriptedGotham
+
+
+@pytest.fixture
+def scripted_gotham() -> ScriptedGotham:
+    """A scripted Gotham behind httpx.MockTransport (stores messages, reports conflicts)."""
+    return ScriptedGotham()
+
+
+@pytest.fixture
+def use_mocks() -> Iterator[Callable[..., RecordingMocks]]:
+    """Install recording mocks for one test: ``use_mocks(outputs=..., stack=..., preview=...)``."""
+
+    def install(
+        outputs: Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]] | None = None,
+        *,
+        project: str = "inbox-project",
+        stack: str = "dev",
+        preview: bool = False,
+    ) -> RecordingMocks:
+        mocks = RecordingMocks(outputs)
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview)
+        return mocks
+
+    yield install
+    pulumi.runtime.settings.reset_options()

@@ -1,0 +1,176 @@
+"""Answers the emulator never gives, from a scripted Gotham: how each is reported.
+
+An ``UNKNOWN`` conflict, an answer about a sourceId this request did not carry (not ours), and
+an answer that leaves a message out all mean a message was not sent; the error says, message
+by message, what was sent and what was not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from provider_support import ScriptedGotham, with_id
+
+from gotham_inbox.auth import TokenAuth
+from gotham_inbox.client import InboxClient
+from gotham_inbox.models import SendMessagesResponse
+from providers.outcome import PartialSendError, outcomes_of, require_all_delivered
+from providers.provider import InboxMessageBatchProvider, InboxMessageProvider, InboxProviderError
+
+
+def answering(responses: list[str], failures: list[tuple[str, str]]) -> ScriptedGotham:
+    def answer(_messages: list[dict[str, Any]]) -> httpx.Response:
+        return httpx.Response(
+            200,
+            json={
+                "responses": [{"sourceId": s} for s in responses],
+                "failures": [{"sourceId": s, "reason": r} for s, r in failures],
+            },
+        )
+
+    return ScriptedGotham(answer)
+
+
+def create_batch(gotham: ScriptedGotham, messages: list[dict[str, Any]]) -> Any:
+    provider = InboxMessageBatchProvider()
+    provider.use_settings(gotham.settings())
+    return provider.create({"messages": messages})
+
+
+def test_an_unknown_conflict_in_a_batch_is_reported_message_by_message() -> None:
+    messages = [with_id(), with_id(), with_id()]
+    ids = [m["sourceId"] for m in messages]
+    gotham = answering([ids[0]], [(ids[1], "UNKNOWN"), (ids[2], "CONFLICTING_SOURCE_ID")])
+    with pytest.raises(InboxProviderError) as caught:
+        create_batch(gotham, messages)
+    text = str(caught.value)
+    assert "1 of 3 message(s) were not sent" in text
+    assert f"messages[0] (sourceId {ids[0]}): sent" in text
+    assert (
+        f"messages[1] (sourceId {ids[1]}): not sent: the server reported an UNKNOWN conflict"
+    ) in text
+    assert f"messages[2] (sourceId {ids[2]}): already in Gotham from an earlier attempt" in text
+    assert "Running the deploy again is safe" in text
+    assert len(gotham.requests) == 1
+
+
+def test_a_conflict_on_a_source_id_that_is_not_ours_is_an_error() -> None:
+    sent = with_id()
+    stranger = with_id()["sourceId"]
+    gotham = answering([sent["sourceId"]], [(stranger, "CONFLICTING_SOURCE_ID")])
+    provider = InboxMessageProvider()
+    provider.use_settings(gotham.settings())
+    with pytest.raises(InboxProviderError) as caught:
+        provider.create({"message": sent})
+    text = str(caught.value)
+    assert f"message (sourceId {sent['sourceId']}): sent" in text
+    assert f"sourceId {stranger}, which is not one this request sent; it is not ours" in text
+
+
+def test_a_message_the_answer_does_not_mention_is_reported_as_not_sent() -> None:
+    messages = [with_id(), with_id()]
+    gotham = answering([messages[0]["sourceId"]], [])
+    with pytest.raises(InboxProviderError) as caught:
+        create_batch(gotham, messages)
+    assert (
+        f"messages[1] (sourceId {messages[1]['sourceId']}): not sent: the server's answer "
+        "does not mention it"
+    ) in str(caught.value)
+
+
+def test_ids_are_matched_whatever_their_letter_case() -> None:
+    source_id = with_id()["sourceId"]
+    response = SendMessagesResponse.model_validate({"responses": [{"sourceId": source_id.upper()}]})
+    (outcome,) = outcomes_of([source_id.upper()], response)
+    assert (outcome.status, outcome.source_id) == ("sent", source_id)
+
+
+def test_a_scripted_gotham_remembering_ids_makes_a_repeat_an_adoption(
+    scripted_gotham: ScriptedGotham,
+) -> None:
+    messages = [with_id(), with_id()]
+    first = create_batch(scripted_gotham, messages)
+    second = create_batch(scripted_gotham, messages)
+    assert first.outs["statuses"] == ["sent", "sent"]
+    assert second.outs["statuses"] == ["adopted", "adopted"]
+    assert second.outs.get("sentAt") is None
+    assert len(scripted_gotham.stored) == 2
+
+
+def test_a_message_without_a_source_id_is_refused_before_anything_is_sent(
+    scripted_gotham: ScriptedGotham,
+) -> None:
+    provider = InboxMessageProvider()
+    provider.use_settings(scripted_gotham.settings())
+    unidentified = {k: v for k, v in with_id().items() if k != "sourceId"}
+    with pytest.raises(InboxProviderError, match="message: no sourceId"):
+        provider.create({"message": unidentified})
+    assert scripted_gotham.requests == []
+
+
+def test_partial_send_error_keeps_the_outcomes_for_callers() -> None:
+    messages = [with_id(), with_id()]
+    ids = [m["sourceId"] for m in messages]
+    gotham = answering([ids[0]], [(ids[1], "UNKNOWN")])
+    transport = httpx.MockTransport(gotham)
+    with InboxClient("gotham.example.com", auth=TokenAuth("t"), transport=transport) as client:
+        response = client.send(messages)
+    with pytest.raises(PartialSendError) as caught:
+        require_all_delivered("messages", ids, response)
+    assert [(o.index, o.status) for o in caught.value.outcomes] == [(0, "sent"), (1, None)]
+
+
+# --- transient failures ---------------------------------------------------------------------
+
+
+class InTurn:
+    """Answers from a list, one per request; the last one repeats."""
+
+    def __init__(self, *answers: httpx.Response) -> None:
+        self.answers = list(answers)
+
+    def __call__(self, _messages: list[dict[str, Any]]) -> httpx.Response:
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def unavailable() -> httpx.Response:
+    return httpx.Response(
+        503, json={"errorCode": "INTERNAL", "errorName": "Unavailable", "parameters": {}}
+    )
+
+
+def broken() -> httpx.Response:
+    return httpx.Response(
+        500, json={"errorCode": "INTERNAL", "errorName": "Default", "parameters": {}}
+    )
+
+
+def test_a_transient_failure_is_retried_by_the_client_and_the_message_sent() -> None:
+    sent = with_id()
+    ok = httpx.Response(200, json={"responses": [{"sourceId": sent["sourceId"]}]})
+    gotham = ScriptedGotham(InTurn(unavailable(), ok))
+    provider = InboxMessageProvider()
+    provider.use_settings(gotham.settings())
+    result = provider.create({"message": sent})
+    assert result.outs is not None
+    assert result.outs["status"] == "sent"
+    assert len(gotham.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (unavailable, "Nothing was sent."),
+        (broken, "may or may not have been sent"),
+    ],
+)
+def test_the_final_error_after_retries_says_what_happened(answer: Any, expected: str) -> None:
+    gotham = ScriptedGotham(InTurn(answer()))
+    provider = InboxMessageProvider()
+    provider.use_settings(gotham.settings())
+    with pytest.raises(InboxProviderError) as caught:
+        provider.create({"message": with_id()})
+    assert expected in str(caught.value)
+    assert len(gotham.requests) == 4  # the client's default policy: four attempts

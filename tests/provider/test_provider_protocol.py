@@ -1,0 +1,299 @@
+"""Protocol level: the SDK's own dynamic-provider host, driven over gRPC as the engine does.
+
+A program runs under Pulumi's mocks and registers the resources; the ``__provider`` it
+serialised is handed, with the registered inputs, to ``python -u -m pulumi.dynamic`` (the host
+the engine starts). The host unpickles the provider, calls ``configure`` with the stack config
+sent in ``Configure`` and runs Check, Diff, Create, Read and Delete. The emulator shows what
+was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import pulumi
+import pytest
+from google.protobuf import struct_pb2
+from provider_support import MESSAGE, SECRET_TOKEN, RecordingMocks, message
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
+from providers import InboxMessage, InboxMessageBatch
+
+PROJECT, STACK = "inbox-project", "dev"
+MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"
+BATCH_TYPE = "pulumi-python:dynamic/gotham:InboxMessageBatch"
+
+
+def urn(type_: str, name: str) -> str:
+    return f"urn:pulumi:{STACK}::{PROJECT}::{type_}::{name}"
+
+
+def to_struct(properties: dict[str, Any]) -> struct_pb2.Struct:
+    # A private loop, as the host does: asyncio.run would unset the loop Pulumi's mocks use.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(properties, {}))
+    finally:
+        loop.close()
+
+
+def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
+    return dict(rpc.deserialize_properties(struct, keep_unknowns=True))
+
+
+def secret(value: str) -> dict[str, str]:
+    """A secret config value as the engine sends it: Pulumi's secret wrapper."""
+    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
+
+
+@dataclass
+class Host:
+    """A running ``python -m pulumi.dynamic`` and a gRPC stub to it."""
+
+    process: subprocess.Popen[bytes]
+    stub: provider_pb2_grpc.ResourceProviderStub
+
+    def stderr(self) -> str:
+        self.process.terminate()
+        _, err = self.process.communicate(timeout=30)
+        return err.decode()
+
+
+@pytest.fixture
+def start_host() -> Iterator[Callable[[dict[str, Any]], Host]]:
+    """Start hosts configured with the given stack config; stops them after the test."""
+    started: list[tuple[subprocess.Popen[bytes], grpc.Channel]] = []
+
+    def start(config: dict[str, Any]) -> Host:
+        # No GOTHAM_* variables: everything must arrive through Configure.
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("GOTHAM_")}
+        process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.dynamic"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=environ,
+        )
+        assert process.stdout is not None
+        port = int(process.stdout.readline().decode().strip())
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        started.append((process, channel))
+        stub = provider_pb2_grpc.ResourceProviderStub(channel)
+        stub.Configure(
+            provider_pb2.ConfigureRequest(args=to_struct(config), acceptSecrets=True),
+            timeout=30,
+        )
+        return Host(process, stub)
+
+    yield start
+    for process, channel in started:
+        channel.close()
+        if process.poll() is None:
+            process.terminate()
+            process.communicate(timeout=30)
+
+
+@pytest.fixture
+def emulator() -> Iterator[RunningEmulator]:
+    with running_emulator() as running:
+        yield running
+
+
+def registered_inputs(use_mocks: Callable[..., RecordingMocks]) -> dict[str, dict[str, Any]]:
+    """Run a program under mocks; the inputs (``__provider`` included) of each resource."""
+    mocks = use_mocks(project=PROJECT, stack=STACK)
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def program() -> pulumi.Output[Any]:
+        single = InboxMessage("release", message=MESSAGE)
+        batch = InboxMessageBatch("launch", messages=[MESSAGE, message(title={"value": "second"})])
+        return pulumi.Output.all(single.urn, batch.urn)
+
+    program()
+    return {args.name: args.inputs for args in mocks.registered}
+
+
+def stack_config(emulator: RunningEmulator, token: str) -> dict[str, Any]:
+    return {
+        "gotham:hostname": emulator.base_url,
+        "gotham:token": secret(token),
+        "gotham:realm": "palantir-internal-realm",
+        "aws:region": "ignored-by-us",
+    }
+
+
+def test_the_engine_lifecycle_through_the_real_dynamic_provider_host(
+    use_mocks: Callable[..., RecordingMocks],
+    start_host: Callable[[dict[str, Any]], Host],
+    emulator: RunningEmulator,
+) -> None:
+    inputs = registered_inputs(use_mocks)["release"]
+    host = start_host(stack_config(emulator, emulator.token_for("release-bot")))
+    name = urn(MESSAGE_TYPE, "release")
+
+    # Check, valid: no failures, the inputs come back as given.
+    checked = host.stub.Check(
+        provider_pb2.CheckRequest(urn=name, olds=to_struct({}), news=to_struct(inputs)),
+        timeout=30,
+    )
+    assert list(checked.failures) == []
+    assert from_struct(checked.inputs) == inputs
+
+    # Check, invalid: the failure names the property path.
+    broken = {**inputs, "message": {**inputs["message"], "title": {"valeu": "typo"}}}
+    failures = host.stub.Check(
+        provider_pb2.CheckRequest(urn=name, olds=to_struct({}), news=to_struct(broken)),
+        timeout=30,
+    ).failures
+    assert {(f.property, f.reason.split(";")[0]) for f in failures} == {
+        ("message.title.value", "required field 'value' is missing"),
+        ("message.title.valeu", "unknown field 'valeu'"),
+    }
+
+    # Check during a preview: an unknown message is not a failure.
+    preview = {**inputs, "message": rpc.UNKNOWN}
+    assert (
+        list(
+            host.stub.Check(
+                provider_pb2.CheckRequest(urn=name, olds=to_struct({}), news=to_struct(preview)),
+                timeout=30,
+            ).failures
+        )
+        == []
+    )
+
+    # Create: sent, and the emulator holds exactly this message.
+    created = host.stub.Create(
+        provider_pb2.CreateRequest(urn=name, properties=checked.inputs), timeout=60
+    )
+    outputs = from_struct(created.properties)
+    assert created.id == inputs["message"]["sourceId"]
+    assert outputs["status"] == "sent"
+    assert outputs["sourceId"] == inputs["message"]["sourceId"]
+    assert outputs["__provider"] == inputs["__provider"]
+    (record,) = emulator.messages()
+    assert record["message"] == inputs["message"]
+    assert record["caller"] == "release-bot"
+
+    # Diff against the recorded outputs: unchanged -> none; new title -> replace.
+    same = host.stub.Diff(
+        provider_pb2.DiffRequest(
+            id=created.id, urn=name, olds=created.properties, news=checked.inputs
+        ),
+        timeout=30,
+    )
+    assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
+    retitled = {**inputs, "message": {**inputs["message"], "title": {"value": "new title"}}}
+    changed = host.stub.Diff(
+        provider_pb2.DiffRequest(
+            id=created.id, urn=name, olds=created.properties, news=to_struct(retitled)
+        ),
+        timeout=30,
+    )
+    assert changed.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(changed.replaces) == ["message"]
+    assert changed.deleteBeforeReplace is False
+
+    # Read (refresh): the recorded state is kept.
+    read = host.stub.Read(
+        provider_pb2.ReadRequest(
+            id=created.id, urn=name, properties=created.properties, inputs=checked.inputs
+        ),
+        timeout=30,
+    )
+    assert read.id == created.id
+    assert from_struct(read.properties) == outputs
+
+    # A create repeated after a crash (state never recorded): adopted, not sent twice.
+    again = host.stub.Create(
+        provider_pb2.CreateRequest(urn=name, properties=checked.inputs), timeout=60
+    )
+    assert from_struct(again.properties)["status"] == "adopted"
+    assert len(emulator.messages()) == 1
+
+    # Delete: forgotten by Pulumi, the message stays in Gotham.
+    host.stub.Delete(
+        provider_pb2.DeleteRequest(id=created.id, urn=name, properties=created.properties),
+        timeout=30,
+    )
+    assert [r["sourceId"] for r in emulator.messages()] == [created.id]
+
+    # The token went in through Configure only: nothing the host answered or logged has it.
+    token = emulator.token_for("release-bot").encode()
+    answers = (checked, created, same, changed, read, again)
+    assert all(token not in answer.SerializeToString() for answer in answers)
+    assert token.decode() not in host.stderr()
+
+
+def test_a_batch_through_the_host_is_one_request_with_ids_in_order(
+    use_mocks: Callable[..., RecordingMocks],
+    start_host: Callable[[dict[str, Any]], Host],
+    emulator: RunningEmulator,
+) -> None:
+    inputs = registered_inputs(use_mocks)["launch"]
+    host = start_host(stack_config(emulator, emulator.token_for("release-bot")))
+    name = urn(BATCH_TYPE, "launch")
+
+    bad = {**inputs, "messages": [inputs["messages"][0], {"title": {"value": "x"}}]}
+    failures = host.stub.Check(
+        provider_pb2.CheckRequest(urn=name, olds=to_struct({}), news=to_struct(bad)), timeout=30
+    ).failures
+    assert "messages[1].groupRecipients" in {f.property for f in failures}
+
+    created = host.stub.Create(
+        provider_pb2.CreateRequest(urn=name, properties=to_struct(inputs)), timeout=60
+    )
+    outputs = from_struct(created.properties)
+    expected_ids = [m["sourceId"] for m in inputs["messages"]]
+    assert outputs["sourceIds"] == expected_ids
+    assert outputs["statuses"] == ["sent", "sent"]
+    assert [r["sourceId"] for r in emulator.messages()] == expected_ids
+
+
+def test_a_refused_create_through_the_host_never_shows_the_token(
+    use_mocks: Callable[..., RecordingMocks],
+    start_host: Callable[[dict[str, Any]], Host],
+    emulator: RunningEmulator,
+) -> None:
+    inputs = registered_inputs(use_mocks)["release"]
+    host = start_host(stack_config(emulator, SECRET_TOKEN))
+    with pytest.raises(grpc.RpcError) as caught:
+        host.stub.Create(
+            provider_pb2.CreateRequest(
+                urn=urn(MESSAGE_TYPE, "release"), properties=to_struct(inputs)
+            ),
+            timeout=60,
+        )
+    details = caught.value.details() or ""
+    assert "HTTP 401" in details
+    assert "Nothing was sent." in details
+    assert SECRET_TOKEN not in details
+    assert SECRET_TOKEN not in host.stderr()
+    assert emulator.messages() == []
+
+
+def test_missing_hostname_through_the_host_names_the_key(
+    use_mocks: Callable[..., RecordingMocks],
+    start_host: Callable[[dict[str, Any]], Host],
+) -> None:
+    inputs = registered_inputs(use_mocks)["release"]
+    host = start_host({"gotham:token": secret(SECRET_TOKEN)})
+    with pytest.raises(grpc.RpcError) as caught:
+        host.stub.Create(
+            provider_pb2.CreateRequest(
+                urn=urn(MESSAGE_TYPE, "release"), properties=to_struct(inputs)
+            ),
+            timeout=60,
+        )
+    details = caught.value.details() or ""
+    assert "gotham:hostname is not set" in details
+    assert "GOTHAM_HOSTNAME" in details
+    assert SECRET_TOKEN not in details

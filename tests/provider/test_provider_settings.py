@@ -1,0 +1,108 @@
+"""Provider configuration: stack config, environment fallbacks, clear errors, no leaked secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from provider_support import SECRET_CLIENT_SECRET, SECRET_TOKEN
+
+from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth
+from gotham_inbox.errors import ConfigurationError
+from providers.settings import ProviderSettings
+
+
+def test_stack_config_wins_over_the_environment_key_by_key() -> None:
+    config = {"gotham:hostname": "gotham.example.com", "gotham:realm": "palantir-internal-realm"}
+    environ = {
+        "GOTHAM_HOSTNAME": "other.example.com",
+        "GOTHAM_TOKEN": SECRET_TOKEN,
+        "GOTHAM_CA_BUNDLE": "/etc/ca.pem",
+    }
+    settings = ProviderSettings.resolve(config, environ)
+    assert settings.hostname == "gotham.example.com"
+    assert settings.token == SECRET_TOKEN
+    assert settings.ca_bundle == "/etc/ca.pem"
+    assert settings.realm == "palantir-internal-realm"
+
+
+def test_every_key_is_read_from_its_namespaced_config_key() -> None:
+    config = {
+        "gotham:hostname": "h.example.com",
+        "gotham:token": SECRET_TOKEN,
+        "gotham:clientId": "release-pipeline",
+        "gotham:clientSecret": SECRET_CLIENT_SECRET,
+        "gotham:caBundle": "/ca.pem",
+        "gotham:realm": "r",
+        "hostname": "not-namespaced.example.com",
+    }
+    assert ProviderSettings.resolve(config.get, {}) == ProviderSettings(
+        hostname="h.example.com",
+        token=SECRET_TOKEN,
+        client_id="release-pipeline",
+        client_secret=SECRET_CLIENT_SECRET,
+        ca_bundle="/ca.pem",
+        realm="r",
+    )
+
+
+def test_empty_values_count_as_unset() -> None:
+    settings = ProviderSettings.resolve({"gotham:token": "  "}, {"GOTHAM_TOKEN": SECRET_TOKEN})
+    assert settings.token == SECRET_TOKEN
+
+
+def test_a_token_is_preferred_over_client_credentials() -> None:
+    settings = ProviderSettings(
+        hostname="h", token=SECRET_TOKEN, client_id="c", client_secret=SECRET_CLIENT_SECRET
+    )
+    assert isinstance(settings.auth(), TokenAuth)
+    assert isinstance(
+        ProviderSettings(hostname="h", client_id="c", client_secret="s").auth(),
+        ClientCredentialsAuth,
+    )
+
+
+@pytest.mark.parametrize(
+    ("settings", "names"),
+    [
+        (ProviderSettings(token="t"), ["gotham:hostname", "GOTHAM_HOSTNAME"]),
+        (ProviderSettings(hostname="h"), ["gotham:token", "gotham:clientId", "GOTHAM_TOKEN"]),
+        (
+            ProviderSettings(hostname="h", client_id="c"),
+            ["gotham:clientSecret", "--secret", "GOTHAM_CLIENT_SECRET"],
+        ),
+        (
+            ProviderSettings(hostname="h", client_secret=SECRET_CLIENT_SECRET),
+            ["gotham:clientId", "GOTHAM_CLIENT_ID"],
+        ),
+        (
+            ProviderSettings(hostname="h", token="t", ca_bundle="/no/such/ca.pem"),
+            ["gotham:caBundle", "/no/such/ca.pem", "GOTHAM_CA_BUNDLE"],
+        ),
+    ],
+)
+def test_missing_or_broken_configuration_names_the_key_to_set(
+    settings: ProviderSettings, names: list[str]
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        settings.client()
+    for name in names:
+        assert name in str(caught.value)
+    assert SECRET_CLIENT_SECRET not in str(caught.value)
+
+
+def test_secrets_stay_out_of_the_repr_and_are_redacted_from_text() -> None:
+    settings = ProviderSettings(
+        hostname="h", token=SECRET_TOKEN, client_id="c", client_secret=SECRET_CLIENT_SECRET
+    )
+    assert SECRET_TOKEN not in repr(settings)
+    assert SECRET_CLIENT_SECRET not in repr(settings)
+    text = f"echoed {SECRET_TOKEN} and {SECRET_CLIENT_SECRET}"
+    assert settings.redact(text) == "echoed *** and ***"
+
+
+def test_a_ca_bundle_that_is_not_pem_is_refused_naming_the_key(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not a certificate")
+    with pytest.raises(ConfigurationError, match="gotham:caBundle"):
+        ProviderSettings(hostname="h", token="t", ca_bundle=str(bundle)).client()
