@@ -1,0 +1,130 @@
+"""Helpers for the emulator tests: example messages, directories and in-process clients."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import anyio
+import httpx
+
+from gotham_inbox.emulator.app import create_app
+from gotham_inbox.emulator.directory import Directory, load_directory
+from gotham_inbox.emulator.store import MessageStore
+
+SEND = "/api/gotham/v1/inbox/messages?preview=true"
+RELEASE_BOT = {"Authorization": "Bearer dev-release-bot-token"}
+PARTNER_BOT = {"Authorization": "Bearer dev-partner-bot-token"}
+INTERN = {"Authorization": "Bearer dev-intern-token"}
+
+# The example of the endpoint's documentation page, verbatim.
+SEED_MESSAGE: dict[str, Any] = {
+    "sender": {"displayName": "My External Message Sender"},
+    "title": {"value": "Hello from the sendMessages API!"},
+    "security": {"portionMarkings": ["SENSITIVE"]},
+    "groupRecipients": [{"name": "my-example-group"}],
+    "body": {
+        "value": "Some **styled** extra content for my message",
+        "formatStyle": "MARKDOWN",
+    },
+}
+
+# A directory in which the documentation example is deliverable: "my-example-group" exists in
+# the caller's realm.
+SEED_DIRECTORY: dict[str, Any] = {
+    "markings": ["UNCLASSIFIED", "SENSITIVE"],
+    "groups": [
+        {"name": "my-example-group", "realm": "example-realm"},
+        {"name": "External Inbox Alert Producers", "realm": "example-realm"},
+    ],
+    "users": [
+        {
+            "name": "docs-bot",
+            "realm": "example-realm",
+            "token": "docs-bot-token",
+            "groups": ["External Inbox Alert Producers"],
+        }
+    ],
+}
+
+
+def message(**changes: Any) -> dict[str, Any]:
+    """A message valid for release-bot under the example directory, with ``changes`` applied."""
+    base: dict[str, Any] = {
+        "groupRecipients": [{"name": "platform-team"}],
+        "sender": {"displayName": "Release Bot"},
+        "title": {"value": "v1.2.3 is out"},
+        "security": {"portionMarkings": ["UNCLASSIFIED"]},
+    }
+    base.update(copy.deepcopy(changes))
+    return base
+
+
+class FakeClock:
+    """A clock tests move by hand, so tokens expire without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _AsyncBody(httpx.AsyncByteStream):
+    """A streamed (generator) request body, handed to the app chunk by chunk."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._stream:
+            yield chunk
+
+
+class SyncASGITransport(httpx.BaseTransport):
+    """Calls an ASGI app in process from a synchronous httpx client (no sockets, no server)."""
+
+    def __init__(self, app: Any) -> None:
+        self._transport = httpx.ASGITransport(app=app)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not isinstance(request.stream, httpx.AsyncByteStream):
+            request.stream = _AsyncBody(request.stream)
+
+        async def call() -> httpx.Response:
+            response = await self._transport.handle_async_request(request)
+            content = await response.aread()
+            return httpx.Response(response.status_code, headers=response.headers, content=content)
+
+        return anyio.run(call)
+
+
+@contextmanager
+def app_client(
+    directory: Directory | None = None,
+    store: MessageStore | None = None,
+    **options: Any,
+) -> Iterator[tuple[httpx.Client, MessageStore]]:
+    """An httpx client calling the app in process, and the app's store."""
+    owned = store is None
+    store = store or MessageStore()
+    app = create_app(directory or load_directory(), store, **options)
+    transport = SyncASGITransport(app)
+    try:
+        with httpx.Client(transport=transport, base_url="http://emulator.test") as client:
+            yield client, store
+    finally:
+        if owned:
+            store.close()
+
+
+def assert_envelope(response: Any, status: int, error_name: str) -> dict[str, Any]:
+    """The response is a Palantir error envelope with this status and name; its parameters."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"errorCode", "errorName", "errorInstanceId", "parameters"}
+    assert body["errorName"] == error_name
+    parameters: dict[str, Any] = body["parameters"]
+    return parameters

@@ -1,0 +1,182 @@
+"""``gotham-inbox emulator`` as a process: start, serve, log, stop on signals, persist."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+from emulator_helpers import RELEASE_BOT, SEND, message
+from jsonschema import Draft202012Validator
+
+from gotham_inbox.emulator.directory import example_directory_path
+
+LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+
+
+class Emulator:
+    """A ``gotham-inbox emulator`` child process and what it logged."""
+
+    def __init__(self, process: subprocess.Popen[str], base_url: str) -> None:
+        self.process = process
+        self.base_url = base_url
+        self.log: list[str] = []
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=30)
+        assert self.process.stderr is not None
+        self.log += self.process.stderr.read().splitlines()
+        return code
+
+
+def _read_until_listening(stream: IO[str], seen: list[str]) -> str:
+    for line in stream:
+        seen.append(line.rstrip("\n"))
+        match = LISTENING.search(line)
+        if match:
+            return match.group(1)
+    raise AssertionError("the emulator exited before listening:\n" + "\n".join(seen))
+
+
+@contextmanager
+def emulator_process(*arguments: str) -> Iterator[Emulator]:
+    command = [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--port", "0", *arguments]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        seen: list[str] = []
+        emulator = Emulator(process, _read_until_listening(process.stderr, seen))
+        emulator.log += seen
+        yield emulator
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def send(base_url: str, *messages: dict[str, Any]) -> httpx.Response:
+    return httpx.post(base_url + SEND, json={"messages": list(messages)}, headers=RELEASE_BOT)
+
+
+def test_serves_logs_each_request_and_exits_0_on_sigterm() -> None:
+    with emulator_process() as emulator:
+        assert send(emulator.base_url, message()).status_code == 200
+        assert send(emulator.base_url, message(groupRecipients=[])).status_code == 400
+        assert emulator.stop(signal.SIGTERM) == 0
+    request_lines = [line for line in emulator.log if "/api/gotham/v1/inbox/messages" in line]
+    assert len(request_lines) == 2
+    assert "POST /api/gotham/v1/inbox/messages 200 caller=release-bot" in request_lines[0]
+    assert "POST /api/gotham/v1/inbox/messages 400 caller=release-bot" in request_lines[1]
+    assert "stopped" in emulator.log[-1]
+    assert not any("dev-release-bot-token" in line for line in emulator.log)
+
+
+def test_ctrl_c_also_exits_0() -> None:
+    with emulator_process() as emulator:
+        assert httpx.get(emulator.base_url + "/emulator/health").json() == {"status": "ok"}
+        assert emulator.stop(signal.SIGINT) == 0
+    assert not any("Traceback" in line for line in emulator.log)
+
+
+def test_db_file_keeps_messages_across_restarts(tmp_path: Path) -> None:
+    db = tmp_path / "inbox.db"
+    source_id = str(uuid.uuid4())
+    with emulator_process("--db", str(db)) as emulator:
+        assert send(emulator.base_url, message(sourceId=source_id)).status_code == 200
+        assert emulator.stop() == 0
+    with emulator_process("--db", str(db)) as emulator:
+        records = httpx.get(emulator.base_url + "/emulator/messages").json()["messages"]
+        assert [record["sourceId"] for record in records] == [source_id]
+        assert emulator.stop() == 0
+
+
+def test_a_custom_directory_and_body_limit_are_used(tmp_path: Path) -> None:
+    directory = tmp_path / "directory.json"
+    producers = "External Inbox Alert Producers"
+    directory.write_text(
+        json.dumps(
+            {
+                "markings": ["PUBLIC"],
+                "groups": [{"name": "ops", "realm": "r"}, {"name": producers, "realm": "r"}],
+                "users": [
+                    {"name": "ci", "realm": "r", "token": "ci-token", "groups": [producers]},
+                    {"name": "viewer", "realm": "r", "token": "viewer-token", "groups": ["ops"]},
+                ],
+            }
+        )
+    )
+    ours = message(groupRecipients=[{"name": "ops"}], security={"portionMarkings": ["PUBLIC"]})
+    with emulator_process("--directory", str(directory), "--max-body-bytes", "300") as emulator:
+        url = emulator.base_url + SEND
+
+        def post(token: str, body: dict[str, Any]) -> int:
+            headers = {"Authorization": f"Bearer {token}"}
+            return httpx.post(url, json=body, headers=headers).status_code
+
+        assert post("ci-token", {"messages": [ours]}) == 200
+        assert post("viewer-token", {"messages": [ours]}) == 403
+        assert post("dev-release-bot-token", {"messages": [ours]}) == 401
+        assert post("ci-token", {"messages": [message()]}) == 400  # the example's names
+        assert post("ci-token", {"messages": [ours] * 3}) == 413
+        assert emulator.stop() == 0
+
+
+def test_a_bad_directory_file_is_a_clear_error(tmp_path: Path) -> None:
+    directory = tmp_path / "directory.yaml"
+    directory.write_text("markings: [A]\ngroups: []\nusers: [{name: x}]\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--directory", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert f"invalid directory {directory}" in result.stderr
+    assert "users[0]: required field 'realm' is missing; add it" in result.stderr
+
+
+def test_a_port_in_use_is_a_clear_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_the_printed_directory_schema_accepts_the_example_directory() -> None:
+    import yaml
+
+    result = subprocess.run(
+        [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--print-directory-schema"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    schema = json.loads(result.stdout)
+    validator = Draft202012Validator(schema)
+    assert validator.is_valid(yaml.safe_load(example_directory_path().read_text()))
+    assert not validator.is_valid({"markings": ["A"], "groups": [], "users": [{"name": "x"}]})
+
+
+def test_sigterm_while_a_client_holds_a_keep_alive_connection_still_exits() -> None:
+    with emulator_process() as emulator, httpx.Client(base_url=emulator.base_url) as client:
+        assert client.get("/emulator/health").status_code == 200  # connection stays open
+        assert emulator.stop() == 0

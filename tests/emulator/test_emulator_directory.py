@@ -1,0 +1,168 @@
+"""The directory file: what loads, and how a bad file is reported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from emulator_helpers import SEED_DIRECTORY
+from jsonschema import Draft202012Validator
+
+from gotham_inbox.emulator.directory import (
+    DIRECTORY_SCHEMA,
+    DirectoryError,
+    example_directory_path,
+    load_directory,
+    parse_directory,
+)
+
+
+def problems_of(data: Any) -> list[str]:
+    with pytest.raises(DirectoryError) as caught:
+        parse_directory(data, "test.yaml")
+    assert "test.yaml" in str(caught.value)
+    return caught.value.problems
+
+
+def test_example_directory_loads_with_the_users_other_parts_rely_on() -> None:
+    directory = load_directory()
+    release_bot = directory.user_for_token("dev-release-bot-token")
+    assert release_bot is not None
+    assert release_bot.name == "release-bot"
+    assert release_bot.realm == "palantir-internal-realm"
+    assert release_bot.clearance == {"UNCLASSIFIED", "SENSITIVE"}
+    assert release_bot.is_inbox_producer
+    assert directory.user("partner-bot").realm == "partner-realm"
+    assert not directory.user("intern").is_inbox_producer
+    client = directory.client("release-pipeline")
+    assert client is not None
+    assert client.client_secret == "dev-release-pipeline-secret"
+    assert client.user == "release-bot"
+
+
+def test_the_example_file_is_valid_under_the_published_schema() -> None:
+    import yaml
+
+    data = yaml.safe_load(example_directory_path().read_text())
+    assert list(Draft202012Validator(DIRECTORY_SCHEMA).iter_errors(data)) == []
+
+
+def test_json_and_yaml_files_give_the_same_directory(tmp_path: Path) -> None:
+    json_file = tmp_path / "directory.json"
+    json_file.write_text(json.dumps(SEED_DIRECTORY))
+    yaml_file = tmp_path / "directory.yaml"
+    yaml_file.write_text(json.dumps(SEED_DIRECTORY, indent=2))  # JSON is YAML too
+    from_json = load_directory(json_file)
+    from_yaml = load_directory(yaml_file)
+    assert from_json.users == from_yaml.users
+    assert from_json.groups == from_yaml.groups
+    assert from_json.group("my-example-group", "example-realm") is not None
+
+
+def test_omitted_clearance_means_every_marking() -> None:
+    directory = parse_directory(SEED_DIRECTORY)
+    docs_bot = directory.user("docs-bot")
+    assert docs_bot.clearance is None
+    assert docs_bot.may_apply("SENSITIVE")
+
+
+def test_empty_clearance_means_no_marking() -> None:
+    data = json.loads(json.dumps(SEED_DIRECTORY))
+    data["users"][0]["clearance"] = []
+    assert not parse_directory(data).user("docs-bot").may_apply("UNCLASSIFIED")
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(DirectoryError, match=r"nope\.yaml") as caught:
+        load_directory(missing)
+    assert caught.value.problems == ["the file does not exist"]
+
+
+def test_broken_yaml_reports_the_line(tmp_path: Path) -> None:
+    file = tmp_path / "broken.yaml"
+    file.write_text("markings: [UNCLASSIFIED\ngroups: []\n")
+    with pytest.raises(DirectoryError) as caught:
+        load_directory(file)
+    assert "not valid YAML at line" in caught.value.problems[0]
+
+
+def test_broken_json_reports_line_and_column(tmp_path: Path) -> None:
+    file = tmp_path / "broken.json"
+    file.write_text('{"markings": ["A",]}')
+    with pytest.raises(DirectoryError) as caught:
+        load_directory(file)
+    assert caught.value.problems[0].startswith("not valid JSON at line 1, column")
+
+
+def test_an_empty_file_is_refused(tmp_path: Path) -> None:
+    file = tmp_path / "empty.yaml"
+    file.write_text("")
+    with pytest.raises(DirectoryError, match="the file is empty"):
+        load_directory(file)
+
+
+def test_schema_problems_name_the_entry_and_the_fix() -> None:
+    data = json.loads(json.dumps(SEED_DIRECTORY))
+    del data["users"][0]["realm"]
+    data["groups"][0]["realms"] = "typo"
+    problems = problems_of(data)
+    assert "users[0]: required field 'realm' is missing; add it" in problems
+    assert any(
+        problem.startswith("groups[0]: unknown field 'realms'; remove it (allowed here: name")
+        for problem in problems
+    )
+
+
+def test_yaml_booleans_get_a_hint_to_quote(tmp_path: Path) -> None:
+    file = tmp_path / "bools.yaml"
+    file.write_text("markings: [UNCLASSIFIED, no]\ngroups: []\nusers: []\n")
+    with pytest.raises(DirectoryError) as caught:
+        load_directory(file)
+    (problem,) = caught.value.problems
+    assert problem.startswith("markings[1]: must be a string, got False")
+    assert "quote the value" in problem
+
+
+def test_no_markings_at_all_is_refused() -> None:
+    assert problems_of({"markings": [], "groups": [], "users": []}) == [
+        "markings: must list at least one entry"
+    ]
+
+
+def test_clearance_naming_an_unknown_marking_is_refused() -> None:
+    data = json.loads(json.dumps(SEED_DIRECTORY))
+    data["users"][0]["clearance"] = ["UNCLASSIFIED", "SECERT"]
+    assert problems_of(data) == [
+        "users[0].clearance[1]: unknown marking 'SECERT'; use one of UNCLASSIFIED, SENSITIVE "
+        "or add it to markings"
+    ]
+
+
+def test_references_and_duplicates_are_checked() -> None:
+    data = json.loads(json.dumps(SEED_DIRECTORY))
+    data["groups"].append({"name": "my-example-group", "realm": "example-realm"})
+    twin = dict(data["users"][0], groups=["Extrenal Inbox Alert Producers"])
+    data["users"].append(twin)
+    data["clients"] = [{"client_id": "ci", "client_secret": "s", "user": "ghost"}]
+    problems = problems_of(data)
+    assert "groups[2]: group 'my-example-group' in realm 'example-realm' is defined twice" in (
+        problems
+    )
+    assert "users[1]: user 'docs-bot' is defined twice" in problems
+    assert "users[1].token: another user has the same token; tokens must be unique" in problems
+    assert (
+        "users[1].groups: no group 'Extrenal Inbox Alert Producers' in the directory; "
+        "add it under groups" in problems
+    )
+    assert "clients[0].user: no user 'ghost' in the directory; name one of the users" in problems
+
+
+def test_secrets_stay_out_of_reprs() -> None:
+    directory = load_directory()
+    text = repr(directory)
+    assert "dev-release-bot-token" not in text
+    assert "dev-release-pipeline-secret" not in text
+    assert "release-bot" in text

@@ -1,0 +1,57 @@
+"""The installed pytest plugin: its fixtures work in a project that only installs gotham-inbox."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from emulator_helpers import message
+
+from gotham_inbox.client import InboxClient
+from gotham_inbox.emulator.testing import RunningEmulator
+
+
+def test_gotham_client_sends_to_gotham_emulator(
+    gotham_emulator: RunningEmulator, gotham_client: InboxClient
+) -> None:
+    answer = gotham_client.send([message()])
+    (record,) = gotham_emulator.messages()
+    assert record["sourceId"] == str(answer.responses[0].source_id)
+    assert record["caller"] == "release-bot"
+
+
+def test_fixtures_reach_an_outside_project_and_each_test_gets_a_fresh_emulator(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "test_outside.py").write_text(
+        textwrap.dedent(
+            """
+            MESSAGE = {
+                "groupRecipients": [{"name": "platform-team"}],
+                "sender": {"displayName": "bot"},
+                "title": {"value": "hello"},
+                "security": {"portionMarkings": ["UNCLASSIFIED"]},
+            }
+
+            def test_first(gotham_client, gotham_emulator):
+                gotham_client.send([MESSAGE])
+                assert len(gotham_emulator.messages()) == 1
+
+            def test_second_starts_empty(gotham_client, gotham_emulator):
+                assert gotham_emulator.messages() == []
+                gotham_client.send([MESSAGE, MESSAGE])
+                assert len(gotham_emulator.messages()) == 2
+            """
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
