@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,7 +19,13 @@ def scripted_gotham() -> ScriptedGotham:
 
 @pytest.fixture
 def use_mocks() -> Iterator[Callable[..., RecordingMocks]]:
-    """Install recording mocks for one test: ``use_mocks(outputs=..., stack=..., preview=...)``."""
+    """Install recording mocks for one test: ``use_mocks(outputs=..., stack=..., preview=...)``.
+
+    Pulumi's runtime needs a current event loop; an earlier test's ``asyncio.run`` may have
+    left none, so each test gets its own.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
 
     def install(
         outputs: Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]] | None = None,
@@ -33,3 +40,5 @@ def use_mocks() -> Iterator[Callable[..., RecordingMocks]]:
 
     yield install
     pulumi.runtime.settings.reset_options()
+    asyncio.set_event_loop(None)
+    loop.close()
