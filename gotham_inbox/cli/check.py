@@ -1,0 +1,87 @@
+"""``gotham-inbox check``: the pack's policies on a stack's program, without the Pulumi CLI.
+
+Exit status: 0 when no mandatory violation, 1 when there is one, 2 when the project, the
+program or the policy config is broken (the reason is printed on standard error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from gotham_inbox.policy.collect import DEFAULT_TIMEOUT, ProgramError, collect_resources
+from gotham_inbox.policy.engine import evaluate
+from gotham_inbox.policy.pack_config import load_pack_config, resolve_pack_config
+from gotham_inbox.policy.project import ProjectError, default_policy_config, load_project
+from gotham_inbox.policy.report import FORMATS, RENDERERS, CheckReport
+from gotham_inbox.policy.resources import StackContext
+from gotham_inbox.policy.settings import PolicyConfigError
+
+EXIT_CLEAN = 0
+EXIT_MANDATORY = 1
+EXIT_BROKEN = 2
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="run the policy pack on a stack's program under mocks (no Pulumi CLI, no sends)",
+        description="Run the stack's Pulumi program under Pulumi's mocks with the stack's "
+        "config, collect its inbox resources and evaluate the gotham-inbox policies on them. "
+        "Exit 0 when clean, 1 on a mandatory violation, 2 when the program or config is broken.",
+    )
+    parser.add_argument(
+        "project_dir",
+        nargs="?",
+        default=".",
+        type=Path,
+        metavar="PROJECT_DIR",
+        help="the Pulumi project (the directory of Pulumi.yaml); default: .",
+    )
+    parser.add_argument(
+        "--stack",
+        help="the stack whose Pulumi.<stack>.yaml config to use; default: the only stack file, "
+        "else dev",
+    )
+    parser.add_argument(
+        "--policy-config",
+        type=Path,
+        metavar="FILE",
+        help="Pulumi policy-pack config (JSON); default: policy-config.<stack>.json, else "
+        "policy-config.json, beside Pulumi.yaml, else the policies' defaults",
+    )
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds the program may run; default {DEFAULT_TIMEOUT:g}",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        project = load_project(args.project_dir, args.stack)
+        config_path = args.policy_config or default_policy_config(project)
+        config = load_pack_config(config_path) if config_path else resolve_pack_config(None)
+        collected = collect_resources(project, timeout=args.timeout)
+    except (ProjectError, PolicyConfigError, ProgramError) as error:
+        print(f"gotham-inbox check: {error}", file=sys.stderr)
+        return EXIT_BROKEN
+    context = StackContext(stack=project.stack, config=project.plain_config)
+    violations = evaluate(collected.resources, config, context)
+    report = CheckReport(
+        project=project.project,
+        stack=project.stack,
+        directory=project.directory,
+        program=project.program,
+        policy_config=config_path,
+        resources=collected.resources,
+        resource_count=collected.resource_count,
+        violations=violations,
+    )
+    sys.stdout.write(RENDERERS[args.format](report))
+    return EXIT_MANDATORY if report.mandatory else EXIT_CLEAN

@@ -1,0 +1,94 @@
+"""``gotham-inbox policy-config``: the pack's config generated from an emulator directory."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from gotham_inbox.emulator.directory import (
+    PRODUCER_GROUP,
+    DirectoryError,
+    example_directory_path,
+    load_directory,
+)
+from gotham_inbox.policy.generate import pack_config_schema, policy_config_from_directory
+
+EXIT_OK = 0
+EXIT_BROKEN = 2
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "policy-config",
+        help="generate the policy pack's config from an emulator directory file",
+        description="Print (or write) the gotham-inbox policy-pack config for a caller, from the "
+        "directory the emulator serves: the caller's realm and clearance, every group's realm and "
+        "clearance, the markings in order. The same file works for `pulumi preview "
+        "--policy-pack-config` and `gotham-inbox check --policy-config`. No tokens or secrets "
+        "are copied.",
+    )
+    parser.add_argument(
+        "--directory",
+        type=Path,
+        metavar="FILE",
+        help="emulator directory file (YAML or JSON); default: the shipped example directory",
+    )
+    parser.add_argument("--caller", metavar="USER", help="the directory user that sends")
+    parser.add_argument(
+        "--output", type=Path, metavar="FILE", help="write the config here instead of stdout"
+    )
+    parser.add_argument(
+        "--schema",
+        action="store_true",
+        help="print the JSON Schema of a policy config file instead",
+    )
+    parser.set_defaults(run=run, parser=parser)
+
+
+def _emit(document: dict[str, Any], output: Path | None) -> int:
+    text = json.dumps(document, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(
+            f"gotham-inbox policy-config: cannot write {output}: {error.strerror}", file=sys.stderr
+        )
+        return EXIT_BROKEN
+    print(f"wrote {output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.schema:
+        return _emit(pack_config_schema(), args.output)
+    if not args.caller:
+        print("gotham-inbox policy-config: --caller USER is required", file=sys.stderr)
+        return EXIT_BROKEN
+    try:
+        directory = load_directory(args.directory or example_directory_path())
+    except DirectoryError as error:
+        print(f"gotham-inbox policy-config: {error}", file=sys.stderr)
+        return EXIT_BROKEN
+    try:
+        caller = directory.user(args.caller)
+    except KeyError:
+        users = ", ".join(user.name for user in directory.users)
+        print(
+            f"gotham-inbox policy-config: no user '{args.caller}' in {directory.source}; "
+            f"choose one of: {users}",
+            file=sys.stderr,
+        )
+        return EXIT_BROKEN
+    if not caller.is_inbox_producer:
+        print(
+            f"gotham-inbox policy-config: warning: '{caller.name}' is not in the group "
+            f"'{PRODUCER_GROUP}', so the server refuses its sends",
+            file=sys.stderr,
+        )
+    return _emit(policy_config_from_directory(directory, caller), args.output)

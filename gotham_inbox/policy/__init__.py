@@ -1,0 +1,47 @@
+"""The ``gotham-inbox`` CrossGuard policies as pure functions, shared by the pack and ``check``.
+
+One module per policy (``message_valid``, ``batch_atomicity``, ``realm_requirements``,
+``markings``, ``content``) holds its config model and rule functions; :mod:`.registry` lists
+them; :func:`evaluate` runs them over :class:`InboxResource` objects with a config resolved by
+:func:`resolve_pack_config` (Pulumi's policy-pack config format).
+"""
+
+from gotham_inbox.policy.engine import evaluate
+from gotham_inbox.policy.levels import EnforcementLevel
+from gotham_inbox.policy.pack_config import (
+    PackConfig,
+    PolicySettings,
+    load_pack_config,
+    resolve_pack_config,
+)
+from gotham_inbox.policy.registry import PACK_NAME, POLICIES, POLICIES_BY_NAME, PolicySpec
+from gotham_inbox.policy.resources import (
+    INBOX_MESSAGE_BATCH_TYPE,
+    INBOX_MESSAGE_TYPE,
+    InboxResource,
+    StackContext,
+    inbox_resource,
+)
+from gotham_inbox.policy.settings import PolicyConfigError
+from gotham_inbox.policy.violation import Finding, Violation
+
+__all__ = [
+    "INBOX_MESSAGE_BATCH_TYPE",
+    "INBOX_MESSAGE_TYPE",
+    "PACK_NAME",
+    "POLICIES",
+    "POLICIES_BY_NAME",
+    "EnforcementLevel",
+    "Finding",
+    "InboxResource",
+    "PackConfig",
+    "PolicyConfigError",
+    "PolicySettings",
+    "PolicySpec",
+    "StackContext",
+    "Violation",
+    "evaluate",
+    "inbox_resource",
+    "load_pack_config",
+    "resolve_pack_config",
+]

@@ -1,0 +1,140 @@
+"""``inbox-batch-atomicity``: a batch is sent whole, or not at all.
+
+The server refuses a whole request when any message is invalid, but sends the valid messages of
+a request whose source ids collide and reports the rest as ``CONFLICTING_SOURCE_ID``: a partial
+send. So a batch is all-or-nothing only if every message is valid and no two messages can
+conflict, in the batch or across the stack.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from pydantic import Field
+
+from gotham_inbox.policy.levels import EnforcementLevel
+from gotham_inbox.policy.messages import source_id
+from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
+from gotham_inbox.policy.settings import PolicyConfig
+from gotham_inbox.policy.unknowns import is_unknown, is_within, unknown_paths
+from gotham_inbox.policy.violation import Finding, message_finding, resource_finding
+from gotham_inbox.validation import check_message
+
+NAME = "inbox-batch-atomicity"
+DEFAULT_LEVEL = EnforcementLevel.MANDATORY
+DESCRIPTION = (
+    "A batch must be all-or-nothing: one invalid message makes the server refuse the whole "
+    "batch, and messages sharing a sourceId are half-sent (the first is sent, the others fail "
+    "as CONFLICTING_SOURCE_ID). Fix the invalid messages, give every message its own sourceId, "
+    "and split batches larger than maxBatchSize."
+)
+
+
+class BatchAtomicityConfig(PolicyConfig):
+    """Properties of ``inbox-batch-atomicity``."""
+
+    max_batch_size: int = Field(
+        default=100,
+        ge=1,
+        description="The largest number of messages one InboxMessageBatch may send.",
+    )
+
+
+def _first_problem(data: object, index: int | None) -> tuple[str, str] | None:
+    if is_unknown(data):
+        return None
+    unknown = unknown_paths(data)
+    _, problems = check_message(data, index)
+    for problem in problems:
+        if not is_within(problem.field, unknown):
+            return problem.field, problem.message
+    return None
+
+
+def check_resource(
+    resource: InboxResource, config: BatchAtomicityConfig, context: StackContext
+) -> list[Finding]:
+    """Invalid messages, duplicate source ids and oversize in one batch."""
+    if not resource.is_batch:
+        return []
+    refs = resource.message_refs()
+    total = len(refs)
+    findings = []
+    if total > config.max_batch_size:
+        findings.append(
+            resource_finding(
+                resource,
+                "messages",
+                f"the batch has {total} messages, more than maxBatchSize "
+                f"{config.max_batch_size}; split it into several InboxMessageBatch resources",
+            )
+        )
+    first_use: dict[str, int] = {}
+    for ref in refs:
+        problem = _first_problem(ref.data, ref.index)
+        if problem is not None:
+            field, reason = problem
+            findings.append(
+                message_finding(
+                    resource,
+                    ref,
+                    field,
+                    f"message {ref.index} is invalid ({reason}), so the server refuses the whole "
+                    f"batch and sends none of its {total} messages; fix message {ref.index} "
+                    "(see inbox-message-valid) or move it to a resource of its own",
+                )
+            )
+        key = source_id(ref.data)
+        if key is None or ref.index is None:
+            continue
+        if key in first_use:
+            findings.append(
+                message_finding(
+                    resource,
+                    ref,
+                    "sourceId",
+                    f"sourceId {key} is also used by messages[{first_use[key]}] of this batch; "
+                    "the server sends one and refuses the other as CONFLICTING_SOURCE_ID, so the "
+                    "batch is half-sent; give every message its own sourceId",
+                )
+            )
+        else:
+            first_use[key] = ref.index
+    return findings
+
+
+def check_stack(
+    resources: Sequence[InboxResource], config: BatchAtomicityConfig, context: StackContext
+) -> list[Finding]:
+    """The same sourceId used by messages of two different resources."""
+    users: dict[str, list[tuple[InboxResource, MessageRef]]] = defaultdict(list)
+    for resource in resources:
+        seen: set[str] = set()
+        for ref in resource.message_refs():
+            key = source_id(ref.data)
+            # Duplicates inside one batch are reported per resource; count each resource once.
+            if key is not None and key not in seen:
+                seen.add(key)
+                users[key].append((resource, ref))
+    findings = []
+    for key, uses in users.items():
+        if len(uses) < 2:
+            continue
+        for resource, ref in uses:
+            others = ", ".join(
+                f"{other.name} ({other_ref.path('sourceId')})"
+                for other, other_ref in uses
+                if other is not resource
+            )
+            findings.append(
+                message_finding(
+                    resource,
+                    ref,
+                    "sourceId",
+                    f"sourceId {key} is also used by {others}; only the first one sent is "
+                    "delivered, the others fail as CONFLICTING_SOURCE_ID; give each message its "
+                    "own sourceId",
+                )
+            )
+    return findings

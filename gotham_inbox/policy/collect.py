@@ -1,0 +1,235 @@
+"""Running a stack's program under Pulumi's mocks and collecting its inbox resources.
+
+The parent (:func:`collect_resources`) starts ``python -m gotham_inbox.policy.collect REQUEST
+RESULT`` in the project directory. The child sets the stack's config, installs mocks that answer
+every registration locally (nothing is sent, no engine, no network), runs the program and writes
+the inbox resources it registered, with their inputs as plain JSON, to RESULT. A separate process
+keeps the Pulumi SDK's global state and whatever the program does away from the caller, and a
+crashing program becomes a clear error instead of a crashed check.
+"""
+
+from __future__ import annotations
+
+import json
+import linecache
+import os
+import subprocess
+import sys
+import tempfile
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from gotham_inbox.policy.project import StackProject
+from gotham_inbox.policy.resources import (
+    INBOX_MESSAGE_BATCH_TYPE,
+    INBOX_MESSAGE_TYPE,
+    INBOX_TYPES,
+    InboxResource,
+    SourceLocation,
+    inbox_resource,
+)
+from gotham_inbox.policy.unknowns import UNKNOWN_STRING
+
+DEFAULT_TIMEOUT = 120.0
+"""Seconds a program may run under the mocks before check gives up on it."""
+
+_OUTPUT_TAIL = 4000
+
+
+class ProgramError(Exception):
+    """The program could not be run to completion; the text says why."""
+
+
+@dataclass(frozen=True)
+class CollectedStack:
+    """What a run of the program registered."""
+
+    resources: list[InboxResource]
+    resource_count: int
+
+
+# --- the child process -------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A deserialized property value as plain JSON; unknowns become the engine's sentinel."""
+    from pulumi.output import Unknown
+
+    if isinstance(value, Unknown):
+        return UNKNOWN_STRING
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _source(frames: Any, directory: Path) -> dict[str, Any] | None:
+    # The SDK sends the stack at registration; the first frame inside the project is where
+    # the program declared the resource (frames in the SDK or a providers package are skipped).
+    for frame in frames:
+        uri = frame.pc.uri
+        if not uri.startswith("file://"):
+            continue
+        path = Path(unquote(urlparse(uri).path))
+        if not path.is_relative_to(directory):
+            continue
+        # A resource class defined in the program itself is not where the resource is declared.
+        if "__init__(" in linecache.getline(str(path), frame.pc.line):
+            continue
+        return {"path": path.relative_to(directory).as_posix(), "line": frame.pc.line}
+    return None
+
+
+def _outputs(resource_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    # The provider's outputs (see the contract): enough for programs that read source ids.
+    outputs = dict(inputs)
+    if resource_type == INBOX_MESSAGE_TYPE and isinstance(inputs.get("message"), dict):
+        outputs["sourceId"] = inputs["message"].get("sourceId")
+    if resource_type == INBOX_MESSAGE_BATCH_TYPE and isinstance(inputs.get("messages"), list):
+        outputs["sourceIds"] = [
+            item.get("sourceId") for item in inputs["messages"] if isinstance(item, dict)
+        ]
+    return outputs
+
+
+def _run_program(request: dict[str, Any]) -> dict[str, Any]:
+    import runpy
+
+    import pulumi
+    from pulumi.runtime import mocks, rpc
+
+    directory = Path(request["directory"])
+    collected: list[dict[str, Any]] = []
+    counted = [0]
+
+    class LocalMocks(mocks.Mocks):
+        def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+            return f"{args.name}-id", _outputs(args.typ, args.inputs)
+
+        def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], None]:
+            return {}, None
+
+    class CollectingMonitor(mocks.MockMonitor):
+        def RegisterResource(self, request: Any) -> Any:
+            response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+            if request.type != "pulumi:pulumi:Stack":
+                counted[0] += 1
+            if request.type in INBOX_TYPES:
+                inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+                collected.append(
+                    {
+                        "type": request.type,
+                        "urn": response.urn,
+                        "name": request.name,
+                        "inputs": _plain(inputs),
+                        "source": _source(request.stackTrace.frames, directory),
+                    }
+                )
+            return response
+
+    pulumi.runtime.set_all_config(dict(request["config"]), list(request["secretKeys"]))
+    local = LocalMocks()
+    mocks.set_mocks(
+        local,
+        project=request["project"],
+        stack=request["stack"],
+        preview=False,
+        monitor=CollectingMonitor(local),
+    )
+    sys.path.insert(0, str(directory))
+    program = request["program"]
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> None:
+        runpy.run_path(program, run_name="__main__")
+
+    run()
+    return {"resources": collected, "resourceCount": counted[0]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Child entry point: ``python -m gotham_inbox.policy.collect REQUEST RESULT``."""
+    request_path, result_path = argv if argv is not None else sys.argv[1:3]
+    request = json.loads(Path(request_path).read_text(encoding="utf-8"))
+    try:
+        result = _run_program(request)
+        code = 0
+    except SystemExit as stop:
+        result = {"error": f"the program called sys.exit({stop.code!r})"}
+        code = 1
+    except BaseException:  # any failure of the program is reported, not raised
+        result = {"error": traceback.format_exc()}
+        code = 1
+    Path(result_path).write_text(json.dumps(result), encoding="utf-8")
+    return code
+
+
+# --- the parent --------------------------------------------------------------------------
+
+
+def _tail(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _OUTPUT_TAIL else "..." + text[-_OUTPUT_TAIL:]
+
+
+def collect_resources(project: StackProject, timeout: float = DEFAULT_TIMEOUT) -> CollectedStack:
+    """Run the project's program for its stack under mocks; :class:`ProgramError` on failure."""
+    request = {
+        "directory": str(project.directory),
+        "program": str(project.program),
+        "project": project.project,
+        "stack": project.stack,
+        "config": dict(project.config),
+        "secretKeys": sorted(project.secret_keys),
+    }
+    with tempfile.TemporaryDirectory(prefix="gotham-inbox-check-") as scratch:
+        request_path = Path(scratch, "request.json")
+        result_path = Path(scratch, "result.json")
+        request_path.write_text(json.dumps(request), encoding="utf-8")
+        # The program's own config comes from the request, never from a caller's environment.
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PULUMI_")}
+        try:
+            completed = subprocess.run(
+                [sys.executable, "-m", "gotham_inbox.policy.collect", request_path, result_path],
+                cwd=project.directory,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise ProgramError(
+                f"the program {project.program} did not finish within {timeout:g} seconds "
+                "under mocks; does it wait for something outside Pulumi?"
+            ) from None
+        result = (
+            json.loads(result_path.read_text(encoding="utf-8")) if result_path.is_file() else None
+        )
+    if result is None or "error" in result:
+        reason = result["error"] if result else _tail(completed.stderr) or "no output"
+        raise ProgramError(f"the program {project.program} failed:\n{_tail(reason)}")
+    resources = []
+    for item in result["resources"]:
+        source = item.get("source")
+        found = inbox_resource(
+            item["type"],
+            item["urn"],
+            item["name"],
+            item["inputs"],
+            SourceLocation(source["path"], source["line"]) if source else None,
+        )
+        if found is not None:
+            resources.append(found)
+    return CollectedStack(resources, int(result["resourceCount"]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Policy config generated from an emulator directory: one source of truth for both.
+
+The directory says which markings exist (in order), which groups live in which realm and what
+they may read, and who the caller is. :func:`policy_config_from_directory` turns that into the
+``inbox-realm-requirements`` and ``inbox-markings`` properties, in Pulumi's policy-pack config
+format. Tokens and client secrets never appear in it. Enforcement levels are left out, so each
+policy keeps its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from gotham_inbox.emulator.directory import Directory, User
+from gotham_inbox.policy import markings, realm_requirements
+from gotham_inbox.policy.pack_config import resolve_pack_config
+from gotham_inbox.policy.registry import POLICIES
+
+
+def _ordered(subset: Iterable[str], order: tuple[str, ...]) -> list[str]:
+    wanted = set(subset)
+    return [marking for marking in order if marking in wanted]
+
+
+def policy_config_from_directory(directory: Directory, caller: User) -> dict[str, Any]:
+    """The policy config for ``caller`` sending into ``directory``'s groups."""
+    realm_config: dict[str, Any] = {
+        "callerRealm": caller.realm,
+        "groups": [{"name": group.name, "realm": group.realm} for group in directory.groups],
+        "unknownGroups": "flag",
+    }
+    markings_config: dict[str, Any] = {
+        "allowedMarkings": list(directory.markings),
+        "callerRealm": caller.realm,
+        # A group without a clearance in the directory reads every marking: nothing to check.
+        "groups": [
+            {
+                "name": group.name,
+                "realm": group.realm,
+                "clearance": _ordered(group.clearance, directory.markings),
+            }
+            for group in directory.groups
+            if group.clearance is not None
+        ],
+    }
+    if caller.clearance is not None:
+        markings_config["callerClearance"] = _ordered(caller.clearance, directory.markings)
+    config = {realm_requirements.NAME: realm_config, markings.NAME: markings_config}
+    resolve_pack_config(config)  # what we generate must be a config the policies accept
+    return config
+
+
+def pack_config_schema() -> dict[str, Any]:
+    """JSON Schema of a whole policy config file for the pack (for editors and CI)."""
+    levels = {"type": "string", "enum": ["advisory", "mandatory", "remediate", "disabled"]}
+    properties: dict[str, Any] = {"all": {**levels, "description": "A level for every policy."}}
+    for spec in POLICIES:
+        schema = spec.schema()
+        entry = {
+            **schema,
+            "properties": {"enforcementLevel": levels, **schema["properties"]},
+            "description": spec.description,
+        }
+        properties[spec.name] = {"anyOf": [levels, entry], "description": spec.description}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "gotham-inbox policy pack config",
+        "description": "Pulumi policy-pack config (--policy-pack-config) for the gotham-inbox "
+        "pack, also read by gotham-inbox check.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+    }

@@ -1,0 +1,69 @@
+"""``inbox-message-valid``: every message would pass the server's validation.
+
+The same models and problem wording as the client, the provider and the emulator
+(:func:`gotham_inbox.validation.check_message`), plus the resource's shape: an
+``InboxMessage`` needs its ``message``, an ``InboxMessageBatch`` a non-empty ``messages`` list.
+"""
+
+from __future__ import annotations
+
+from gotham_inbox.policy.levels import EnforcementLevel
+from gotham_inbox.policy.resources import InboxResource, StackContext
+from gotham_inbox.policy.settings import PolicyConfig
+from gotham_inbox.policy.unknowns import is_unknown, is_within, unknown_paths
+from gotham_inbox.policy.violation import Finding, message_finding, resource_finding
+from gotham_inbox.validation import check_message
+
+NAME = "inbox-message-valid"
+DEFAULT_LEVEL = EnforcementLevel.MANDATORY
+DESCRIPTION = (
+    "Every Global Inbox message must pass the server's validation: the fields of the wire model, "
+    "at least one group recipient and at least one portion marking. The server refuses an invalid "
+    "message (and with it its whole batch). Fix each field named below."
+)
+
+
+class MessageValidConfig(PolicyConfig):
+    """``inbox-message-valid`` has no properties; only its enforcement level can be set."""
+
+
+def _shape_findings(resource: InboxResource) -> list[Finding]:
+    name = resource.input_name
+    value = resource.inputs.get(name)
+    if is_unknown(value):
+        return []
+    kind = "InboxMessageBatch" if resource.is_batch else "InboxMessage"
+    if value is None:
+        return [resource_finding(resource, name, f"the {kind} has no '{name}' input; pass it")]
+    if resource.is_batch and not isinstance(value, list):
+        return [
+            resource_finding(
+                resource, name, "must be a list of message objects; wrap the message in a list"
+            )
+        ]
+    if resource.is_batch and not value:
+        return [
+            resource_finding(
+                resource, name, "the batch has no messages; add at least one or remove the resource"
+            )
+        ]
+    return []
+
+
+def check_resource(
+    resource: InboxResource, config: MessageValidConfig, context: StackContext
+) -> list[Finding]:
+    """Every problem the server's validation would find in the resource's messages."""
+    findings = _shape_findings(resource)
+    for ref in resource.message_refs():
+        if is_unknown(ref.data):
+            continue
+        unknown = unknown_paths(ref.data)
+        _, problems = check_message(ref.data, ref.index)
+        findings.extend(
+            message_finding(resource, ref, problem.field, problem.message)
+            for problem in problems
+            # A value that is unknown during preview is checked when it is known.
+            if not is_within(problem.field, unknown)
+        )
+    return findings

@@ -1,0 +1,84 @@
+"""Reading fields of wire-form messages that may be malformed or partly unknown.
+
+Rules other than ``inbox-message-valid`` still check what they can of a malformed message, so a
+user sees every problem in one run. These helpers never raise: a missing or wrongly typed field
+reads as ``None``, an unknown one as :data:`UNKNOWN`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from gotham_inbox.policy.unknowns import is_unknown
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final = _Unknown()
+"""What a reader returns for a value that is not known until the deployment runs."""
+
+
+def value_at(message: Any, *keys: str) -> Any:
+    """The value at ``keys`` inside ``message``; ``None`` if absent, :data:`UNKNOWN` if unknown."""
+    value = message
+    for key in keys:
+        if is_unknown(value):
+            return UNKNOWN
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return UNKNOWN if is_unknown(value) else value
+
+
+def text_at(message: Any, *keys: str) -> str | None:
+    """The string at ``keys``, or ``None`` when absent, unknown or not a string."""
+    value = value_at(message, *keys)
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A group recipient as written: ``realm`` is ``None`` when omitted."""
+
+    position: int
+    name: str
+    realm: str | None
+
+    @property
+    def field(self) -> str:
+        """The wire path of this recipient inside its message."""
+        return f"groupRecipients[{self.position}]"
+
+
+def recipients(message: Any) -> list[Recipient]:
+    """The recipients whose name (and realm, if given) are known strings."""
+    entries = value_at(message, "groupRecipients")
+    if not isinstance(entries, list):
+        return []
+    found = []
+    for position, entry in enumerate(entries):
+        name = value_at(entry, "name")
+        realm = value_at(entry, "realm")
+        if not isinstance(name, str) or not (realm is None or isinstance(realm, str)):
+            continue
+        found.append(Recipient(position, name, realm))
+    return found
+
+
+def known_markings(markings: list[Any]) -> list[tuple[int, str]]:
+    """``(position, marking)`` for every marking of the list that is a known string."""
+    return [
+        (position, item)
+        for position, item in enumerate(markings)
+        if isinstance(item, str) and not is_unknown(item)
+    ]
+
+
+def source_id(message: Any) -> str | None:
+    """The message's source id, normalised for comparison (UUIDs are case-insensitive)."""
+    value = text_at(message, "sourceId")
+    return value.strip().lower() if value else None

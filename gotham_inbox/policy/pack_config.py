@@ -1,0 +1,123 @@
+"""A policy-pack config file, resolved the way the Pulumi CLI resolves it.
+
+The file maps a policy name (or ``all``) to an enforcement level string, or to an object with an
+optional ``enforcementLevel`` and the policy's properties. Like the Pulumi CLI, resolution starts
+from each policy's own level and its schema defaults, applies ``all``, then each policy's entry:
+an entry without ``enforcementLevel`` keeps the policy's level. Stricter than the CLI, an
+unknown policy name or property is an error rather than silently ignored, since a typo would
+otherwise switch a check off.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gotham_inbox.policy.levels import LEVEL_NAMES, EnforcementLevel
+from gotham_inbox.policy.registry import POLICIES, POLICIES_BY_NAME
+from gotham_inbox.policy.settings import PolicyConfig, PolicyConfigError
+
+ALL_POLICIES_KEY = "all"
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    """A policy's resolved level, its properties (as sent to Configure) and parsed config."""
+
+    level: EnforcementLevel
+    properties: Mapping[str, Any]
+    config: PolicyConfig
+
+
+PackConfig = Mapping[str, PolicySettings]
+"""The resolved settings of every policy of the pack, by policy name."""
+
+
+def _level(name: str, value: object) -> EnforcementLevel:
+    if isinstance(value, str) and value in LEVEL_NAMES:
+        return EnforcementLevel(value)
+    raise PolicyConfigError(
+        f"invalid policy config: {name}: enforcement level {value!r} is not one of "
+        f"{', '.join(LEVEL_NAMES)}"
+    )
+
+
+def _split_entry(name: str, entry: object) -> tuple[EnforcementLevel | None, dict[str, Any]]:
+    if isinstance(entry, str):
+        return _level(name, entry), {}
+    if isinstance(entry, dict):
+        properties = dict(entry)
+        level = properties.pop("enforcementLevel", None)
+        return (None if level is None else _level(name, level)), properties
+    raise PolicyConfigError(
+        f"invalid policy config: {name}: must be an enforcement level string or an object; "
+        f"got {entry!r}"
+    )
+
+
+def _unknown_policy(name: str) -> PolicyConfigError:
+    close = difflib.get_close_matches(name, list(POLICIES_BY_NAME), n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    known = ", ".join(POLICIES_BY_NAME)
+    return PolicyConfigError(
+        f"invalid policy config: '{name}' is not a policy of the gotham-inbox pack; {hint}"
+        f"(policies: {known}, or 'all' for a level for every policy)"
+    )
+
+
+def resolve_pack_config(raw: Mapping[str, Any] | None = None) -> dict[str, PolicySettings]:
+    """Every policy's settings from a config file's content (``None``: all defaults)."""
+    raw = {} if raw is None else raw
+    if not isinstance(raw, Mapping):
+        raise PolicyConfigError("invalid policy config: the file must hold a JSON object")
+    if "environments" in raw:
+        raise PolicyConfigError(
+            "invalid policy config: 'environments' (Pulumi ESC) cannot be resolved without the "
+            "Pulumi CLI; put the values in the file"
+        )
+    for name in raw:
+        if name != ALL_POLICIES_KEY and name not in POLICIES_BY_NAME:
+            raise _unknown_policy(name)
+    all_level: EnforcementLevel | None = None
+    if ALL_POLICIES_KEY in raw:
+        all_level, extra = _split_entry(ALL_POLICIES_KEY, raw[ALL_POLICIES_KEY])
+        if extra:
+            raise PolicyConfigError(
+                "invalid policy config: 'all' takes only an enforcement level; put properties "
+                "under the policy they belong to"
+            )
+    resolved: dict[str, PolicySettings] = {}
+    for spec in POLICIES:
+        level = all_level or spec.default_level
+        properties = spec.default_properties()
+        if spec.name in raw:
+            given_level, given = _split_entry(spec.name, raw[spec.name])
+            level = given_level or level
+            properties.update(given)
+        resolved[spec.name] = PolicySettings(level, properties, spec.parse_config(properties))
+    return resolved
+
+
+def load_pack_config(path: Path) -> dict[str, PolicySettings]:
+    """Read and resolve a policy config file; :class:`PolicyConfigError` names the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PolicyConfigError(f"cannot read policy config {path}: {error.strerror}") from None
+    if not text.strip():
+        return resolve_pack_config(None)
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PolicyConfigError(
+            f"policy config {path} is not valid JSON: {error.msg} at line {error.lineno} "
+            f"column {error.colno}"
+        ) from None
+    try:
+        return resolve_pack_config(raw)
+    except PolicyConfigError as error:
+        raise PolicyConfigError(f"{path}: {error}") from None

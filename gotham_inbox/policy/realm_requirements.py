@@ -1,0 +1,152 @@
+"""``inbox-realm-requirements``: every recipient resolves to a group in the intended realm.
+
+A recipient's realm defaults to the caller's realm; a group in another realm is only reached
+with an explicit realm. With the caller's realm (``callerRealm``, else the stack config
+``gotham:realm``) and the known groups (``groups``), a recipient is flagged when it omits its
+realm while the group lives elsewhere, names a realm where the group does not exist, or names an
+unknown group. With no caller realm known, every recipient must give its realm.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from typing import Literal
+
+from pydantic import Field
+
+from gotham_inbox.policy.levels import EnforcementLevel
+from gotham_inbox.policy.messages import Recipient, recipients
+from gotham_inbox.policy.resources import (
+    CALLER_REALM_KEY,
+    InboxResource,
+    MessageRef,
+    StackContext,
+)
+from gotham_inbox.policy.settings import PolicyConfig
+from gotham_inbox.policy.violation import Finding, message_finding
+
+NAME = "inbox-realm-requirements"
+DEFAULT_LEVEL = EnforcementLevel.MANDATORY
+DESCRIPTION = (
+    "Every group recipient must resolve to an existing group in the intended realm. A recipient "
+    "without a realm is looked up in the caller's realm, so a group in another realm needs an "
+    "explicit realm. Set the realm each finding names, fix the group name, or tell the policy "
+    "the caller's realm (callerRealm, or stack config gotham:realm) and the known groups."
+)
+
+
+class KnownGroup(PolicyConfig):
+    """A group that exists, and the realm it lives in."""
+
+    name: str = Field(min_length=1, description="The group's name.")
+    realm: str = Field(min_length=1, description="The realm the group lives in.")
+
+
+class RealmRequirementsConfig(PolicyConfig):
+    """Properties of ``inbox-realm-requirements``."""
+
+    caller_realm: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The realm of the user or client that sends the messages. "
+        "Defaults to the stack config gotham:realm.",
+    )
+    groups: list[KnownGroup] = Field(
+        default=[],
+        description="Every group that exists, with its realm (a name may exist in several "
+        "realms). Empty: group names and realms are not checked.",
+    )
+    unknown_groups: Literal["flag", "ignore"] = Field(
+        default="flag",
+        description="What to do with a recipient group that is not in groups: flag it, or "
+        "ignore it. Only applies when groups is not empty.",
+    )
+
+
+def _realms_by_group(config: RealmRequirementsConfig) -> dict[str, set[str]]:
+    realms: dict[str, set[str]] = defaultdict(set)
+    for group in config.groups:
+        realms[group.name].add(group.realm)
+    return realms
+
+
+def _listing(realms: set[str]) -> str:
+    return " or ".join(f"'{realm}'" for realm in sorted(realms))
+
+
+def _check_recipient(
+    recipient: Recipient,
+    caller_realm: str | None,
+    known: dict[str, set[str]],
+    config: RealmRequirementsConfig,
+) -> tuple[str, str] | None:
+    """The (field, message) of what is wrong with one recipient, if anything."""
+    name = recipient.name
+    realm_field = f"{recipient.field}.realm"
+    if recipient.realm is None and caller_realm is None:
+        suggestion = f" (e.g. realm: {_listing(known[name])})" if known.get(name) else ""
+        return realm_field, (
+            f"group '{name}' has no realm and the caller's realm is unknown, so it is not "
+            f"known which realm the server looks in; give the realm explicitly{suggestion}, or "
+            f"set callerRealm in the policy config or {CALLER_REALM_KEY} in the stack config"
+        )
+    if not known:
+        return None
+    realm = recipient.realm if recipient.realm is not None else caller_realm
+    realms = known.get(name)
+    if realms is None:
+        if config.unknown_groups == "ignore":
+            return None
+        close = difflib.get_close_matches(name, list(known), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"{recipient.field}.name", (
+            f"group '{name}' is not a known group; {hint}fix the name, or add the group to "
+            "this policy's groups (or set unknownGroups to ignore)"
+        )
+    if realm in realms:
+        return None
+    if recipient.realm is None:
+        return realm_field, (
+            f"group '{name}' lives in realm {_listing(realms)}, not in the caller's realm "
+            f"'{caller_realm}', and a recipient without a realm is looked up in the caller's "
+            f"realm; set realm: {_listing(realms)}"
+        )
+    return realm_field, (
+        f"group '{name}' does not exist in realm '{recipient.realm}'; it lives in realm "
+        f"{_listing(realms)}; set realm to that"
+    )
+
+
+def caller_realm_of(config: RealmRequirementsConfig, context: StackContext) -> str | None:
+    """The caller's realm: the policy config's, else the stack config's ``gotham:realm``."""
+    return config.caller_realm or context.get(CALLER_REALM_KEY)
+
+
+def check_message_ref(
+    resource: InboxResource,
+    ref: MessageRef,
+    config: RealmRequirementsConfig,
+    context: StackContext,
+) -> list[Finding]:
+    """Realm problems of every recipient of one message."""
+    caller_realm = caller_realm_of(config, context)
+    known = _realms_by_group(config)
+    findings = []
+    for recipient in recipients(ref.data):
+        problem = _check_recipient(recipient, caller_realm, known, config)
+        if problem is not None:
+            field, message = problem
+            findings.append(message_finding(resource, ref, field, message))
+    return findings
+
+
+def check_resource(
+    resource: InboxResource, config: RealmRequirementsConfig, context: StackContext
+) -> list[Finding]:
+    """Realm problems of every recipient of every message of the resource."""
+    return [
+        finding
+        for ref in resource.message_refs()
+        for finding in check_message_ref(resource, ref, config, context)
+    ]

@@ -1,0 +1,102 @@
+"""The policies of the ``gotham-inbox`` pack, in one list that the pack and ``check`` share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from gotham_inbox.policy import (
+    batch_atomicity,
+    content,
+    markings,
+    message_valid,
+    realm_requirements,
+)
+from gotham_inbox.policy.levels import EnforcementLevel
+from gotham_inbox.policy.resources import InboxResource, StackContext
+from gotham_inbox.policy.settings import PolicyConfig, config_schema, parse_policy_config
+from gotham_inbox.policy.violation import Finding
+
+PACK_NAME = "gotham-inbox"
+"""The policy pack's name (``PolicyPack(name=...)``)."""
+
+ConfigT = TypeVar("ConfigT", bound=PolicyConfig)
+
+ResourceRule = Callable[[InboxResource, ConfigT, StackContext], list[Finding]]
+StackRule = Callable[[Sequence[InboxResource], ConfigT, StackContext], list[Finding]]
+
+
+@dataclass(frozen=True)
+class PolicySpec(Generic[ConfigT]):
+    """One policy: its name, default level, description, config model and rules.
+
+    ``check_resource`` runs once per inbox resource (Pulumi's Analyze); ``check_stack`` once
+    over all of them (AnalyzeStack).
+    """
+
+    name: str
+    description: str
+    default_level: EnforcementLevel
+    config_model: type[ConfigT]
+    check_resource: ResourceRule[ConfigT] | None = None
+    check_stack: StackRule[ConfigT] | None = None
+
+    def parse_config(self, properties: Mapping[str, Any] | None) -> ConfigT:
+        """The policy's config from its properties; :class:`PolicyConfigError` if invalid."""
+        return parse_policy_config(self.name, self.config_model, properties)
+
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema of the policy's properties."""
+        return config_schema(self.config_model)
+
+    def default_properties(self) -> dict[str, Any]:
+        """The properties Pulumi fills in from the schema's defaults."""
+        return {
+            name: prop["default"]
+            for name, prop in self.schema()["properties"].items()
+            if "default" in prop
+        }
+
+
+POLICIES: tuple[PolicySpec[Any], ...] = (
+    PolicySpec(
+        message_valid.NAME,
+        message_valid.DESCRIPTION,
+        message_valid.DEFAULT_LEVEL,
+        message_valid.MessageValidConfig,
+        check_resource=message_valid.check_resource,
+    ),
+    PolicySpec(
+        batch_atomicity.NAME,
+        batch_atomicity.DESCRIPTION,
+        batch_atomicity.DEFAULT_LEVEL,
+        batch_atomicity.BatchAtomicityConfig,
+        check_resource=batch_atomicity.check_resource,
+        check_stack=batch_atomicity.check_stack,
+    ),
+    PolicySpec(
+        realm_requirements.NAME,
+        realm_requirements.DESCRIPTION,
+        realm_requirements.DEFAULT_LEVEL,
+        realm_requirements.RealmRequirementsConfig,
+        check_resource=realm_requirements.check_resource,
+    ),
+    PolicySpec(
+        markings.NAME,
+        markings.DESCRIPTION,
+        markings.DEFAULT_LEVEL,
+        markings.MarkingsConfig,
+        check_resource=markings.check_resource,
+    ),
+    PolicySpec(
+        content.NAME,
+        content.DESCRIPTION,
+        content.DEFAULT_LEVEL,
+        content.ContentConfig,
+        check_resource=content.check_resource,
+    ),
+)
+"""Every policy of the pack, in the order the pack runs them."""
+
+POLICIES_BY_NAME: Mapping[str, PolicySpec[Any]] = {spec.name: spec for spec in POLICIES}

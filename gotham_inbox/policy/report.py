@@ -1,0 +1,153 @@
+"""The ``gotham-inbox check`` report: readable text, JSON, or SARIF 2.1.0 for CI annotations."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gotham_inbox.policy.levels import EnforcementLevel
+from gotham_inbox.policy.registry import PACK_NAME, POLICIES, POLICIES_BY_NAME
+from gotham_inbox.policy.resources import InboxResource
+from gotham_inbox.policy.violation import Violation
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FORMATS = ("text", "json", "sarif")
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Everything a check found, and what it checked."""
+
+    project: str
+    stack: str
+    directory: Path
+    program: Path
+    policy_config: Path | None
+    resources: Sequence[InboxResource]
+    resource_count: int
+    violations: Sequence[Violation]
+
+    @property
+    def mandatory(self) -> int:
+        """How many violations stop a deployment."""
+        return sum(1 for violation in self.violations if violation.is_mandatory)
+
+    @property
+    def advisory(self) -> int:
+        """How many violations are advice only."""
+        return len(self.violations) - self.mandatory
+
+    @property
+    def message_count(self) -> int:
+        """How many messages the inbox resources would send."""
+        return sum(len(resource.message_refs()) for resource in self.resources)
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def _location(report: CheckReport, violation: Violation) -> tuple[str, int | None]:
+    for resource in report.resources:
+        if resource.urn == violation.urn and resource.source is not None:
+            return _display_path(report.directory / resource.source.path), resource.source.line
+    return _display_path(report.program), None
+
+
+def render_text(report: CheckReport) -> str:
+    """A report for people: what was checked, each violation, a summary line."""
+    config = _display_path(report.policy_config) if report.policy_config else "defaults"
+    lines = [
+        f"gotham-inbox check: project {report.project}, stack {report.stack}, policy config "
+        f"{config}",
+        f"{len(report.resources)} inbox resource(s), {report.message_count} message(s), "
+        f"{report.resource_count} resource(s) in total",
+    ]
+    for violation in report.violations:
+        path, line = _location(report, violation)
+        where = f"{path}:{line}" if line else path
+        lines.append("")
+        lines.append(f"[{violation.level.value}] {violation.policy}  {violation.resource_name}")
+        lines.append(f"  at {where}  ({violation.urn})")
+        lines.append(f"  {violation.text}")
+    lines.append("")
+    if not report.violations:
+        lines.append("no violations")
+    else:
+        lines.append(f"{report.mandatory} mandatory, {report.advisory} advisory violation(s)")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: CheckReport) -> str:
+    """A report for scripts."""
+    document = {
+        "project": report.project,
+        "stack": report.stack,
+        "policyConfig": str(report.policy_config) if report.policy_config else None,
+        "resources": len(report.resources),
+        "messages": report.message_count,
+        "violations": [violation.to_json() for violation in report.violations],
+        "summary": {"mandatory": report.mandatory, "advisory": report.advisory},
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _sarif_result(report: CheckReport, violation: Violation) -> dict[str, Any]:
+    path, line = _location(report, violation)
+    physical: dict[str, Any] = {"artifactLocation": {"uri": Path(path).as_posix()}}
+    if line:
+        physical["region"] = {"startLine": line}
+    return {
+        "ruleId": violation.policy,
+        "ruleIndex": list(POLICIES_BY_NAME).index(violation.policy),
+        "level": "error" if violation.is_mandatory else "warning",
+        "message": {"text": f"{violation.resource_name}: {violation.text}"},
+        "locations": [
+            {
+                "physicalLocation": physical,
+                "logicalLocations": [
+                    {"name": violation.resource_name, "fullyQualifiedName": violation.urn}
+                ],
+            }
+        ],
+        "properties": {"field": violation.field, "messageIndex": violation.message_index},
+    }
+
+
+def render_sarif(report: CheckReport) -> str:
+    """A SARIF 2.1.0 log, one rule per policy, one result per violation."""
+    rules = [
+        {
+            "id": spec.name,
+            "name": spec.name,
+            "shortDescription": {"text": spec.description.split(". ")[0].rstrip(".") + "."},
+            "fullDescription": {"text": spec.description},
+            "defaultConfiguration": {
+                "level": "error"
+                if spec.default_level.reported is EnforcementLevel.MANDATORY
+                else "warning"
+            },
+        }
+        for spec in POLICIES
+    ]
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": PACK_NAME, "rules": rules}},
+                "results": [_sarif_result(report, violation) for violation in report.violations],
+            }
+        ],
+    }
+    return json.dumps(log, indent=2) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json, "sarif": render_sarif}

@@ -1,0 +1,111 @@
+"""Policy configuration models: the single source of each policy's config and JSON Schema.
+
+Each policy declares a pydantic model of its properties (camelCase, unknown properties refused).
+The pack's ``config_schema`` and ``gotham-inbox check`` both derive from it, so a property means
+the same thing, with the same default, under ``pulumi preview`` and under ``check``.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel
+
+from gotham_inbox.validation import format_location
+
+
+class PolicyConfigError(ValueError):
+    """A policy configuration that cannot be used; the text names the policy and property."""
+
+
+class PolicyConfig(BaseModel):
+    """Base of every policy's configuration model."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=False,
+        serialize_by_alias=True,
+        extra="forbid",
+        frozen=True,
+    )
+
+
+def _inline_refs(node: Any, definitions: Mapping[str, Any]) -> Any:
+    # Pulumi validates each property's schema on its own, wrapped in {"type": "object",
+    # "properties": ...}, so "#/$defs/..." references would point nowhere: inline them.
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            target = copy.deepcopy(definitions[ref.removeprefix("#/$defs/")])
+            extra = {key: value for key, value in node.items() if key != "$ref"}
+            return _inline_refs({**target, **extra}, definitions)
+        return {
+            key: _inline_refs(value, definitions)
+            for key, value in node.items()
+            # Titles repeat the property names; a null default only says "optional".
+            if key != "title" and not (key == "default" and value is None)
+        }
+    if isinstance(node, list):
+        return [_inline_refs(item, definitions) for item in node]
+    return node
+
+
+def config_schema(model: type[PolicyConfig]) -> dict[str, Any]:
+    """The JSON Schema of a policy's config: ``{"type": "object", "properties", ...}``.
+
+    Self-contained (no ``$ref``), with the model's defaults, so Pulumi can both validate a
+    config file against it and fill in defaults the way it does for every pack.
+    """
+    raw = model.model_json_schema(by_alias=True, mode="validation")
+    definitions = raw.pop("$defs", {})
+    schema: dict[str, Any] = _inline_refs(raw, definitions)
+    schema.setdefault("properties", {})
+    schema["additionalProperties"] = False
+    return schema
+
+
+def _shown(value: object) -> str:
+    # Config numbers travel as protobuf doubles: show 0.0 as the 0 the user wrote.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return repr(value)
+
+
+def _explain(policy: str, model: type[PolicyConfig], error: Any) -> str:
+    location = format_location(error["loc"])
+    where = f"{policy}.{location}" if location else policy
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        known = sorted(config_schema(model)["properties"])
+        close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        allowed = ", ".join(known) or "none"
+        return f"{where}: unknown property; {hint}remove it (properties: {allowed})"
+    message = str(error["msg"])
+    if kind == "literal_error":
+        message = f"must be one of {error.get('ctx', {}).get('expected', '')}"
+    message = message.removeprefix("Value error, ")
+    if location and kind != "missing":
+        message = f"{message}; got {_shown(error.get('input'))}"
+    return f"{where}: {message}"
+
+
+ConfigT = TypeVar("ConfigT", bound=PolicyConfig)
+
+
+def parse_policy_config(
+    policy: str, model: type[ConfigT], properties: Mapping[str, Any] | None
+) -> ConfigT:
+    """Validate a policy's properties; :class:`PolicyConfigError` lists every problem."""
+    try:
+        return model.model_validate(dict(properties or {}))
+    except ValidationError as error:
+        details = "; ".join(
+            _explain(policy, model, item) for item in error.errors(include_url=False)
+        )
+        raise PolicyConfigError(f"invalid policy config: {details}") from None

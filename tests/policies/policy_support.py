@@ -1,0 +1,757 @@
+"""Helpers of the policy tests: messages, resources, the shared rule cases, an analyzer driver.
+
+The same :data:`CASES` run through the pure functions (``evaluate``), through the real pack
+driven over gRPC as the engine drives it, and through a parity check between the two.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from gotham_inbox.emulator.directory import load_directory
+from gotham_inbox.policy import (
+    INBOX_MESSAGE_BATCH_TYPE,
+    INBOX_MESSAGE_TYPE,
+    EnforcementLevel,
+    InboxResource,
+    StackContext,
+    Violation,
+    evaluate,
+    resolve_pack_config,
+)
+from gotham_inbox.policy.generate import policy_config_from_directory
+from gotham_inbox.policy.pack_config import PolicySettings
+from gotham_inbox.policy.unknowns import UNKNOWN_STRING
+
+REPO = Path(__file__).resolve().parents[2]
+PACK_DIR = REPO / "policies"
+PROJECT = "inbox-project"
+
+_MESSAGE: dict[str, Any] = {
+    "groupRecipients": [{"name": "platform-team"}],
+    "sender": {"displayName": "release-bot"},
+    "title": {"value": "release 4.2 is live"},
+    "body": {"value": "**4.2** is out", "formatStyle": "MARKDOWN"},
+    "security": {"portionMarkings": ["UNCLASSIFIED"]},
+}
+
+
+def source_id(seed: str) -> str:
+    """A deterministic sourceId, so case ids and expected texts are stable."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"gotham-inbox-policy-tests/{seed}"))
+
+
+def message(seed: str = "m", **changes: Any) -> dict[str, Any]:
+    """A valid wire message with its own sourceId; ``None`` in changes removes a field."""
+    data = copy.deepcopy(_MESSAGE)
+    data["sourceId"] = source_id(seed)
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def to(*groups: str | tuple[str, str]) -> list[dict[str, str]]:
+    """Group recipients: ``"name"`` (no realm) or ``("name", "realm")``."""
+    return [
+        {"name": group} if isinstance(group, str) else {"name": group[0], "realm": group[1]}
+        for group in groups
+    ]
+
+
+def marked(*markings: str) -> dict[str, list[str]]:
+    """A security block with these portion markings."""
+    return {"portionMarkings": list(markings)}
+
+
+def urn(resource_type: str, name: str, stack: str = "dev") -> str:
+    """The URN the engine gives a top-level resource of the test project."""
+    return f"urn:pulumi:{stack}::{PROJECT}::{resource_type}::{name}"
+
+
+def single(name: str, data: Any, **inputs: Any) -> InboxResource:
+    """An InboxMessage resource with input ``message`` (left out when ``data`` is ``...``)."""
+    props = dict(inputs) if data is ... else {"message": data, **inputs}
+    return InboxResource(INBOX_MESSAGE_TYPE, urn(INBOX_MESSAGE_TYPE, name), name, props)
+
+
+def batch(name: str, data: Any) -> InboxResource:
+    """An InboxMessageBatch resource with input ``messages``."""
+    resource_type = INBOX_MESSAGE_BATCH_TYPE
+    return InboxResource(resource_type, urn(resource_type, name), name, {"messages": data})
+
+
+def example_config(caller: str = "release-bot") -> dict[str, Any]:
+    """The policy config generated from the example directory for ``caller``."""
+    directory = load_directory()
+    return policy_config_from_directory(directory, directory.user(caller))
+
+
+REALM = "palantir-internal-realm"
+
+
+@dataclass(frozen=True)
+class Expect:
+    """A violation a case must produce: policy, property path, a part of the message, level."""
+
+    policy: str
+    field: str
+    says: str
+    level: EnforcementLevel = EnforcementLevel.MANDATORY
+
+
+@dataclass(frozen=True)
+class Case:
+    """Resources, a policy config and a stack; what must and must not be reported.
+
+    ``expect`` lists every violation of each policy it mentions (counts must match);
+    ``clean`` lists policies that must report nothing.
+    """
+
+    id: str
+    resources: Sequence[InboxResource]
+    expect: Sequence[Expect] = ()
+    clean: Sequence[str] = ()
+    config: Mapping[str, Any] | None = None
+    stack: str = "dev"
+    stack_config: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def context(self) -> StackContext:
+        return StackContext(stack=self.stack, config=dict(self.stack_config))
+
+    def settings(self) -> dict[str, PolicySettings]:
+        return resolve_pack_config(self.config)
+
+
+@dataclass(frozen=True, order=True)
+class Reported:
+    """A violation as both sides can report it: comparable across the CLI and the analyzer."""
+
+    policy: str
+    level: str
+    urn: str
+    text: str
+
+
+def reported_by_evaluate(case: Case) -> list[Reported]:
+    """The case's violations through the pure functions (what ``check`` runs)."""
+    return [
+        Reported(v.policy, v.level.value, v.urn, v.text)
+        for v in evaluate(case.resources, case.settings(), case.context)
+    ]
+
+
+def evaluate_case(case: Case) -> list[Violation]:
+    """The case's violations through :func:`evaluate`."""
+    return evaluate(case.resources, case.settings(), case.context)
+
+
+def assert_expectations(case: Case, found: Iterable[Reported]) -> None:
+    """Every expected violation found, with the right counts, and clean policies silent."""
+    found = list(found)
+    for policy in case.clean:
+        assert [item for item in found if item.policy == policy] == [], policy
+    for policy in {expect.policy for expect in case.expect}:
+        wanted = [expect for expect in case.expect if expect.policy == policy]
+        got = [item for item in found if item.policy == policy]
+        assert len(got) == len(wanted), (policy, got)
+        for expect in wanted:
+            prefix = f"{expect.field}: " if expect.field else ""
+            assert any(
+                item.text.startswith(prefix)
+                and expect.says in item.text
+                and item.level == expect.level.value
+                for item in got
+            ), (expect, got)
+
+
+def _cases() -> list[Case]:
+    example = example_config()
+    dup = source_id("shared")
+    return [
+        # --- inbox-message-valid ---------------------------------------------------------
+        Case(
+            "valid-message-is-clean",
+            [single("ok", message())],
+            clean=["inbox-message-valid", "inbox-batch-atomicity", "inbox-markings"],
+        ),
+        Case(
+            "message-missing-sender",
+            [single("no-sender", message(sender=None))],
+            expect=[
+                Expect("inbox-message-valid", "message.sender", "required field 'sender'"),
+            ],
+        ),
+        Case(
+            "message-without-recipients",
+            [single("nobody", message(groupRecipients=[]))],
+            expect=[Expect("inbox-message-valid", "message.groupRecipients", "no recipients")],
+        ),
+        Case(
+            "batch-message-with-typo-field",
+            [
+                batch(
+                    "typo",
+                    [
+                        message("a"),
+                        {**message("b", groupRecipients=None), "groupRecipient": to("sre-oncall")},
+                    ],
+                )
+            ],
+            expect=[
+                Expect(
+                    "inbox-message-valid",
+                    "messages[1].groupRecipient",
+                    "did you mean 'groupRecipients'",
+                ),
+                Expect(
+                    "inbox-message-valid",
+                    "messages[1].groupRecipients",
+                    "required field 'groupRecipients'",
+                ),
+            ],
+        ),
+        Case(
+            "resource-shapes",
+            [single("no-input", ...), batch("empty", []), batch("not-a-list", message())],
+            expect=[
+                Expect("inbox-message-valid", "message", "has no 'message' input"),
+                Expect("inbox-message-valid", "messages", "the batch has no messages"),
+                Expect("inbox-message-valid", "messages", "must be a list"),
+            ],
+        ),
+        Case(
+            "unknown-values-during-preview-are-skipped",
+            [
+                single(
+                    "preview",
+                    message(
+                        title={"value": UNKNOWN_STRING},
+                        groupRecipients=UNKNOWN_STRING,
+                        sourceId=UNKNOWN_STRING,
+                    ),
+                ),
+                batch("whole-list-unknown", UNKNOWN_STRING),
+                single("whole-message-unknown", UNKNOWN_STRING),
+            ],
+            clean=[
+                "inbox-message-valid",
+                "inbox-batch-atomicity",
+                "inbox-realm-requirements",
+                "inbox-markings",
+                "inbox-content",
+            ],
+        ),
+        # --- inbox-batch-atomicity -----------------------------------------------------------
+        Case(
+            "valid-batch-is-all-or-nothing",
+            [batch("release", [message("a"), message("b")]), single("other", message("c"))],
+            clean=["inbox-batch-atomicity"],
+        ),
+        Case(
+            "invalid-message-refuses-whole-batch",
+            [batch("release", [message("a"), message("b", title=None), message("c")])],
+            expect=[
+                Expect(
+                    "inbox-batch-atomicity",
+                    "messages[1].title",
+                    "server refuses the whole batch and sends none of its 3 messages",
+                )
+            ],
+        ),
+        Case(
+            "duplicate-source-id-in-batch-is-a-partial-send",
+            [batch("release", [message("a"), message("b", sourceId=source_id("a").upper())])],
+            expect=[
+                Expect(
+                    "inbox-batch-atomicity",
+                    "messages[1].sourceId",
+                    f"sourceId {source_id('a')} is also used by messages[0]",
+                )
+            ],
+        ),
+        Case(
+            "batch-over-max-size",
+            [batch("big", [message(str(i)) for i in range(3)])],
+            config={"inbox-batch-atomicity": {"maxBatchSize": 2}},
+            expect=[
+                Expect(
+                    "inbox-batch-atomicity",
+                    "messages",
+                    "3 messages, more than maxBatchSize 2; split it",
+                )
+            ],
+        ),
+        Case(
+            "same-source-id-in-two-resources",
+            [single("first", message(sourceId=dup)), batch("second", [message("x", sourceId=dup)])],
+            expect=[
+                Expect("inbox-batch-atomicity", "message.sourceId", "also used by second"),
+                Expect("inbox-batch-atomicity", "messages[0].sourceId", "also used by first"),
+            ],
+        ),
+        # --- inbox-realm-requirements --------------------------------------------------------
+        Case(
+            "no-caller-realm-requires-explicit-realm",
+            [
+                single(
+                    "implicit", message(groupRecipients=to("platform-team", ("sre-oncall", REALM)))
+                )
+            ],
+            expect=[
+                Expect(
+                    "inbox-realm-requirements",
+                    "message.groupRecipients[0].realm",
+                    "caller's realm is unknown",
+                )
+            ],
+        ),
+        Case(
+            "stack-realm-is-the-fallback-caller-realm",
+            [single("implicit", message(groupRecipients=to("platform-team")))],
+            stack_config={"gotham:realm": REALM},
+            clean=["inbox-realm-requirements"],
+        ),
+        Case(
+            "group-in-other-realm-needs-explicit-realm",
+            [single("partner", message(groupRecipients=to("partner-ops")))],
+            config=example,
+            expect=[
+                Expect(
+                    "inbox-realm-requirements",
+                    "message.groupRecipients[0].realm",
+                    "set realm: 'partner-realm'",
+                )
+            ],
+        ),
+        Case(
+            "stack-realm-used-with-known-groups",
+            [batch("partner", [message(groupRecipients=to("partner-ops"))])],
+            config={
+                "inbox-realm-requirements": {
+                    "groups": example["inbox-realm-requirements"]["groups"]
+                }
+            },
+            stack_config={"gotham:realm": REALM},
+            expect=[
+                Expect(
+                    "inbox-realm-requirements",
+                    "messages[0].groupRecipients[0].realm",
+                    f"not in the caller's realm '{REALM}'",
+                )
+            ],
+        ),
+        Case(
+            "explicit-realm-where-group-does-not-exist",
+            [single("wrong", message(groupRecipients=to(("platform-team", "partner-realm"))))],
+            config=example,
+            expect=[
+                Expect(
+                    "inbox-realm-requirements",
+                    "message.groupRecipients[0].realm",
+                    "does not exist in realm 'partner-realm'",
+                )
+            ],
+        ),
+        Case(
+            "unknown-group-is-flagged",
+            [single("typo", message(groupRecipients=to("platfrom-team")))],
+            config=example,
+            expect=[
+                Expect(
+                    "inbox-realm-requirements",
+                    "message.groupRecipients[0].name",
+                    "did you mean 'platform-team'",
+                )
+            ],
+        ),
+        Case(
+            "unknown-group-ignored-when-configured",
+            [single("typo", message(groupRecipients=to("new-team")))],
+            config={
+                "inbox-realm-requirements": {
+                    **example["inbox-realm-requirements"],
+                    "unknownGroups": "ignore",
+                }
+            },
+            clean=["inbox-realm-requirements"],
+        ),
+        Case(
+            "right-realms-are-clean",
+            [
+                single(
+                    "fine",
+                    message(groupRecipients=to("platform-team", ("partner-ops", "partner-realm"))),
+                )
+            ],
+            config=example,
+            clean=["inbox-realm-requirements"],
+        ),
+        # --- inbox-markings ------------------------------------------------------------------
+        Case(
+            "unknown-marking",
+            [single("typo", message(security=marked("SECERT")))],
+            config=example,
+            expect=[
+                Expect(
+                    "inbox-markings",
+                    "message.security.portionMarkings[0]",
+                    "did you mean 'SECRET'",
+                )
+            ],
+        ),
+        Case(
+            "marking-beyond-caller-clearance",
+            [single("secret", message(security=marked("UNCLASSIFIED", "SECRET")))],
+            config=example,
+            expect=[
+                Expect(
+                    "inbox-markings",
+                    "message.security.portionMarkings[1]",
+                    "caller is not cleared for marking 'SECRET'",
+                )
+            ],
+        ),
+        Case(
+            "recipient-cannot-read-message",
+            [
+                single(
+                    "partner",
+                    message(
+                        groupRecipients=to(("partner-ops", "partner-realm"), "platform-team"),
+                        security=marked("SENSITIVE"),
+                    ),
+                )
+            ],
+            config=example,
+            expect=[
+                Expect(
+                    "inbox-markings",
+                    "message.groupRecipients[0]",
+                    "'partner-ops' cannot read this message: its clearance (UNCLASSIFIED) "
+                    "lacks SENSITIVE",
+                )
+            ],
+        ),
+        Case(
+            "stack-ceiling",
+            [batch("dev-alerts", [message(security=marked("SENSITIVE"))])],
+            config={
+                "inbox-markings": {
+                    "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
+                    "stackMaxMarkings": {"dev": "UNCLASSIFIED"},
+                }
+            },
+            expect=[
+                Expect(
+                    "inbox-markings",
+                    "messages[0].security.portionMarkings[0]",
+                    "above the ceiling 'UNCLASSIFIED' of stack 'dev'",
+                )
+            ],
+        ),
+        Case(
+            "ceiling-of-another-stack-does-not-apply",
+            [batch("dev-alerts", [message(security=marked("SENSITIVE"))])],
+            config={
+                "inbox-markings": {
+                    "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
+                    "stackMaxMarkings": {"prod": "UNCLASSIFIED"},
+                }
+            },
+            clean=["inbox-markings"],
+        ),
+        Case(
+            "no-markings",
+            [single("bare", message(security=marked()))],
+            config=example,
+            expect=[
+                Expect("inbox-markings", "message.security.portionMarkings", "no portion markings"),
+                Expect(
+                    "inbox-message-valid", "message.security.portionMarkings", "no portion markings"
+                ),
+            ],
+        ),
+        Case(
+            "allowed-readable-markings-are-clean",
+            [single("fine", message(groupRecipients=to("Everyone"), security=marked("SENSITIVE")))],
+            config=example,
+            clean=["inbox-markings"],
+        ),
+        # --- inbox-content -------------------------------------------------------------------
+        Case(
+            "blank-title-and-sender",
+            [single("blank", message(title={"value": "  "}, sender={"displayName": ""}))],
+            expect=[
+                Expect(
+                    "inbox-content",
+                    "message.title.value",
+                    "title is empty",
+                    EnforcementLevel.ADVISORY,
+                ),
+                Expect(
+                    "inbox-content",
+                    "message.sender.displayName",
+                    "sender display name is empty",
+                    EnforcementLevel.ADVISORY,
+                ),
+            ],
+        ),
+        Case(
+            "title-and-body-limits",
+            [
+                batch(
+                    "long",
+                    [
+                        message(
+                            title={"value": "x" * 11},
+                            body={"value": "é" * 6, "formatStyle": "UNFORMATTED"},
+                        )
+                    ],
+                )
+            ],
+            config={"inbox-content": {"maxTitleLength": 10, "maxBodyBytes": 10}},
+            expect=[
+                Expect(
+                    "inbox-content",
+                    "messages[0].title.value",
+                    "11 characters, more than maxTitleLength 10",
+                    EnforcementLevel.ADVISORY,
+                ),
+                Expect(
+                    "inbox-content",
+                    "messages[0].body.value",
+                    "12 bytes, more than maxBodyBytes 10",
+                    EnforcementLevel.ADVISORY,
+                ),
+            ],
+        ),
+        Case(
+            "credential-in-body",
+            [
+                single(
+                    "leak",
+                    message(
+                        body={
+                            "value": "use password: hunter2-hunter2, key AKIAABCDEFGHIJKLMNOP",
+                            "formatStyle": "UNFORMATTED",
+                        }
+                    ),
+                )
+            ],
+            config={"inbox-content": "mandatory"},
+            expect=[
+                Expect(
+                    "inbox-content",
+                    "message.body.value",
+                    "matches aws-access-key-id, credential-assignment",
+                )
+            ],
+        ),
+        Case(
+            "broadcast-needs-allow",
+            [single("all", message(groupRecipients=to("Everyone")))],
+            expect=[
+                Expect(
+                    "inbox-content",
+                    "message.groupRecipients[0].name",
+                    "'Everyone' is a broadcast group",
+                    EnforcementLevel.ADVISORY,
+                )
+            ],
+        ),
+        Case(
+            "broadcast-allowed",
+            [single("all", message(groupRecipients=to("Everyone")))],
+            config={"inbox-content": {"allowBroadcast": True}},
+            clean=["inbox-content"],
+        ),
+        Case(
+            "ordinary-message-has-good-content",
+            [single("fine", message())],
+            clean=["inbox-content"],
+        ),
+        # --- enforcement levels --------------------------------------------------------------
+        Case(
+            "entry-without-level-keeps-policy-default",
+            [single("partner", message(groupRecipients=to("partner-ops")))],
+            config={
+                "inbox-realm-requirements": {
+                    "callerRealm": REALM,
+                    "groups": example["inbox-realm-requirements"]["groups"],
+                }
+            },
+            expect=[
+                Expect(
+                    "inbox-realm-requirements",
+                    "message.groupRecipients[0].realm",
+                    "set realm: 'partner-realm'",
+                    EnforcementLevel.MANDATORY,
+                )
+            ],
+        ),
+        Case(
+            "all-sets-every-level-and-entries-override",
+            [single("bad", message(sender=None, groupRecipients=to("Everyone")))],
+            config={"all": "advisory", "inbox-content": "disabled"},
+            expect=[
+                Expect(
+                    "inbox-message-valid",
+                    "message.sender",
+                    "required field 'sender'",
+                    EnforcementLevel.ADVISORY,
+                ),
+                Expect(
+                    "inbox-realm-requirements",
+                    "message.groupRecipients[0].realm",
+                    "caller's realm is unknown",
+                    EnforcementLevel.ADVISORY,
+                ),
+            ],
+            clean=["inbox-content"],
+        ),
+        Case(
+            "remediate-reports-as-mandatory",
+            [single("all", message(groupRecipients=to("Everyone")))],
+            config={"inbox-content": "remediate"},
+            expect=[Expect("inbox-content", "message.groupRecipients[0].name", "broadcast group")],
+        ),
+    ]
+
+
+CASES: list[Case] = _cases()
+
+
+# --- driving the real pack over gRPC, as the engine does ------------------------------------
+
+_WIRE_LEVELS = {
+    EnforcementLevel.ADVISORY: analyzer_pb2.ADVISORY,
+    EnforcementLevel.MANDATORY: analyzer_pb2.MANDATORY,
+    EnforcementLevel.DISABLED: analyzer_pb2.DISABLED,
+    EnforcementLevel.REMEDIATE: analyzer_pb2.REMEDIATE,
+}
+LEVEL_NAMES_BY_WIRE = {wire: level.value for level, wire in _WIRE_LEVELS.items()}
+
+
+def struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+    """A protobuf Struct, as the engine sends properties."""
+    message = struct_pb2.Struct()
+    message.update(dict(values))
+    return message
+
+
+def configure_request(
+    settings: Mapping[str, PolicySettings],
+) -> analyzer_pb2.ConfigureAnalyzerRequest:
+    """Configure as the Pulumi CLI sends it: every policy, its resolved level and properties."""
+    return analyzer_pb2.ConfigureAnalyzerRequest(
+        policyConfig={
+            name: analyzer_pb2.PolicyConfig(
+                enforcementLevel=_WIRE_LEVELS[policy.level],
+                properties=struct(policy.properties),
+            )
+            for name, policy in settings.items()
+        }
+    )
+
+
+class Analyzer:
+    """The pack started as Pulumi's Python policy host starts it, driven over gRPC."""
+
+    def __init__(self, stack: str, config: Mapping[str, str]) -> None:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PULUMI_")}
+        env.update(
+            PULUMI_CONFIG=json.dumps(dict(config)),
+            PULUMI_PROJECT=PROJECT,
+            PULUMI_STACK=stack,
+            PULUMI_DRY_RUN="true",
+            PULUMI_ORGANIZATION="organization",
+        )
+        # What pulumi-analyzer-policy-python runs: python -u -m pulumi.policy <engine> <pack dir>
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
+            cwd=PACK_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert self.process.stdout is not None
+        first_line = self.process.stdout.readline().decode().strip()
+        if not first_line.isdigit():
+            self.process.kill()
+            _, errors = self.process.communicate()
+            raise RuntimeError(f"the pack did not start: {first_line!r} {errors.decode()}")
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+
+    def info(self) -> Any:
+        return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+
+    def configure(self, settings: Mapping[str, PolicySettings]) -> None:
+        self.stub.Configure(configure_request(settings))
+
+    @staticmethod
+    def _request_resource(resource: InboxResource) -> dict[str, Any]:
+        return {
+            "type": resource.type,
+            "properties": struct(resource.inputs),
+            "urn": resource.urn,
+            "name": resource.name,
+        }
+
+    def analyze(self, resource: InboxResource) -> list[Any]:
+        request = analyzer_pb2.AnalyzeRequest(**self._request_resource(resource))
+        return list(self.stub.Analyze(request).diagnostics)
+
+    def analyze_stack(self, resources: Sequence[InboxResource]) -> list[Any]:
+        request = analyzer_pb2.AnalyzeStackRequest(
+            resources=[
+                analyzer_pb2.AnalyzerResource(**self._request_resource(resource))
+                for resource in resources
+            ]
+        )
+        return list(self.stub.AnalyzeStack(request).diagnostics)
+
+    def report(
+        self, resources: Sequence[InboxResource], settings: Mapping[str, PolicySettings]
+    ) -> list[Reported]:
+        """Configure, Analyze each resource, AnalyzeStack: what the engine would show."""
+        self.configure(settings)
+        found: list[Reported] = []
+        for resource in resources:
+            found.extend(_reported(item, resource.urn) for item in self.analyze(resource))
+        found.extend(_reported(item, item.urn) for item in self.analyze_stack(resources))
+        return found
+
+    def close(self) -> None:
+        self.channel.close()
+        self.process.kill()
+        self.process.communicate()
+
+
+def _reported(diagnostic: Any, resource_urn: str) -> Reported:
+    # The message is the policy's description, a newline, then what the rule reported.
+    description, _, text = diagnostic.message.partition("\n")
+    assert description == diagnostic.description
+    return Reported(
+        diagnostic.policyName,
+        LEVEL_NAMES_BY_WIRE[diagnostic.enforcementLevel],
+        diagnostic.urn or resource_urn,
+        text,
+    )

@@ -1,0 +1,307 @@
+"""``gotham-inbox check`` on real programs (using the ``providers`` package) under mocks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from policy_support import REALM, example_config
+
+from gotham_inbox.cli import main
+from gotham_inbox.emulator.testing import RunningEmulator
+
+PROGRAM_HEADER = """\
+import pulumi
+from providers import InboxMessage, InboxMessageBatch
+
+
+def message(title, *groups, markings=("UNCLASSIFIED",), **extra):
+    return {
+        "groupRecipients": [
+            {"name": group} if isinstance(group, str) else {"name": group[0], "realm": group[1]}
+            for group in groups
+        ],
+        "sender": {"displayName": "release-bot"},
+        "title": {"value": title},
+        "security": {"portionMarkings": list(markings)},
+        **extra,
+    }
+
+
+"""
+
+CLEAN_PROGRAM = PROGRAM_HEADER + textwrap.dedent(
+    """\
+    InboxMessage("release", message("release 4.2 is live", "platform-team"))
+    InboxMessageBatch(
+        "partners",
+        [
+            message("partner notice", ("partner-ops", "partner-realm")),
+            message("on-call notice", "sre-oncall", markings=("SENSITIVE",)),
+        ],
+    )
+    """
+)
+
+SHARED_ID = "0b1e9c1c-8d55-4c55-9f1e-7a2f4b3f7d10"
+
+VIOLATING_PROGRAM = PROGRAM_HEADER + textwrap.dedent(
+    f"""\
+    InboxMessage("partner-alert", message("partner notice", "partner-ops"))
+    InboxMessage("first", message("one", "platform-team", sourceId="{SHARED_ID}"))
+    InboxMessage("second", message("two", "sre-oncall", sourceId="{SHARED_ID}"))
+    InboxMessage("secret", message("secret plans", "platform-team", markings=("SECRET",)))
+    InboxMessage("everyone", message("all hands", "Everyone"))
+    """
+)
+
+
+def write_project(
+    root: Path,
+    program: str,
+    *,
+    stacks: dict[str, dict[str, Any]] | None = None,
+    policy_config: dict[str, Any] | None = None,
+    policy_config_name: str = "policy-config.dev.json",
+) -> Path:
+    """A Pulumi project on disk: Pulumi.yaml, the program, stack files, a policy config."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Pulumi.yaml").write_text(
+        "name: inbox-fixture\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
+    )
+    (root / "__main__.py").write_text(program)
+    for stack, config in (stacks if stacks is not None else {"dev": {}}).items():
+        settings = {"config": {"gotham:realm": REALM, "gotham:hostname": "127.0.0.1:9", **config}}
+        (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(settings))
+    if policy_config is not None:
+        (root / policy_config_name).write_text(json.dumps(policy_config))
+    return root
+
+
+def check(*args: str | Path) -> int:
+    return main(["check", *map(str, args)])
+
+
+def line_of(program: str, text: str) -> int:
+    return next(number for number, line in enumerate(program.splitlines(), 1) if text in line)
+
+
+def test_clean_program_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = write_project(tmp_path / "app", CLEAN_PROGRAM, policy_config=example_config())
+    assert check(project) == 0
+    out = capsys.readouterr().out
+    assert "stack dev, policy config" in out and "policy-config.dev.json" in out
+    assert "2 inbox resource(s), 3 message(s)" in out
+    assert out.rstrip().endswith("no violations")
+
+
+def test_violations_are_reported_with_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path / "app", VIOLATING_PROGRAM, policy_config=example_config())
+    assert check(project, "--format", "json") == 1
+    report = json.loads(capsys.readouterr().out)
+    found = {(v["policy"], v["resource"], v["field"], v["level"]) for v in report["violations"]}
+    assert found == {
+        (
+            "inbox-realm-requirements",
+            "partner-alert",
+            "message.groupRecipients[0].realm",
+            "mandatory",
+        ),
+        ("inbox-batch-atomicity", "first", "message.sourceId", "mandatory"),
+        ("inbox-batch-atomicity", "second", "message.sourceId", "mandatory"),
+        ("inbox-markings", "secret", "message.security.portionMarkings[0]", "mandatory"),
+        ("inbox-content", "everyone", "message.groupRecipients[0].name", "advisory"),
+    }
+    assert report["summary"] == {"mandatory": 4, "advisory": 1}
+    assert report["stack"] == "dev"
+    realm = next(v for v in report["violations"] if v["policy"] == "inbox-realm-requirements")
+    assert "set realm: 'partner-realm'" in realm["message"]
+    assert realm["urn"].endswith("gotham:InboxMessage::partner-alert")
+
+
+def test_text_report_says_where_and_how_to_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path / "app", VIOLATING_PROGRAM, policy_config=example_config())
+    assert check(project) == 1
+    out = capsys.readouterr().out
+    line = line_of(VIOLATING_PROGRAM, '"partner-alert"')
+    assert "[mandatory] inbox-realm-requirements  partner-alert\n  at " in out
+    assert f"__main__.py:{line}" in out
+    assert "message.groupRecipients[0].realm: group 'partner-ops' lives in realm" in out
+    assert out.rstrip().endswith("4 mandatory, 1 advisory violation(s)")
+
+
+def test_advisory_findings_do_not_fail_the_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = PROGRAM_HEADER + 'InboxMessage("all", message("all hands", "Everyone"))\n'
+    project = write_project(tmp_path / "app", program, policy_config=example_config())
+    assert check(project) == 0
+    assert "0 mandatory, 1 advisory violation(s)" in capsys.readouterr().out
+
+
+def test_sarif_points_at_the_declaring_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path / "app", VIOLATING_PROGRAM, policy_config=example_config())
+    assert check(project, "--format", "sarif") == 1
+    log = json.loads(capsys.readouterr().out)
+    assert log["version"] == "2.1.0"
+    run = log["runs"][0]
+    rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert rule_ids == [
+        "inbox-message-valid",
+        "inbox-batch-atomicity",
+        "inbox-realm-requirements",
+        "inbox-markings",
+        "inbox-content",
+    ]
+    results = run["results"]
+    assert len(results) == 5
+    for result in results:
+        assert result["ruleId"] in rule_ids
+        assert result["level"] in ("error", "warning")
+        assert result["message"]["text"]
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    secret = next(r for r in results if r["ruleId"] == "inbox-markings")
+    assert secret["level"] == "error"
+    location = secret["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"]["uri"].endswith("app/__main__.py")
+    assert location["physicalLocation"]["region"]["startLine"] == line_of(
+        VIOLATING_PROGRAM, '"secret"'
+    )
+    assert location["logicalLocations"][0]["name"] == "secret"
+    everyone = next(r for r in results if r["ruleId"] == "inbox-content")
+    assert everyone["level"] == "warning"
+
+
+def test_broken_program_exits_2_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = PROGRAM_HEADER + 'raise RuntimeError("cannot read teams.yaml")\n'
+    project = write_project(tmp_path / "app", program)
+    assert check(project) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "the program" in captured.err and "failed" in captured.err
+    assert "RuntimeError: cannot read teams.yaml" in captured.err
+
+
+def test_program_with_syntax_error_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path / "app", "InboxMessage(\n")
+    assert check(project) == 2
+    assert "SyntaxError" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ('{"inbox-content": "strict"}', "enforcement level 'strict' is not one of"),
+        ('{"inbox-realm": {}}', "did you mean 'inbox-realm-requirements'"),
+        ("{not json", "is not valid JSON"),
+    ],
+)
+def test_broken_policy_config_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, says: str
+) -> None:
+    project = write_project(tmp_path / "app", CLEAN_PROGRAM)
+    (project / "policy-config.json").write_text(content)
+    assert check(project) == 2
+    captured = capsys.readouterr()
+    assert says in captured.err
+    assert "policy-config.json" in captured.err
+
+
+def test_explicit_policy_config_wins_and_missing_one_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path / "app", VIOLATING_PROGRAM, policy_config=example_config())
+    lenient = tmp_path / "lenient.json"
+    lenient.write_text(json.dumps({"all": "advisory"}))
+    assert check(project, "--policy-config", lenient) == 0
+    assert "lenient.json" in capsys.readouterr().out
+    assert check(project, "--policy-config", tmp_path / "nope.json") == 2
+    assert "cannot read policy config" in capsys.readouterr().err
+
+
+def test_broken_project_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert check(tmp_path) == 2
+    assert "no Pulumi.yaml" in capsys.readouterr().err
+    project = write_project(tmp_path / "app", CLEAN_PROGRAM)
+    (project / "Pulumi.yaml").write_text("name: x\nruntime: nodejs\n")
+    assert check(project) == 2
+    assert "runs Python programs only" in capsys.readouterr().err
+
+
+def test_stack_choice_and_its_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = PROGRAM_HEADER + 'InboxMessage("partner", message("notice", "partner-ops"))\n'
+    config = {
+        "inbox-realm-requirements": {
+            "groups": example_config()["inbox-realm-requirements"]["groups"]
+        }
+    }
+    project = write_project(
+        tmp_path / "app",
+        program,
+        stacks={"staging": {}, "partner": {"gotham:realm": "partner-realm"}},
+        policy_config=config,
+        policy_config_name="policy-config.json",
+    )
+    # Several stacks and none called dev: the user must choose.
+    assert check(project) == 2
+    assert "choose one with --stack" in capsys.readouterr().err
+    # The caller's realm comes from the chosen stack's gotham:realm.
+    assert check(project, "--stack", "partner") == 0
+    assert check(project, "--stack", "staging") == 1
+    assert "not in the caller's realm 'palantir-internal-realm'" in capsys.readouterr().out
+    assert check(project, "--stack", "prod") == 2
+    assert "no Pulumi.prod.yaml" in capsys.readouterr().err
+
+
+def test_secure_config_is_passed_through_without_decrypting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = PROGRAM_HEADER + textwrap.dedent(
+        """\
+        token = pulumi.Config("gotham").require_secret("token")
+        InboxMessage("release", message("release", "platform-team"))
+        pulumi.export("token_is_secret", pulumi.Output.is_secret(token))
+        """
+    )
+    secure = {"gotham:token": {"secure": "v1:c2VjcmV0LW5vdC1kZWNyeXB0ZWQ="}}
+    project = write_project(tmp_path / "app", program, stacks={"dev": secure})
+    assert check(project) == 0
+    assert "v1:c2VjcmV0" not in capsys.readouterr().out
+
+
+def test_check_sends_nothing(tmp_path: Path, gotham_emulator: RunningEmulator) -> None:
+    stack = {
+        "gotham:hostname": gotham_emulator.base_url,
+        "gotham:token": gotham_emulator.token_for("release-bot"),
+    }
+    project = write_project(
+        tmp_path / "app", CLEAN_PROGRAM, stacks={"dev": stack}, policy_config=example_config()
+    )
+    assert check(project) == 0
+    assert gotham_emulator.messages() == []
+
+
+def test_console_script_exit_code(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "app", VIOLATING_PROGRAM, policy_config=example_config())
+    script = Path(sys.executable).parent / "gotham-inbox"
+    completed = subprocess.run(
+        [script, "check", "--format", "json"], cwd=project, capture_output=True, text=True
+    )
+    assert completed.returncode == 1
+    assert json.loads(completed.stdout)["summary"]["mandatory"] == 4

@@ -1,0 +1,135 @@
+"""Policy config files: Pulumi's format and semantics, and clear errors for bad config."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gotham_inbox.policy import (
+    POLICIES,
+    EnforcementLevel,
+    PolicyConfigError,
+    load_pack_config,
+    resolve_pack_config,
+)
+from gotham_inbox.policy.content import ContentConfig
+from gotham_inbox.policy.markings import MarkingsConfig
+
+
+def test_defaults_are_each_policys_own_level_and_schema_defaults() -> None:
+    settings = resolve_pack_config(None)
+    assert {name: policy.level.value for name, policy in settings.items()} == {
+        "inbox-message-valid": "mandatory",
+        "inbox-batch-atomicity": "mandatory",
+        "inbox-realm-requirements": "mandatory",
+        "inbox-markings": "mandatory",
+        "inbox-content": "advisory",
+    }
+    assert settings["inbox-batch-atomicity"].properties == {"maxBatchSize": 100}
+    content = settings["inbox-content"].config
+    assert isinstance(content, ContentConfig)
+    assert content.broadcast_groups == ["Everyone"]
+    assert not content.allow_broadcast
+
+
+def test_level_string_object_and_all_follow_pulumi_semantics() -> None:
+    settings = resolve_pack_config(
+        {
+            "all": "advisory",
+            "inbox-markings": {
+                "enforcementLevel": "mandatory",
+                "maxMarking": "A",
+                "allowedMarkings": ["A", "B"],
+            },
+            "inbox-content": "disabled",
+            "inbox-batch-atomicity": {"maxBatchSize": 5},
+        }
+    )
+    assert settings["inbox-message-valid"].level is EnforcementLevel.ADVISORY
+    assert settings["inbox-markings"].level is EnforcementLevel.MANDATORY
+    assert settings["inbox-content"].level is EnforcementLevel.DISABLED
+    # An entry without enforcementLevel keeps the level it had (here: all's).
+    assert settings["inbox-batch-atomicity"].level is EnforcementLevel.ADVISORY
+    assert settings["inbox-batch-atomicity"].properties == {"maxBatchSize": 5}
+    markings = settings["inbox-markings"].config
+    assert isinstance(markings, MarkingsConfig)
+    assert markings.ceiling_for("any-stack") == "A"
+
+
+def test_entry_without_level_keeps_the_policys_default() -> None:
+    settings = resolve_pack_config({"inbox-realm-requirements": {"callerRealm": "r"}})
+    assert settings["inbox-realm-requirements"].level is EnforcementLevel.MANDATORY
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        (
+            {"inbox-realms": "mandatory"},
+            "'inbox-realms' is not a policy of the gotham-inbox pack; "
+            "did you mean 'inbox-realm-requirements'?",
+        ),
+        ({"inbox-content": "strict"}, "inbox-content: enforcement level 'strict' is not one of"),
+        ({"inbox-content": 3}, "inbox-content: must be an enforcement level string or an object"),
+        ({"inbox-content": {"enforcementLevel": 1}}, "enforcement level 1 is not one of"),
+        (
+            {"inbox-content": {"maxTitleLenght": 10}},
+            "inbox-content.maxTitleLenght: unknown property; did you mean 'maxTitleLength'?",
+        ),
+        ({"inbox-batch-atomicity": {"maxBatchSize": "ten"}}, "inbox-batch-atomicity.maxBatchSize"),
+        ({"inbox-batch-atomicity": {"maxBatchSize": 0}}, "greater than or equal to 1; got 0"),
+        (
+            {"inbox-realm-requirements": {"groups": [{"name": "x"}]}},
+            "inbox-realm-requirements.groups[0].realm: Field required",
+        ),
+        (
+            {"inbox-markings": {"maxMarking": "SECRET"}},
+            "maxMarking is 'SECRET', which is not in allowedMarkings",
+        ),
+        (
+            {"inbox-markings": {"allowedMarkings": ["A"], "stackMaxMarkings": {"dev": "B"}}},
+            "stackMaxMarkings.dev is 'B', which is not in allowedMarkings",
+        ),
+        ({"inbox-markings": {"allowedMarkings": ["A", "A"]}}, "lists a marking twice"),
+        (
+            {"inbox-content": {"secretPatterns": [{"name": "bad", "pattern": "("}]}},
+            "pattern 'bad' is not a valid regular expression",
+        ),
+        ({"all": {"enforcementLevel": "advisory", "maxBatchSize": 3}}, "'all' takes only"),
+        ({"environments": ["team/dev"]}, "'environments' (Pulumi ESC) cannot be resolved"),
+    ],
+)
+def test_bad_config_names_the_policy_and_property(raw: dict[str, Any], says: str) -> None:
+    with pytest.raises(PolicyConfigError) as raised:
+        resolve_pack_config(raw)
+    assert says in str(raised.value)
+
+
+def test_config_file_errors_name_the_file(tmp_path: Path) -> None:
+    broken = tmp_path / "policy-config.json"
+    broken.write_text('{"inbox-content": "advisory",}')
+    with pytest.raises(PolicyConfigError, match=r"policy-config.json is not valid JSON: .* line 1"):
+        load_pack_config(broken)
+    listing = tmp_path / "list.json"
+    listing.write_text("[]")
+    with pytest.raises(PolicyConfigError, match=r"list.json: .*must hold a JSON object"):
+        load_pack_config(listing)
+    with pytest.raises(PolicyConfigError, match="cannot read policy config"):
+        load_pack_config(tmp_path / "missing.json")
+
+
+def test_empty_file_means_defaults_as_for_pulumi(tmp_path: Path) -> None:
+    empty = tmp_path / "policy-config.json"
+    empty.write_text("  \n")
+    assert load_pack_config(empty) == resolve_pack_config(None)
+
+
+def test_config_file_round_trips_through_json(tmp_path: Path) -> None:
+    path = tmp_path / "policy-config.json"
+    path.write_text(json.dumps({"inbox-content": {"maxTitleLength": 80}}))
+    content = load_pack_config(path)["inbox-content"]
+    assert content.properties["maxTitleLength"] == 80
+    assert {spec.name for spec in POLICIES} == set(load_pack_config(path))

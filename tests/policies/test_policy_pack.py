@@ -1,0 +1,158 @@
+"""The pack as Pulumi sees it: its files, its policies, their schemas, levels and config errors."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import grpc
+import pytest
+import yaml
+from google.protobuf import json_format
+from jsonschema import Draft7Validator
+from policy_support import (
+    PACK_DIR,
+    REALM,
+    Analyzer,
+    configure_request,
+    message,
+    single,
+    struct,
+    to,
+)
+from pulumi.runtime.proto import analyzer_pb2
+
+from gotham_inbox.policy import PACK_NAME, POLICIES, resolve_pack_config
+
+
+def test_pack_project_runs_python_in_the_project_virtualenv() -> None:
+    project = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
+    assert project["runtime"]["name"] == "python"
+    # pulumi-analyzer-policy-python resolves -virtualenv against the pack directory.
+    virtualenv = (PACK_DIR / project["runtime"]["options"]["virtualenv"]).resolve()
+    assert (virtualenv / "bin" / "python").exists()
+    # The same environment these tests run the pack with (gotham-inbox installed in it).
+    assert virtualenv == Path(sys.prefix).resolve()
+
+
+def test_analyzer_describes_every_policy_with_its_level_and_schema(
+    analyzer_for: Callable[..., Analyzer],
+) -> None:
+    info = analyzer_for().info()
+    assert info.name == PACK_NAME
+    assert info.supportsConfig
+    described = {policy.name: policy for policy in info.policies}
+    assert list(described) == [spec.name for spec in POLICIES]
+    for spec in POLICIES:
+        policy = described[spec.name]
+        assert policy.description == spec.description
+        wire_level = analyzer_pb2.EnforcementLevel.Name(policy.enforcementLevel).lower()
+        assert wire_level == spec.default_level.value
+        schema = json_format.MessageToDict(policy.configSchema.properties)
+        assert schema == spec.schema()["properties"]
+
+
+@pytest.mark.parametrize("spec", POLICIES, ids=lambda spec: spec.name)
+def test_schema_is_self_contained_and_agrees_with_the_model(spec: object) -> None:
+    from gotham_inbox.policy.registry import PolicySpec
+
+    assert isinstance(spec, PolicySpec)
+    schema = spec.schema()
+    # Pulumi validates {"type": "object", "properties": ...} with a draft-4..7 validator.
+    Draft7Validator.check_schema(schema)
+    assert "$ref" not in str(schema)
+    validator = Draft7Validator({"type": "object", "properties": schema["properties"]})
+    defaults = spec.default_properties()
+    assert list(validator.iter_errors(defaults)) == []
+    assert spec.parse_config(defaults) == spec.parse_config({})
+
+
+def test_schema_and_model_refuse_the_same_bad_value() -> None:
+    spec = next(spec for spec in POLICIES if spec.name == "inbox-realm-requirements")
+    bad = {"unknownGroups": "warn"}
+    validator = Draft7Validator({"type": "object", "properties": spec.schema()["properties"]})
+    assert list(validator.iter_errors(bad))
+    with pytest.raises(
+        ValueError, match=r"unknownGroups: must be one of 'flag' or 'ignore'; got 'warn'"
+    ):
+        spec.parse_config(bad)
+
+
+def test_pack_reads_the_caller_realm_from_the_stack_config(
+    analyzer_for: Callable[..., Analyzer],
+) -> None:
+    resource = single("implicit", message(groupRecipients=to("platform-team")))
+    settings = resolve_pack_config(None)
+    with_realm = analyzer_for("dev", {"gotham:realm": REALM}).report([resource], settings)
+    without_realm = analyzer_for("dev", {}).report([resource], settings)
+    assert [item.policy for item in with_realm] == []
+    assert [item.policy for item in without_realm] == ["inbox-realm-requirements"]
+
+
+def test_pack_reads_the_stack_name_for_per_stack_ceilings(
+    analyzer_for: Callable[..., Analyzer],
+) -> None:
+    resource = single("alert", message(security={"portionMarkings": ["SENSITIVE"]}))
+    settings = resolve_pack_config(
+        {
+            "inbox-markings": {
+                "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE"],
+                "stackMaxMarkings": {"dev": "UNCLASSIFIED"},
+            },
+            "inbox-realm-requirements": "disabled",
+        }
+    )
+    assert [item.policy for item in analyzer_for("dev").report([resource], settings)] == [
+        "inbox-markings"
+    ]
+    assert analyzer_for("prod").report([resource], settings) == []
+
+
+def test_configure_without_resolved_levels_would_turn_mandatory_policies_advisory(
+    analyzer_for: Callable[..., Analyzer],
+) -> None:
+    # Why every caller of Configure must send the resolved level (as the CLI and check do):
+    # an entry whose level is left unset arrives as ADVISORY.
+    analyzer = analyzer_for()
+    resource = single("no-sender", message(sender=None, groupRecipients=to(("x", REALM))))
+    raw = analyzer_pb2.ConfigureAnalyzerRequest(
+        policyConfig={"inbox-message-valid": analyzer_pb2.PolicyConfig(properties=struct({}))}
+    )
+    analyzer.stub.Configure(raw)
+    levels = {item.enforcementLevel for item in analyzer.analyze(resource)}
+    assert levels == {analyzer_pb2.ADVISORY}
+    analyzer.stub.Configure(configure_request(resolve_pack_config({"inbox-message-valid": {}})))
+    levels = {item.enforcementLevel for item in analyzer.analyze(resource)}
+    assert levels == {analyzer_pb2.MANDATORY}
+
+
+def test_bad_config_reaching_the_pack_is_a_clear_error(
+    analyzer_for: Callable[..., Analyzer],
+) -> None:
+    analyzer = analyzer_for()
+    settings = resolve_pack_config(None)
+    request = configure_request(settings)
+    request.policyConfig["inbox-content"].properties.update({"maxTitleLength": 0})
+    analyzer.stub.Configure(request)
+    with pytest.raises(grpc.RpcError) as raised:
+        analyzer.analyze(single("ok", message()))
+    details = raised.value.details()
+    assert "inbox-content.maxTitleLength" in details
+    assert "greater than or equal to 1; got 0" in details
+
+
+def test_secret_inputs_are_checked_like_plain_ones(analyzer_for: Callable[..., Analyzer]) -> None:
+    # The engine sends secret values wrapped; the rules judge the value that would be sent.
+    secret_sig = {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        "value": message(groupRecipients=[]),
+    }
+    analyzer = analyzer_for()
+    found = analyzer.report(
+        [single("wrapped", secret_sig)],
+        resolve_pack_config({"inbox-realm-requirements": "disabled"}),
+    )
+    assert [(item.policy, item.text.split(":")[0]) for item in found] == [
+        ("inbox-message-valid", "message.groupRecipients")
+    ]

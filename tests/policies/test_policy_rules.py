@@ -1,0 +1,45 @@
+"""Each rule, positive and negative, through the pure functions and through the real pack.
+
+The cases live in ``policy_support.CASES``. ``evaluate`` is what ``gotham-inbox check`` runs;
+the analyzer is ``policies/__main__.py`` started as Pulumi starts it and driven over gRPC with
+Configure (resolved as the Pulumi CLI resolves it), Analyze and AnalyzeStack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from policy_support import CASES, Analyzer, Case, assert_expectations, reported_by_evaluate
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_rule_through_pure_functions(case: Case) -> None:
+    assert_expectations(case, reported_by_evaluate(case))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_rule_through_the_analyzer(case: Case, analyzer_for: Callable[..., Analyzer]) -> None:
+    analyzer = analyzer_for(case.stack, case.stack_config)
+    assert_expectations(case, analyzer.report(case.resources, case.settings()))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_check_and_analyzer_report_the_same_violations(
+    case: Case, analyzer_for: Callable[..., Analyzer]
+) -> None:
+    analyzer = analyzer_for(case.stack, case.stack_config)
+    from_pack = analyzer.report(case.resources, case.settings())
+    assert sorted(reported_by_evaluate(case)) == sorted(from_pack)
+
+
+def test_credential_findings_never_quote_the_credential(
+    analyzer_for: Callable[..., Analyzer],
+) -> None:
+    case = next(case for case in CASES if case.id == "credential-in-body")
+    texts = [item.text for item in reported_by_evaluate(case)]
+    texts += [item.text for item in analyzer_for().report(case.resources, case.settings())]
+    assert any("looks like it contains a credential" in text for text in texts)
+    for text in texts:
+        assert "hunter2" not in text
+        assert "AKIAABCDEFGHIJKLMNOP" not in text
