@@ -55,17 +55,23 @@ TEXT_FORMAT_STYLES: tuple[str, ...] = ("UNFORMATTED", "PREFORMATTED", "MARKDOWN"
 FAILURE_REASONS: tuple[str, ...] = ("CONFLICTING_SOURCE_ID", "UNKNOWN")
 
 
-class RequestModel(BaseModel):
-    """Base of request models: camelCase on the wire, unknown fields are an error."""
-
-    model_config = ConfigDict(
+def _wire_config(*, unknown_fields: Literal["forbid", "allow"]) -> ConfigDict:
+    # camelCase on the wire; Python code may still construct models by their snake_case names
+    # (parse_message/parse_request refuse those names for wire input).
+    return ConfigDict(
         alias_generator=to_camel,
         validate_by_alias=True,
         validate_by_name=True,
         serialize_by_alias=True,
-        extra="forbid",
+        extra=unknown_fields,
         frozen=True,
     )
+
+
+class RequestModel(BaseModel):
+    """Base of request models: camelCase on the wire, unknown fields are an error."""
+
+    model_config = _wire_config(unknown_fields="forbid")
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON object sent on the wire: camelCase names, absent optionals left out."""
@@ -75,14 +81,7 @@ class RequestModel(BaseModel):
 class ResponseModel(BaseModel):
     """Base of response models: camelCase on the wire, new server fields are kept, not refused."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_alias=True,
-        validate_by_name=True,
-        serialize_by_alias=True,
-        extra="allow",
-        frozen=True,
-    )
+    model_config = _wire_config(unknown_fields="allow")
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON object as the server sends it."""
