@@ -1,16 +1,20 @@
 """Gotham Global Inbox messages as Pulumi resources.
 
 ``InboxMessage`` sends one message, ``InboxMessageBatch`` sends several in one all-or-nothing
-request. The provider reads ``gotham:hostname``, ``gotham:token`` (or ``gotham:clientId`` and
-``gotham:clientSecret``), ``gotham:caBundle`` and ``gotham:realm`` from the stack config, with
-``GOTHAM_*`` environment variables as fallbacks. See the README's provider section.
+request, ``ReleaseAnnouncement`` announces each released version once. The provider reads
+``gotham:hostname``, ``gotham:token`` (or ``gotham:clientId`` and ``gotham:clientSecret``),
+``gotham:caBundle`` and ``gotham:realm`` from the stack config, with ``GOTHAM_*`` environment
+variables as fallbacks. See the README's provider section.
 """
 
+from providers.announcement import AnnouncementError, release_source_id
 from providers.provider import InboxMessageBatchProvider, InboxMessageProvider, InboxProviderError
+from providers.release import ReleaseAnnouncement
 from providers.resources import InboxMessage, InboxMessageBatch, MessageInput
 from providers.settings import ProviderSettings
 
 __all__ = [
+    "AnnouncementError",
     "InboxMessage",
     "InboxMessageBatch",
     "InboxMessageBatchProvider",
@@ -18,4 +22,6 @@ __all__ = [
     "InboxProviderError",
     "MessageInput",
     "ProviderSettings",
+    "ReleaseAnnouncement",
+    "release_source_id",
 ]

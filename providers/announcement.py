@@ -1,0 +1,166 @@
+"""The message a release announcement sends: its templates, its fields and its sourceId.
+
+Pure functions, no Pulumi: :class:`~providers.release.ReleaseAnnouncement` calls them once its
+inputs are known, and tests and tools can call them directly to see what would be sent.
+
+The sourceId depends on the service and the version only. Announcing the same release again
+(a re-run, a changed changelog, a lost state file, another stack sending to the same Gotham)
+reuses the id, so Gotham answers ``CONFLICTING_SOURCE_ID`` and nothing is delivered twice; a
+new version is a new id, and a new message.
+"""
+
+from __future__ import annotations
+
+import difflib
+import string
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gotham_inbox.identity import SOURCE_ID_KEY, canonical_json, plain
+
+RELEASE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:gotham-inbox:release-announcement:v1")
+"""The uuid5 namespace of release sourceIds. Fixed forever: changing it re-announces everything."""
+
+PLACEHOLDERS = ("service", "version", "changelog")
+"""The names a title or body template may use, as ``{service}``, ``{version}``, ``{changelog}``."""
+
+DEFAULT_TITLE_TEMPLATE = "{service} {version} is released"
+DEFAULT_BODY_TEMPLATE = "**{service} {version}** is released.\n\n{changelog}"
+
+
+class AnnouncementError(ValueError):
+    """An argument of a release announcement is unusable; the text names it and the fix."""
+
+
+def release_source_id(service: str, version: str) -> str:
+    """The sourceId of the announcement of ``version`` of ``service``.
+
+    uuid5 in :data:`RELEASE_NAMESPACE` over the canonical JSON of the two strings, so it is the
+    same for every stack, every run and every changelog of that release.
+    """
+    name = canonical_json({"service": service, "version": version})
+    return str(uuid.uuid5(RELEASE_NAMESPACE, name))
+
+
+def _placeholder_list() -> str:
+    return ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+
+
+def check_template(argument: str, template: object) -> str:
+    """``template`` if it is a usable template, else :class:`AnnouncementError` naming why.
+
+    A template is a ``str.format`` string whose only placeholders are :data:`PLACEHOLDERS`,
+    without conversions or format specs (``{{`` and ``}}`` are literal braces).
+    """
+    if not isinstance(template, str):
+        raise AnnouncementError(
+            f"{argument}: must be a string with {_placeholder_list()} placeholders, "
+            f"not {type(template).__name__}"
+        )
+    try:
+        fields = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(template)
+            if name is not None
+        ]
+    except ValueError as error:
+        raise AnnouncementError(
+            f"{argument}: {error}; write {{{{ and }}}} for a literal brace"
+        ) from None
+    for name, spec, conversion in fields:
+        if name not in PLACEHOLDERS:
+            close = difflib.get_close_matches(name, PLACEHOLDERS, n=1)
+            hint = f" (did you mean {{{close[0]}}}?)" if close else ""
+            raise AnnouncementError(
+                f"{argument}: unknown placeholder {{{name}}}{hint}; use {_placeholder_list()}, "
+                "and write {{ and }} for a literal brace"
+            )
+        if spec or conversion:
+            raise AnnouncementError(
+                f"{argument}: placeholder {{{name}}} has a conversion or format spec; "
+                f"write just {{{name}}}"
+            )
+    return template
+
+
+def check_text(argument: str, value: object, *, allow_empty: bool = False) -> str:
+    """``value`` if it is a string (non-blank unless ``allow_empty``), else an error."""
+    if not isinstance(value, str):
+        raise AnnouncementError(f"{argument}: must be a string, not {type(value).__name__}")
+    if not allow_empty and not value.strip():
+        raise AnnouncementError(f"{argument}: is empty; give the {argument.replace('_', ' ')}")
+    return value
+
+
+def check_recipients(value: object) -> list[dict[str, Any]]:
+    """The recipients as wire ``groupRecipients``: a group name is ``{"name": name}``.
+
+    Each recipient is a group name (looked up in the caller's realm) or a mapping (or
+    ``GroupRecipient``) with ``name`` and optionally ``realm``.
+    """
+    value = plain(value)
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise AnnouncementError(
+            "recipients: must be a non-empty list of group names or {'name', 'realm'} "
+            "mappings; add the groups that should read the announcement"
+        )
+    groups = []
+    for index, item in enumerate(value):
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+            raise AnnouncementError(
+                f"recipients[{index}]: must be a group name or a mapping with a 'name' "
+                "(and optionally a 'realm')"
+            )
+        if not item["name"].strip():
+            raise AnnouncementError(f"recipients[{index}]: the group name is empty")
+        groups.append(dict(item))
+    return groups
+
+
+def check_markings(value: object) -> list[str]:
+    """The portion markings: a non-empty list of non-empty strings."""
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise AnnouncementError(
+            "markings: must be a non-empty list of portion markings, e.g. ['UNCLASSIFIED']"
+        )
+    for index, marking in enumerate(value):
+        if not isinstance(marking, str) or not marking.strip():
+            raise AnnouncementError(f"markings[{index}]: must be a non-empty marking name")
+    return list(value)
+
+
+def announcement_message(
+    *,
+    service: object,
+    version: object,
+    changelog: object,
+    recipients: object,
+    markings: object,
+    sender: object,
+    title_template: object = DEFAULT_TITLE_TEMPLATE,
+    body_template: object = DEFAULT_BODY_TEMPLATE,
+) -> dict[str, Any]:
+    """The announcement as a wire-form message, ``sourceId`` included.
+
+    The title and the markdown body are the templates with ``{service}``, ``{version}`` and
+    ``{changelog}`` filled in. Raises :class:`AnnouncementError` naming the first unusable
+    argument; nothing is sent from here in any case.
+    """
+    values = {
+        "service": check_text("service", service),
+        "version": check_text("version", version),
+        "changelog": check_text("changelog", changelog, allow_empty=True),
+    }
+    title = check_template("title_template", title_template).format_map(values)
+    body = check_template("body_template", body_template).format_map(values)
+    return {
+        "groupRecipients": check_recipients(recipients),
+        "sender": {"displayName": check_text("sender", sender)},
+        "title": {"value": title},
+        "body": {"value": body, "formatStyle": "MARKDOWN"},
+        "security": {"portionMarkings": check_markings(markings)},
+        SOURCE_ID_KEY: release_source_id(values["service"], values["version"]),
+    }
