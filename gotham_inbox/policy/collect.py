@@ -70,6 +70,19 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _library_directories() -> tuple[Path, ...]:
+    import gotham_inbox
+    import providers
+
+    return tuple(Path(package.__file__ or "").parent for package in (gotham_inbox, providers))
+
+
+def _is_library(path: Path) -> bool:
+    # gotham-inbox's own packages may sit inside the project (an editable install, as in this
+    # repository); a component's child must still be reported where the program declared it.
+    return any(path.is_relative_to(library) for library in _library_directories())
+
+
 def _source(frames: Any, directory: Path) -> dict[str, Any] | None:
     # The SDK sends the stack at registration; the first frame inside the project is where
     # the program declared the resource (frames in the SDK or a providers package are skipped).
@@ -78,7 +91,7 @@ def _source(frames: Any, directory: Path) -> dict[str, Any] | None:
         if not uri.startswith("file://"):
             continue
         path = Path(unquote(urlparse(uri).path))
-        if not path.is_relative_to(directory):
+        if not path.is_relative_to(directory) or _is_library(path):
             continue
         # A resource class defined in the program itself is not where the resource is declared.
         if "__init__(" in linecache.getline(str(path), frame.pc.line):

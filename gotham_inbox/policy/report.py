@@ -85,6 +85,11 @@ def render_text(report: CheckReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _source_json(report: CheckReport, violation: Violation) -> dict[str, Any]:
+    path, line = _location(report, violation)
+    return {"path": Path(path).as_posix(), "line": line}
+
+
 def render_json(report: CheckReport) -> str:
     """A report for scripts."""
     document = {
@@ -93,7 +98,10 @@ def render_json(report: CheckReport) -> str:
         "policyConfig": str(report.policy_config) if report.policy_config else None,
         "resources": len(report.resources),
         "messages": report.message_count,
-        "violations": [violation.to_json() for violation in report.violations],
+        "violations": [
+            {**violation.to_json(), "source": _source_json(report, violation)}
+            for violation in report.violations
+        ],
         "summary": {"mandatory": report.mandatory, "advisory": report.advisory},
     }
     return json.dumps(document, indent=2) + "\n"

@@ -7,13 +7,16 @@ passphrase: the check must not need to decrypt the stack's secrets.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from example_support import ROOT
 
 from gotham_inbox.cli import main
@@ -106,3 +109,30 @@ def test_the_example_policy_config_is_generated_from_the_example_directory(
         "--directory gotham_inbox/data/example-directory.yaml --caller release-bot "
         "--output policy-config.dev.json`"
     )
+
+
+def test_a_finding_on_the_announcement_points_at_its_line_in_the_program(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The announcement's message is a child created inside providers/; the report must still
+    # point the user at the line of __main__.py that declared the announcement.
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "policy-config.dev.json", "release_manifest.py"):
+        shutil.copy(ROOT / name, project / name)
+    program = (ROOT / "__main__.py").read_text(encoding="utf-8")
+    start = program.index("announcement = ReleaseAnnouncement(")
+    marked_secret = program[start:].replace('markings=["UNCLASSIFIED"]', 'markings=["SECRET"]', 1)
+    (project / "__main__.py").write_text(program[:start] + marked_secret, encoding="utf-8")
+    declared_at = program[:start].count("\n") + 1
+
+    monkeypatch.chdir(project)
+    status = main(["check", ".", "--format", "json"])
+
+    report = json.loads(capsys.readouterr().out)
+    assert status == 1
+    sources = {
+        (violation["policy"], violation["source"]["path"], violation["source"]["line"])
+        for violation in report["violations"]
+    }
+    assert ("inbox-markings", "__main__.py", declared_at) in sources
