@@ -120,6 +120,8 @@ def test_a_finding_on_the_announcement_points_at_its_line_in_the_program(
     project.mkdir()
     for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "policy-config.dev.json", "release_manifest.py"):
         shutil.copy(ROOT / name, project / name)
+    # As in this repository, the providers package sits inside the project directory.
+    shutil.copytree(ROOT / "providers", project / "providers")
     program = (ROOT / "__main__.py").read_text(encoding="utf-8")
     start = program.index("announcement = ReleaseAnnouncement(")
     marked_secret = program[start:].replace('markings=["UNCLASSIFIED"]', 'markings=["SECRET"]', 1)
