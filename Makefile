@@ -1,11 +1,12 @@
 # The quick start: `make check` runs the policy checks on the example stack, `make test` runs
-# the whole test suite. Both create the virtualenv on first use.
+# the whole test suite. Both create the virtualenv on first use; `make test` also builds the
+# Pulumi CLI for the end-to-end tests (scripts/install-pulumi, from the Go module proxy, once).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup check test lint emulator clean
+.PHONY: setup check test engine lint emulator clean
 
 setup: $(STAMP)
 
@@ -18,8 +19,14 @@ $(STAMP): pyproject.toml
 check: $(STAMP)
 	$(BIN)/gotham-inbox check
 
-test: $(STAMP)
+test: $(STAMP) engine
 	$(BIN)/python -m pytest
+
+# The Pulumi CLI and its Python language host in .pulumi/ (git-ignored): built on first use,
+# reused afterwards. Without Go it prints a note and the end-to-end tests (tests/e2e) skip;
+# under CI (CI=true) they fail instead.
+engine:
+	scripts/install-pulumi --if-go
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

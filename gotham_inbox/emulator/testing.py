@@ -1,24 +1,106 @@
 """Running the emulator from tests: ``with running_emulator() as emu: ...``.
 
 The server runs in a background thread on a free loopback port; leaving the block stops it
-and closes its database.
+and closes its database. ``emu.hold_answers()`` is a test hook for crash-recovery tests: the
+emulator stores what it receives but keeps the HTTP answer back until the block ends.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, MESSAGES_PATH, create_app
+from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, MESSAGES_PATH, SEND_PATH, create_app
 from gotham_inbox.emulator.directory import Directory, load_directory
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer
 from gotham_inbox.emulator.store import MessageStore
+
+
+class AnswerGate:
+    """ASGI middleware that, while closed, holds back the answers to send requests.
+
+    The request itself goes through: the emulator checks and stores the messages as usual; only
+    the answer waits until the gate opens. This recreates the moment a deploy can die (killed,
+    out of memory, network gone) after Gotham stored a message but before the caller learnt it,
+    which is what crash-recovery tests need. Open by default, so it changes nothing until closed.
+    """
+
+    _POLL_SECONDS = 0.01
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._open = threading.Event()
+        self._open.set()
+        self._lock = threading.Lock()
+        self._held = 0  # answers waiting at the gate
+        self._unfinished = 0  # requests whose answer was held and that are not done yet
+
+    @property
+    def held(self) -> int:
+        """How many answers to send requests are being held right now."""
+        with self._lock:
+            return self._held
+
+    def close(self) -> None:
+        """Hold the answers of send requests from now on."""
+        self._open.clear()
+
+    def open(self, timeout: float = 10.0) -> None:
+        """Let every held answer, and every later one, go out.
+
+        Returns once the requests that were held are finished (their log lines written), so
+        whatever a test observes next belongs to later requests.
+        """
+        self._open.set()
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if self._unfinished == 0:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"held requests did not finish within {timeout}s")
+            time.sleep(self._POLL_SECONDS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != SEND_PATH:
+            await self.app(scope, receive, send)
+            return
+
+        was_held = False
+
+        async def send_when_open(message: Message) -> None:
+            nonlocal was_held
+            if message["type"] == "http.response.start" and not self._open.is_set():
+                with self._lock:
+                    self._held += 1
+                    self._unfinished += 1
+                was_held = True
+                try:
+                    # Polling keeps the server's event loop free; the gate is opened from
+                    # another thread.
+                    while not self._open.is_set():
+                        await asyncio.sleep(self._POLL_SECONDS)
+                finally:
+                    with self._lock:
+                        self._held -= 1
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_when_open)
+        finally:
+            if was_held:
+                with self._lock:
+                    self._unfinished -= 1
 
 
 @dataclass(frozen=True)
@@ -28,6 +110,7 @@ class RunningEmulator:
     base_url: str
     directory: Directory = field(repr=False)
     db_path: Path | None = None
+    gate: AnswerGate | None = field(default=None, repr=False, compare=False)
 
     @property
     def hostname(self) -> str:
@@ -55,6 +138,22 @@ class RunningEmulator:
     def clear(self) -> None:
         """Delete every stored message."""
         httpx.delete(self.url(MESSAGES_PATH), timeout=10).raise_for_status()
+
+    @contextlib.contextmanager
+    def hold_answers(self) -> Iterator[AnswerGate]:
+        """Within the block, sends are stored but not answered; the answers go out at its end
+        (which waits until those requests are finished).
+
+        A test starts a deploy, waits until ``gate.held`` answers are held (the messages are
+        then in :meth:`messages`), kills the deploy, and checks how the next one recovers.
+        """
+        if self.gate is None:
+            raise RuntimeError("this emulator was not started by running_emulator()")
+        self.gate.close()
+        try:
+            yield self.gate
+        finally:
+            self.gate.open()
 
 
 @contextlib.contextmanager
@@ -85,8 +184,9 @@ def running_emulator(
             max_body_bytes=max_body_bytes,
             token_lifetime_seconds=token_lifetime_seconds,
         )
-        server = EmulatorServer(app, host=host, port=port)
+        gate = AnswerGate(app)
+        server = EmulatorServer(gate, host=host, port=port)
         with server.running():
             yield RunningEmulator(
-                server.base_url, loaded, Path(db_path) if db_path is not None else None
+                server.base_url, loaded, Path(db_path) if db_path is not None else None, gate
             )

@@ -1,0 +1,25 @@
+"""The end-to-end tests need the Pulumi CLI that ``scripts/install-pulumi`` builds.
+
+``make test`` builds it first when Go is installed. Without it these tests skip, except under
+CI (``CI`` set), where a missing engine is a failure: CI must prove the whole workflow.
+"""
+
+from __future__ import annotations
+
+import pytest
+from e2e_support import engine_problem, under_ci
+
+
+@pytest.fixture(scope="session")
+def pulumi_engine() -> None:
+    """Skips (or, under CI, fails) the test when the locally built Pulumi CLI is not usable."""
+    problem = engine_problem()
+    if problem is None:
+        return
+    message = (
+        f"the Pulumi CLI for the end-to-end tests is not installed: {problem}. "
+        "Build it with scripts/install-pulumi (needs Go; `make test` runs it when Go is found)"
+    )
+    if under_ci():
+        pytest.fail(f"{message}. CI is set, so this is a failure, not a skip.")
+    pytest.skip(message)
