@@ -3,7 +3,8 @@
 - a release manifest file: the "infrastructure" of this release (no cloud credentials needed);
 - two messages (maintenance tonight; a notice to a partner group in its own realm);
 - a batch sent in one all-or-nothing request (the on-call steps of the rollout);
-- the announcement of this release, sent once the manifest has been written.
+- the announcement of this release, sent last: once the manifest has been written and the
+  other messages have gone out.
 
 ``pulumi config set version 1.5.0`` and ``pulumi up`` announce a new release; running the same
 version again sends nothing. The ``dev`` stack talks to the local emulator (see the README).
@@ -79,7 +80,8 @@ announcement = ReleaseAnnouncement(
     recipients=["platform-team", "sre-oncall"],
     markings=["UNCLASSIFIED"],
     sender="Release Bot",
-    depends_on=[manifest],
+    # Announce only once the release is in place and its other messages are out.
+    depends_on=[manifest, maintenance, partner_notice, rollout],
 )
 
 pulumi.export("manifestPath", manifest.path)

@@ -295,7 +295,7 @@ def test_up_sends_exactly_the_declared_messages_and_announces_after_its_dependen
     workflow: Workflow,
 ) -> None:
     """2. `pulumi up --yes` on the clean example stack sends exactly the declared messages,
-    each once, and the release announcement only after what it depends on."""
+    each once, and the release announcement last, after what it depends on."""
     up = workflow.up
     up.run.ok()
     assert up.summary["result"] == "succeeded", up.run.describe()
@@ -329,6 +329,8 @@ def test_up_sends_exactly_the_declared_messages_and_announces_after_its_dependen
         if resource.urn in dependencies:
             for message in resource.messages:
                 assert order.index(message["sourceId"]) < announced_at
+    # The example makes the announcement depend on every other resource: it is stored last.
+    assert announced_at == len(order) - 1, order
 
 
 def test_second_up_reports_no_changes_and_sends_nothing(workflow: Workflow) -> None:

@@ -53,14 +53,17 @@ def test_the_example_declares_messages_a_batch_and_an_announcement_beside_infras
     }
 
 
-def test_the_announcement_is_sent_only_after_the_infrastructure() -> None:
+def test_the_announcement_is_sent_last_after_the_infrastructure_and_other_messages() -> None:
     run = run_example()
 
     component = run.registered("release")
     child = run.registered("release-message")
     assert child.type == MESSAGE_TYPE
     assert child.parent == component.urn
-    assert child.dependencies == [run.registered("release-manifest").urn]
+    everything_else = ("release-manifest", "maintenance-tonight", "partner-notice", "rollout-steps")
+    assert sorted(child.dependencies) == sorted(
+        run.registered(name).urn for name in everything_else
+    )
 
 
 def test_the_announcement_renders_the_stack_config_release_as_markdown() -> None:
