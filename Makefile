@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup check test engine lint emulator clean
+.PHONY: setup check test engine lint emulator bench clean
 
 setup: $(STAMP)
 
@@ -35,6 +35,9 @@ lint: $(STAMP)
 
 emulator: $(STAMP)
 	$(BIN)/gotham-inbox emulator
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

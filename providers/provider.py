@@ -38,6 +38,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from gotham_inbox.client import InboxClient
 from gotham_inbox.errors import (
     ConfigurationError,
     GothamAPIError,
@@ -79,6 +80,8 @@ class _InboxProvider(ResourceProvider):
 
     _settings: ProviderSettings | None = None
     """Set by ``configure`` in the provider host; never pickled (see ``__getstate__``)."""
+    _client: InboxClient | None = None
+    """The client of these settings, made on first send and reused; never pickled."""
 
     def __getstate__(self) -> None:
         # Pickle by reference only: nothing configured (a token) may ever reach state.
@@ -92,11 +95,12 @@ class _InboxProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         """Read ``gotham:*`` from the stack config, ``GOTHAM_*`` variables as fallbacks."""
-        self._settings = ProviderSettings.resolve(req.config.get, os.environ)
+        self.use_settings(ProviderSettings.resolve(req.config.get, os.environ))
 
     def use_settings(self, settings: ProviderSettings) -> None:
         """Configure from ready-made settings (embedding and tests)."""
         self._settings = settings
+        self._client = None
 
     @property
     def settings(self) -> ProviderSettings:
@@ -121,11 +125,18 @@ class _InboxProvider(ResourceProvider):
             )
         source_ids = [str(message[SOURCE_ID_KEY]) for message in messages]
         try:
-            with settings.client() as client:
-                response: SendMessagesResponse = client.send(messages)
+            response: SendMessagesResponse = self._inbox_client().send(messages)
             return require_all_delivered(what, source_ids, response)
         except GothamInboxError as error:
             raise InboxProviderError(settings.redact(self._explain(error))) from None
+
+    def _inbox_client(self) -> InboxClient:
+        # One client for every create the host runs: a new one would load the TLS trust store
+        # each time (most of the cost of a create, measured in BENCHMARKS.md), and the kept-alive
+        # connection serves the next message. Two creates racing here at worst make one extra.
+        if self._client is None:
+            self._client = self.settings.client()
+        return self._client
 
     @staticmethod
     def _explain(error: GothamInboxError) -> str:

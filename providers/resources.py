@@ -10,6 +10,7 @@ be sent.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -41,12 +42,26 @@ class _InboxResource(pulumi.dynamic.Resource):
         return self._output("sentAt")
 
 
+def _has_outputs(value: Any) -> bool:
+    """True when ``value`` holds an Output (or another awaitable) anywhere inside."""
+    if isinstance(value, Mapping):
+        return any(_has_outputs(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_outputs(item) for item in value)
+    return isinstance(value, pulumi.Output) or inspect.isawaitable(value)
+
+
 def _message_with_id(
     message: pulumi.Input[Any], resource_name: str, index: int | None
-) -> pulumi.Output[Any]:
+) -> pulumi.Input[Any]:
     # Resolve nested Outputs first: the id is derived from the content the user finally gives.
     project, stack = pulumi.get_project(), pulumi.get_stack()
-    return pulumi.Output.from_input(plain(message)).apply(
+    data = plain(message)
+    if not _has_outputs(data):
+        # Plain data needs no Output: Output.from_input would wrap every nested value in an
+        # Output of its own, which is most of the cost of declaring a message.
+        return with_source_id(data, project, stack, resource_name, index)
+    return pulumi.Output.from_input(data).apply(
         lambda data: with_source_id(data, project, stack, resource_name, index)
     )
 
@@ -158,11 +173,16 @@ class InboxMessageBatch(_InboxResource, module="gotham", name="InboxMessageBatch
                 for index, item in enumerate(items)
             ]
 
+        data = plain(messages)
         super().__init__(
             InboxMessageBatchProvider(),
             resource_name,
             {
-                "messages": pulumi.Output.from_input(plain(messages)).apply(with_ids),
+                "messages": (
+                    pulumi.Output.from_input(data).apply(with_ids)
+                    if _has_outputs(data)
+                    else with_ids(data)  # plain data: no Output per nested value (see above)
+                ),
                 "sourceIds": None,
                 "statuses": None,
                 "recipients": None,

@@ -19,7 +19,6 @@ from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContex
 from gotham_inbox.policy.settings import PolicyConfig
 from gotham_inbox.policy.unknowns import is_unknown, is_within, unknown_paths
 from gotham_inbox.policy.violation import Finding, message_finding, resource_finding
-from gotham_inbox.validation import check_message
 
 NAME = "inbox-batch-atomicity"
 DEFAULT_LEVEL = EnforcementLevel.MANDATORY
@@ -41,11 +40,13 @@ class BatchAtomicityConfig(PolicyConfig):
     )
 
 
-def _first_problem(data: object, index: int | None) -> tuple[str, str] | None:
-    if is_unknown(data):
+def _first_problem(ref: MessageRef) -> tuple[str, str] | None:
+    if is_unknown(ref.data):
         return None
-    unknown = unknown_paths(data)
-    _, problems = check_message(data, index)
+    problems = ref.problems
+    if not problems:
+        return None
+    unknown = unknown_paths(ref.data)
     for problem in problems:
         if not is_within(problem.field, unknown):
             return problem.field, problem.message
@@ -72,7 +73,7 @@ def check_resource(
         )
     first_use: dict[str, int] = {}
     for ref in refs:
-        problem = _first_problem(ref.data, ref.index)
+        problem = _first_problem(ref)
         if problem is not None:
             field, reason = problem
             findings.append(

@@ -14,7 +14,7 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from gotham_inbox.policy.levels import EnforcementLevel
-from gotham_inbox.policy.messages import UNKNOWN, Recipient, known_markings, recipients, value_at
+from gotham_inbox.policy.messages import UNKNOWN, Recipient, known_markings, value_at
 from gotham_inbox.policy.resources import (
     CALLER_REALM_KEY,
     InboxResource,
@@ -169,7 +169,7 @@ def check_message_ref(
             findings.append(message_finding(resource, ref, field, problem))
     caller_realm = config.caller_realm or context.get(CALLER_REALM_KEY)
     wanted = [marking for _, marking in markings]
-    for recipient in recipients(ref.data):
+    for recipient in ref.recipients:
         clearance = _group_clearance(recipient, caller_realm, config)
         if clearance is None:
             continue

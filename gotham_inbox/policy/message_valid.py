@@ -12,7 +12,6 @@ from gotham_inbox.policy.resources import InboxResource, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
 from gotham_inbox.policy.unknowns import is_unknown, is_within, unknown_paths
 from gotham_inbox.policy.violation import Finding, message_finding, resource_finding
-from gotham_inbox.validation import check_message
 
 NAME = "inbox-message-valid"
 DEFAULT_LEVEL = EnforcementLevel.MANDATORY
@@ -58,8 +57,11 @@ def check_resource(
     for ref in resource.message_refs():
         if is_unknown(ref.data):
             continue
+        problems = ref.problems
+        if not problems:
+            continue
+        # Walk the message for unknowns only when something is wrong: most messages are valid.
         unknown = unknown_paths(ref.data)
-        _, problems = check_message(ref.data, ref.index)
         findings.extend(
             message_finding(resource, ref, problem.field, problem.message)
             for problem in problems

@@ -26,10 +26,9 @@ def value_at(message: Any, *keys: str) -> Any:
     """The value at ``keys`` inside ``message``; ``None`` if absent, :data:`UNKNOWN` if unknown."""
     value = message
     for key in keys:
-        if is_unknown(value):
-            return UNKNOWN
+        # A dict is never unknown, so only a non-dict needs the (hot-path) unknown check.
         if not isinstance(value, dict):
-            return None
+            return UNKNOWN if is_unknown(value) else None
         value = value.get(key)
     return UNKNOWN if is_unknown(value) else value
 

@@ -10,13 +10,14 @@ unknown group. With no caller realm known, every recipient must give its realm.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections import defaultdict
 from typing import Literal
 
 from pydantic import Field
 
 from gotham_inbox.policy.levels import EnforcementLevel
-from gotham_inbox.policy.messages import Recipient, recipients
+from gotham_inbox.policy.messages import Recipient
 from gotham_inbox.policy.resources import (
     CALLER_REALM_KEY,
     InboxResource,
@@ -63,12 +64,18 @@ class RealmRequirementsConfig(PolicyConfig):
         "ignore it. Only applies when groups is not empty.",
     )
 
+    @functools.cached_property
+    def realms_by_group(self) -> dict[str, set[str]]:
+        """The realms each known group lives in, by group name (callers only read it)."""
+        # Built once per config rather than once per message.
+        realms: dict[str, set[str]] = defaultdict(set)
+        for group in self.groups:
+            realms[group.name].add(group.realm)
+        return dict(realms)
+
 
 def _realms_by_group(config: RealmRequirementsConfig) -> dict[str, set[str]]:
-    realms: dict[str, set[str]] = defaultdict(set)
-    for group in config.groups:
-        realms[group.name].add(group.realm)
-    return realms
+    return config.realms_by_group
 
 
 def _listing(realms: set[str]) -> str:
@@ -133,7 +140,7 @@ def check_message_ref(
     caller_realm = caller_realm_of(config, context)
     known = _realms_by_group(config)
     findings = []
-    for recipient in recipients(ref.data):
+    for recipient in ref.recipients:
         problem = _check_recipient(recipient, caller_realm, known, config)
         if problem is not None:
             field, message = problem

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from gotham_inbox.policy.messages import Recipient, recipients
 from gotham_inbox.policy.unknowns import is_unknown
+from gotham_inbox.validation import Problem, check_message
 
 INBOX_MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"
 """The type token of a single message resource; its input ``message`` is one wire message."""
@@ -64,6 +67,18 @@ class MessageRef:
         head = "message" if self.index is None else f"messages[{self.index}]"
         return f"{head}.{field_path}" if field_path else head
 
+    @cached_property
+    def recipients(self) -> tuple[Recipient, ...]:
+        """The message's recipients whose name (and realm, if given) are known strings."""
+        # Read once: three policies look at the recipients of every message.
+        return tuple(recipients(self.data))
+
+    @cached_property
+    def problems(self) -> tuple[Problem, ...]:
+        """What the server's validation finds wrong with the message (``check_message``)."""
+        # Validated once: inbox-message-valid and inbox-batch-atomicity both need the answer.
+        return tuple(check_message(self.data, self.index)[1])
+
 
 @dataclass(frozen=True)
 class InboxResource:
@@ -91,14 +106,19 @@ class InboxResource:
         A missing, unknown or non-list input yields no messages; ``inbox-message-valid``
         reports the malformed cases.
         """
+        return list(self._message_refs)
+
+    @cached_property
+    def _message_refs(self) -> tuple[MessageRef, ...]:
+        # Built once and shared by every policy, so what a ref caches is computed once.
         value = self.inputs.get(self.input_name)
         if value is None or is_unknown(value):
-            return []
+            return ()
         if not self.is_batch:
-            return [MessageRef(None, value)]
+            return (MessageRef(None, value),)
         if not isinstance(value, list):
-            return []
-        return [MessageRef(index, item) for index, item in enumerate(value)]
+            return ()
+        return tuple(MessageRef(index, item) for index, item in enumerate(value))
 
 
 def inbox_resource(

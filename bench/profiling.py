@@ -1,0 +1,95 @@
+"""``python -m bench --profile NAME``: where the time of a benchmark's hot path goes.
+
+Runs the hot path once under pyinstrument (``pip install -e '.[bench]'``) and prints its call
+tree. This is how each missed target was looked into; see the notes in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import check_cli, workload
+
+
+def _profiler() -> Any:
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        raise SystemExit("profiling needs pyinstrument: pip install -e '.[bench]'") from None
+    return Profiler(interval=0.0005)
+
+
+def profile_policy() -> None:
+    """Benchmark 1's hot path: ``evaluate`` on 10,000 InboxMessage resources."""
+    from gotham_inbox.policy import evaluate
+
+    settings, context = workload.pack_settings(), workload.stack_context()
+    resources = workload.resources(workload.messages(10_000, seed=1), 1)
+    profiler = _profiler()
+    profiler.start()
+    evaluate(resources, settings, context)
+    profiler.stop()
+    print(profiler.output_text(unicode=True, color=False))
+
+
+def profile_check() -> None:
+    """Benchmark 2's hot path: the program declaring 1,000 InboxMessage resources, under mocks."""
+    from gotham_inbox.policy.project import load_project
+
+    with tempfile.TemporaryDirectory(prefix="gotham-inbox-bench-profile-") as scratch:
+        messages = workload.messages(check_cli.MESSAGES, seed=3, source_ids=False)
+        project = check_cli.write_project(
+            Path(scratch, "project"), check_cli.SINGLE_PROGRAM, messages
+        )
+        stack = load_project(project)
+        request = Path(scratch, "request.json")
+        request.write_text(check_cli.collect_request(stack), encoding="utf-8")
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pyinstrument",
+                "--interval",
+                "0.0005",
+                "-m",
+                "gotham_inbox.policy.collect",
+                str(request),
+                str(Path(scratch, "result.json")),
+            ],
+            cwd=project,
+            check=True,
+        )
+
+
+def profile_provider() -> None:
+    """Benchmark 6's hot path: 50 creates through the provider object, to the emulator."""
+    from bench.served import served_emulator
+    from gotham_inbox.identity import with_source_id
+    from providers.provider import InboxMessageProvider
+    from providers.settings import ProviderSettings
+
+    messages = [
+        with_source_id(message, workload.PROJECT, workload.STACK, f"notice-{index}", None)
+        for index, message in enumerate(workload.messages(50, seed=9, source_ids=False))
+    ]
+    with served_emulator() as base_url:
+        provider = InboxMessageProvider()
+        provider.use_settings(ProviderSettings(hostname=base_url, token=workload.token()))
+        profiler = _profiler()
+        profiler.start()
+        for message in messages:
+            provider.create({"message": message})
+        profiler.stop()
+    print(profiler.output_text(unicode=True, color=False))
+
+
+PROFILES: dict[str, Callable[[], None]] = {
+    "policy": profile_policy,
+    "check": profile_check,
+    "provider": profile_provider,
+}
