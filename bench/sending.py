@@ -24,9 +24,25 @@ BATCH_SIZES = (1, 10, 100, 1_000)
 MAX_RATIO = 1.0
 
 
+PROFILE_NOTE = (
+    "Both clients validate every message with pydantic models before sending and parse the "
+    "answer into models; the server's part is the same for both, and most of a large send. "
+    "A first full run measured ours 1.18x the official client at batch 1,000 (54.3 against "
+    "46.2 ms). Profile (pyinstrument, and the client's CPU time per send): ours spent 13.7 ms "
+    "of CPU per 1,000-message send against 9.2 ms, in validating the messages one "
+    "`parse_message` call at a time, building each message's dict with `to_wire()` and then "
+    "encoding them again as JSON, and decoding the answer to Python before validating it. "
+    "Fixed in `gotham_inbox/validation.py` (`check_messages` validates a whole batch in one "
+    "pydantic-core call and goes message by message only when something is wrong, to name "
+    "each problem; the emulator uses it too) and `gotham_inbox/client.py` (the validated "
+    "models are serialised to JSON in one `model_dump_json`, the answer read with "
+    "`model_validate_json`): 10.1 ms against the official client's 10.3 ms after."
+)
+
+
 def _sends(batch_size: int, quick: bool) -> int:
     # Enough sends that the median is steady, few enough to keep the run short.
-    full = {1: 200, 10: 100, 100: 40, 1_000: 10}[batch_size]
+    full = {1: 200, 10: 100, 100: 40, 1_000: 20}[batch_size]
     return max(3, full // 4) if quick else full
 
 
@@ -100,10 +116,6 @@ def run(quick: bool = False) -> Section:
             ratios[worst] <= MAX_RATIO,
         )
     )
-    section.notes.append(
-        "Both clients validate every message with pydantic models before sending and parse "
-        "the answer into models; the server's time is the same for both, so at larger batches "
-        "the ratio tends to 1. The target is met, so this was not profiled further."
-    )
+    section.notes.append(PROFILE_NOTE)
     section.seconds = time.perf_counter() - started
     return section

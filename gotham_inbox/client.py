@@ -22,7 +22,7 @@ from gotham_inbox.errors import (
     RequestNotSentError,
     error_class_for,
 )
-from gotham_inbox.models import SendMessageRequest, SendMessagesResponse
+from gotham_inbox.models import SendMessageRequest, SendMessagesRequest, SendMessagesResponse
 from gotham_inbox.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from gotham_inbox.validation import check_messages
 
@@ -139,25 +139,35 @@ class InboxClient:
         parsed, problems = check_messages(messages)
         if problems:
             raise InvalidMessagesError(problems)
-        body = {"messages": [message.to_wire() for message in parsed if message is not None]}
+        # The validated models are serialised by pydantic-core in one pass: the same JSON as
+        # each message's to_wire(), without building the dicts and encoding them again.
+        request = SendMessagesRequest.model_construct(
+            messages=[message for message in parsed if message is not None]
+        )
+        body = request.model_dump_json(by_alias=True, exclude_none=True).encode()
         idempotent = all(message is not None and message.source_id for message in parsed)
         response = self._post_with_retries(body, idempotent=idempotent)
         try:
-            return SendMessagesResponse.model_validate(response.json())
+            return SendMessagesResponse.model_validate_json(response.content)
         except (ValueError, ValidationError) as error:
             raise OutcomeUnknownError(
                 f"the server answered {response.status_code} with a body that is not a "
                 f"SendMessagesResponse ({type(error).__name__}); the messages may have been sent"
             ) from None
 
-    def _post_with_retries(self, body: dict[str, Any], *, idempotent: bool) -> httpx.Response:
+    def _post_with_retries(self, body: bytes, *, idempotent: bool) -> httpx.Response:
         policy = self.retry
         started = policy.clock()
         attempt = 1
         while True:
             retry_after: float | None = None
             try:
-                response = self._http.post(SEND_PATH, params={"preview": "true"}, json=body)
+                response = self._http.post(
+                    SEND_PATH,
+                    params={"preview": "true"},
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
                 failure: Exception = RequestNotSentError(
                     f"could not connect to {self.base_url.host} ({type(error).__name__}: {error}); "
