@@ -63,7 +63,7 @@ PROFILE_NOTE = (
     "Output path (the same for `InboxMessageBatch`). Measured back to back with this bench, "
     "before (commit 040514e) and after: "
     "end to end 5.55 s before, 2.77 s after (1,000 `InboxMessage`); 2.67 s and 1.72 s for "
-    "the batches. What remains is the SDK registering 1,000 resources under mocks (about 2.5 "
+    "the batches. What remains is the SDK registering 1,000 resources under mocks (about 2 "
     "ms each) and the interpreter start-up of the two processes."
 )
 
