@@ -2,41 +2,115 @@
 
 Installed as a ``pytest11`` plugin, so any project with gotham-inbox installed can use:
 
-- ``gotham_emulator``: a fresh emulator per test, serving the example directory
+- ``gotham_emulator``: a fresh emulator per test, serving ``gotham_directory``
   (a :class:`gotham_inbox.emulator.testing.RunningEmulator`).
-- ``gotham_client``: an :class:`gotham_inbox.client.InboxClient` for it, authenticated as the
-  example user ``release-bot``.
+- ``gotham_client``: an :class:`gotham_inbox.client.InboxClient` for it, authenticated as
+  ``gotham_caller``.
+- ``gotham_emulator_factory``: starts more emulators, each from a directory of your choice
+  (data, a file or a loaded directory); all are stopped after the test.
+- ``policy_checker``: a :class:`gotham_inbox.verdicts.PolicyChecker`, the policy pack
+  configured from ``gotham_directory`` for ``gotham_caller`` (the config
+  ``gotham-inbox policy-config`` generates).
+
+``gotham_directory`` (default: the shipped example directory) and ``gotham_caller`` (default:
+its ``release-bot``) are fixtures too: override them in your ``conftest.py`` to seed the
+emulator, the client and the checker from your own directory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
     from gotham_inbox.client import InboxClient
+    from gotham_inbox.emulator.directory import Directory
     from gotham_inbox.emulator.testing import RunningEmulator
+    from gotham_inbox.verdicts import PolicyChecker
+
+
+def _loaded(directory: Any) -> Directory:
+    # running_emulator takes a loaded directory or a file; data (a dict) is validated here.
+    from gotham_inbox.emulator.directory import Directory, load_directory, parse_directory
+
+    if isinstance(directory, Directory):
+        return directory
+    if isinstance(directory, dict):
+        return parse_directory(directory)
+    return load_directory(directory)
 
 
 @pytest.fixture
-def gotham_emulator() -> Iterator[RunningEmulator]:
-    """A fresh emulator with the example directory and an in-memory database."""
+def gotham_directory() -> Directory:
+    """The directory the emulator serves and the policies are configured from.
+
+    Override it to use your own: return a loaded directory, directory data (a dict in the
+    directory file's format) or a path to a directory file.
+    """
+    from gotham_inbox.emulator.directory import load_directory
+
+    return load_directory()
+
+
+@pytest.fixture
+def gotham_caller() -> str:
+    """The directory user that sends: the client's identity and the checker's caller."""
+    return "release-bot"
+
+
+@pytest.fixture
+def gotham_emulator(gotham_directory: Any) -> Iterator[RunningEmulator]:
+    """A fresh emulator serving ``gotham_directory``, with an in-memory database."""
     # Imported here so that merely having the plugin installed costs other test runs nothing.
     from gotham_inbox.emulator.testing import running_emulator
 
-    with running_emulator() as emulator:
+    with running_emulator(_loaded(gotham_directory)) as emulator:
         yield emulator
 
 
 @pytest.fixture
-def gotham_client(gotham_emulator: RunningEmulator) -> Iterator[InboxClient]:
-    """An InboxClient for ``gotham_emulator``, authenticated as ``release-bot``."""
+def gotham_client(gotham_emulator: RunningEmulator, gotham_caller: str) -> Iterator[InboxClient]:
+    """An InboxClient for ``gotham_emulator``, authenticated as ``gotham_caller``."""
     from gotham_inbox.auth import TokenAuth
     from gotham_inbox.client import InboxClient
 
     with InboxClient(
-        gotham_emulator.base_url, auth=TokenAuth(gotham_emulator.token_for("release-bot"))
+        gotham_emulator.base_url, auth=TokenAuth(gotham_emulator.token_for(gotham_caller))
     ) as client:
         yield client
+
+
+EmulatorFactory = Callable[..., "RunningEmulator"]
+
+
+@pytest.fixture
+def gotham_emulator_factory() -> Iterator[EmulatorFactory]:
+    """``start(directory=None, db_path=None)``: another running emulator for this test.
+
+    ``directory`` is directory data (a dict), a directory file, a loaded directory, or
+    ``None`` for the shipped example. Every emulator started is stopped after the test.
+    """
+    from gotham_inbox.emulator.testing import running_emulator
+
+    with contextlib.ExitStack() as started:
+
+        def start(directory: Any = None, db_path: str | Path | None = None) -> RunningEmulator:
+            return started.enter_context(running_emulator(_loaded(directory), db_path))
+
+        yield start
+
+
+@pytest.fixture
+def policy_checker(gotham_directory: Any, gotham_caller: str) -> PolicyChecker:
+    """The policy pack configured from ``gotham_directory`` for ``gotham_caller``.
+
+    ``policy_checker.check_batch(messages)`` gives a :class:`gotham_inbox.verdicts.PolicyVerdict`;
+    use ``PolicyChecker.for_directory(...)`` for other directories or callers.
+    """
+    from gotham_inbox.verdicts import PolicyChecker
+
+    return PolicyChecker.for_directory(gotham_directory, gotham_caller)

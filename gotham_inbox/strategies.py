@@ -10,13 +10,32 @@ you can swap any piece::
     @given(gs.messages(recipients=gs.group_recipients(names=st.just("platform-team"))))
     def test_my_rule(message): ...
 
-Requires ``hypothesis`` (the ``test`` extra).
+The pieces, from the ground up:
+
+- text and names: :func:`texts`, :func:`readable_names`, :func:`realm_names`,
+  :func:`group_names`, :func:`portion_markings`, :func:`source_ids`;
+- message parts and messages: :func:`group_recipients`, :func:`senders`, :func:`titles`,
+  :func:`bodies`, :func:`securities`, :func:`messages`, :func:`batches`;
+- one field broken at a time: :func:`near_valid_messages`, :func:`break_field`
+  (:data:`BREAKAGE_NAMES`, :data:`EMPTY_BREAKAGE_NAMES`); arbitrary :func:`json_values`;
+- sourceIds that collide: :func:`source_id_pools`, :func:`colliding_source_ids`,
+  :func:`with_colliding_source_ids`;
+- directories in the emulator's file format: :func:`directories`, :func:`example_directory`,
+  :func:`directory_data`, and what they contain (:func:`foreign_groups`,
+  :func:`over_clearance_markings`, :func:`unreadable_pairs`, ...);
+- messages for a directory and caller: :func:`valid_messages_for`, one directory rule broken
+  at a time (:func:`directory_broken_messages_for`, :func:`break_directory_rule`,
+  :data:`DIRECTORY_BREAKAGE_NAMES`), :func:`unreadable_messages_for`, and batches mixing all
+  of them (:func:`labelled_batches_for`, :func:`batches_for`).
+
+Names shrink to short readable ones (``"0"``, ``"0-realm"``) and never come from a filter that
+could reject most draws. Requires ``hypothesis`` (the ``test`` extra).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hypothesis import strategies as st
@@ -119,11 +138,14 @@ def messages(
     max_recipients: int = 3,
     with_body: st.SearchStrategy[bool] | None = None,
     with_source_id: st.SearchStrategy[bool] | None = None,
+    source_id_values: st.SearchStrategy[str] | None = None,
 ) -> st.SearchStrategy[Message]:
     """Messages that the models accept (at least one recipient and one marking).
 
     Whether the server accepts them depends on its directory: pass ``recipients`` and
-    ``markings`` drawn from what exists to get messages it will take.
+    ``markings`` drawn from what exists to get messages it will take. ``source_id_values``
+    replaces :func:`source_ids` where a message gets a sourceId (e.g. a small pool, so ids
+    collide).
     """
 
     @st.composite
@@ -143,7 +165,9 @@ def messages(
         if draw(with_body if with_body is not None else st.booleans()):
             message["body"] = draw(bodies())
         if draw(with_source_id if with_source_id is not None else st.booleans()):
-            message["sourceId"] = draw(source_ids())
+            message["sourceId"] = draw(
+                source_id_values if source_id_values is not None else source_ids()
+            )
         return message
 
     return build()
@@ -198,12 +222,26 @@ _BREAKAGES: dict[str, tuple[tuple[str | int, ...], Any]] = {
 }
 
 BREAKAGE_NAMES: tuple[str, ...] = tuple(_BREAKAGES)
-"""Names of the single-field breakages :func:`near_valid_messages` applies."""
+"""Names of the single-field breakages :func:`near_valid_messages` applies: the models refuse
+each of them."""
+
+# Empty lists the models accept but every check refuses (a message needs a recipient and a
+# marking), named like the breakages above.
+_EMPTY_LISTS: dict[str, tuple[tuple[str | int, ...], Any]] = {
+    "no recipients": (("groupRecipients",), []),
+    "no markings": (("security", "portionMarkings"), []),
+}
+
+EMPTY_BREAKAGE_NAMES: tuple[str, ...] = tuple(_EMPTY_LISTS)
+"""Breakages that leave a list the server requires empty (the models alone accept them)."""
 
 
 def break_field(message: Message, breakage: str) -> Message:
-    """A deep copy of ``message`` with one field broken (``...`` as value removes the field)."""
-    path, value = _BREAKAGES[breakage]
+    """A deep copy of ``message`` with one field broken (``...`` as value removes the field).
+
+    ``breakage`` is one of :data:`BREAKAGE_NAMES` or :data:`EMPTY_BREAKAGE_NAMES`.
+    """
+    path, value = {**_BREAKAGES, **_EMPTY_LISTS}[breakage]
     broken: Any = _deep_copy(message)
     target = broken
     for part in path[:-1]:
@@ -211,23 +249,28 @@ def break_field(message: Message, breakage: str) -> Message:
     if value is ...:
         target.pop(path[-1], None)
     else:
-        target[path[-1]] = value
+        target[path[-1]] = _deep_copy(value)
     return dict(broken)
 
 
 def near_valid_messages(
     base: st.SearchStrategy[Message] | None = None,
+    breakages: Sequence[str] = BREAKAGE_NAMES,
 ) -> st.SearchStrategy[tuple[str, Message]]:
     """``(breakage name, message)``: a valid message with exactly one field broken."""
-    return st.tuples(base if base is not None else messages(), st.sampled_from(BREAKAGE_NAMES)).map(
+    return st.tuples(base if base is not None else messages(), st.sampled_from(breakages)).map(
         lambda pair: (pair[1], break_field(pair[0], pair[1]))
     )
 
 
 def json_values(max_leaves: int = 10) -> st.SearchStrategy[Any]:
-    """Arbitrary JSON values, for fuzzing."""
+    """Arbitrary JSON values (no NaN or infinity: JSON has neither), for fuzzing."""
     return st.recursive(
-        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | texts(0, 20),
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | texts(0, 20),
         lambda children: (
             st.lists(children, max_size=4) | st.dictionaries(texts(0, 12), children, max_size=4)
         ),
@@ -243,39 +286,58 @@ def _deep_copy(value: Any) -> Any:
     return value
 
 
+# --- sourceIds that collide on purpose -------------------------------------------------------
+
+
+def source_id_pools(min_size: int = 1, max_size: int = 3) -> st.SearchStrategy[list[str]]:
+    """A few distinct sourceIds; draw messages' ids from one so that some collide."""
+    return st.lists(source_ids(), min_size=min_size, max_size=max_size, unique=True)
+
+
+def colliding_source_ids(pool: Sequence[str]) -> st.SearchStrategy[str]:
+    """A sourceId that is often one of ``pool`` (in any letter case: UUIDs ignore it), else new."""
+    spelled = st.tuples(st.sampled_from(list(pool)), st.booleans()).map(
+        lambda pair: pair[0].upper() if pair[1] else pair[0]
+    )
+    return spelled | source_ids()
+
+
 # --- directories: who exists, where, and who may read what ---------------------------------
 
 PRODUCERS_GROUP = "External Inbox Alert Producers"
 """The group a caller must belong to for the server to accept its messages."""
 
+DirectoryData = dict[str, Any]
+"""A directory in the emulator's file format (``markings``, ``groups``, ``users``, ``clients``)."""
+
+
+def _fresh(name: str, taken: set[str]) -> str:
+    # Unlike a filter, never rejects a draw: a taken name gets a suffix until it is free.
+    while name in taken:
+        name += "-x"
+    return name
+
 
 def _subset(items: Sequence[str], min_size: int = 0) -> st.SearchStrategy[list[str]]:
+    if not items:
+        return st.just([])
     return st.lists(st.sampled_from(list(items)), min_size=min_size, unique=True).map(
         lambda chosen: [item for item in items if item in chosen]  # keep a stable order
     )
 
 
-@st.composite
-def directories(
-    draw: st.DrawFn,
-    *,
-    max_realms: int = 3,
-    max_groups: int = 6,
-    caller: str = "caller",
-    caller_token: str = "caller-token",
-) -> dict[str, Any]:
-    """A Gotham directory in the emulator's file format, with one inbox producer ``caller``.
-
-    Groups may share a name across realms (the case the realm rule is about); some groups and
-    the caller have a clearance that leaves out some markings.
-    """
-    markings = draw(
-        st.lists(portion_markings(), min_size=1, max_size=4, unique=True)
-        | st.just(["UNCLASSIFIED", "SENSITIVE", "SECRET"])
+def marking_lists(min_size: int = 1, max_size: int = 4) -> st.SearchStrategy[list[str]]:
+    """The markings a directory defines, lowest first: the usual three, or made-up ones."""
+    usual = ["UNCLASSIFIED", "SENSITIVE", "SECRET"]
+    return st.just(usual) | st.lists(
+        portion_markings(), min_size=min_size, max_size=max(max_size, min_size), unique=True
     )
-    realms = draw(st.lists(realm_names(), min_size=1, max_size=max_realms, unique=True))
-    caller_realm = draw(st.sampled_from(realms))
-    groups: list[dict[str, Any]] = [{"name": PRODUCERS_GROUP, "realm": caller_realm}]
+
+
+def _group_entries(
+    draw: st.DrawFn, realms: list[str], markings: list[str], max_groups: int
+) -> list[dict[str, Any]]:
+    groups: list[dict[str, Any]] = []
     for name, realm in draw(
         st.lists(
             st.tuples(group_names(), st.sampled_from(realms)),
@@ -290,56 +352,461 @@ def directories(
         if draw(st.booleans()):
             group["clearance"] = draw(_subset(markings))
         groups.append(group)
+    return groups
+
+
+def _add_foreign_group(
+    draw: st.DrawFn, directory: DirectoryData, caller: str, realms: list[str]
+) -> None:
+    caller_realm = caller_of(directory, caller)["realm"]
+    others = [realm for realm in realms if realm != caller_realm]
+    realm = draw(st.sampled_from(others))
+    taken = _names_in_realm(directory, caller_realm)
+    name = _fresh(draw(group_names()), taken)
+    directory["groups"].append({"name": name, "realm": realm})
+
+
+def _restrict_a_group(draw: st.DrawFn, directory: DirectoryData, caller: str) -> None:
+    # A group that lacks a marking the caller may apply: a message it cannot read is valid.
+    applicable = clearance_of(directory, caller_of(directory, caller))
+    lacking = draw(st.sampled_from(applicable))
+    targets = [g for g in directory["groups"] if g["name"] != PRODUCERS_GROUP]
+    group = draw(st.sampled_from(targets))
+    group["clearance"] = draw(_subset([m for m in directory["markings"] if m != lacking]))
+
+
+@st.composite
+def directories(
+    draw: st.DrawFn,
+    *,
+    max_realms: int = 3,
+    max_groups: int = 6,
+    caller: str = "caller",
+    caller_token: str = "caller-token",
+    foreign_group: bool = False,
+    restricted_caller: bool = False,
+    restricted_group: bool = False,
+) -> DirectoryData:
+    """A Gotham directory in the emulator's file format, with one inbox producer ``caller``.
+
+    Groups may share a name across realms (the case the realm rule is about); some groups and
+    the caller have a clearance that leaves out some markings. The flags guarantee a case:
+
+    - ``foreign_group``: a group that lives only outside the caller's realm, so a recipient
+      naming it without a realm is refused (see :func:`foreign_groups`);
+    - ``restricted_caller``: the caller is cleared for some markings but not all
+      (see :func:`over_clearance_markings`);
+    - ``restricted_group``: a group cannot read a marking the caller may apply
+      (see :func:`unreadable_pairs`).
+    """
+    markings = draw(marking_lists(min_size=2 if restricted_caller else 1))
+    realms = draw(
+        st.lists(
+            realm_names(),
+            min_size=2 if foreign_group else 1,
+            max_size=max(max_realms, 2 if foreign_group else 1),
+            unique=True,
+        )
+    )
+    caller_realm = draw(st.sampled_from(realms))
+    groups = [{"name": PRODUCERS_GROUP, "realm": caller_realm}]
+    groups += _group_entries(draw, realms, markings, max_groups)
     user: dict[str, Any] = {
         "name": caller,
         "realm": caller_realm,
         "token": caller_token,
         "groups": [PRODUCERS_GROUP],
     }
-    if draw(st.booleans()):
+    if restricted_caller:
+        left_out = draw(st.sampled_from(markings))
+        user["clearance"] = draw(_subset([m for m in markings if m != left_out], min_size=1))
+    elif draw(st.booleans()):
         user["clearance"] = draw(_subset(markings, min_size=1))
-    return {"markings": markings, "groups": groups, "users": [user], "clients": []}
+    directory: DirectoryData = {
+        "markings": markings,
+        "groups": groups,
+        "users": [user],
+        "clients": [],
+    }
+    if foreign_group and not foreign_groups(directory, caller):
+        _add_foreign_group(draw, directory, caller, realms)
+    if restricted_group and not unreadable_pairs(directory, caller):
+        if len(groups) == 1:  # only the producers group: add a team to restrict
+            name = _fresh(draw(group_names()), {PRODUCERS_GROUP})
+            groups.append({"name": name, "realm": draw(st.sampled_from(realms))})
+        _restrict_a_group(draw, directory, caller)
+    return directory
 
 
-def caller_of(directory: dict[str, Any], name: str = "caller") -> dict[str, Any]:
+def example_directory() -> DirectoryData:
+    """The directory shipped with the package (the emulator's default), as data.
+
+    E.g. ``valid_messages_for(example_directory(), "release-bot")``.
+    """
+    return directory_data(None)
+
+
+def directory_data(source: Any) -> DirectoryData:
+    """A directory as data, from a :class:`~gotham_inbox.emulator.directory.DirectoryData`, a
+    directory file, ``None`` (the shipped example) or data already (validated, returned as is).
+    """
+    # Imported here: the strategies themselves need only hypothesis.
+    from gotham_inbox.emulator.directory import Directory as LoadedDirectory
+    from gotham_inbox.emulator.directory import load_directory, parse_directory
+
+    if isinstance(source, dict):
+        parse_directory(source)  # a broken directory fails here, naming the entry
+        return source
+    loaded = source if isinstance(source, LoadedDirectory) else load_directory(source)
+
+    def ordered(clearance: frozenset[str]) -> list[str]:
+        return [marking for marking in loaded.markings if marking in clearance]
+
+    def entry(item: Any, **extra: Any) -> dict[str, Any]:
+        data = {"name": item.name, "realm": item.realm, **extra}
+        if item.clearance is not None:
+            data["clearance"] = ordered(item.clearance)
+        return data
+
+    users = []
+    for user in loaded.users:
+        extra: dict[str, Any] = {"groups": sorted(user.groups)}
+        if user.token is not None:
+            extra["token"] = user.token
+        users.append(entry(user, **extra))
+    return {
+        "markings": list(loaded.markings),
+        "groups": [entry(group) for group in loaded.groups],
+        "users": users,
+        "clients": [
+            {"client_id": c.client_id, "client_secret": c.client_secret, "user": c.user}
+            for c in loaded.clients
+        ],
+    }
+
+
+def caller_of(directory: DirectoryData, name: str = "caller") -> dict[str, Any]:
     """The user entry called ``name``."""
     return next(user for user in directory["users"] if user["name"] == name)
 
 
-def clearance_of(directory: dict[str, Any], entry: dict[str, Any]) -> list[str]:
+def clearance_of(directory: DirectoryData, entry: dict[str, Any]) -> list[str]:
     """What a user or group may read or apply: its clearance, or every marking when omitted."""
-    clearance: list[str] = entry.get("clearance", directory["markings"])
-    return clearance
+    clearance: list[str] | None = entry.get("clearance")
+    return list(directory["markings"]) if clearance is None else clearance
+
+
+def realms_of(directory: DirectoryData) -> list[str]:
+    """Every realm that has a group, sorted."""
+    return sorted({group["realm"] for group in directory["groups"]})
+
+
+def _names_in_realm(directory: DirectoryData, realm: str) -> set[str]:
+    return {group["name"] for group in directory["groups"] if group["realm"] == realm}
+
+
+def recipient_groups(directory: DirectoryData) -> list[dict[str, Any]]:
+    """The groups messages go to: every group but the producers group (unless it is alone)."""
+    teams = [group for group in directory["groups"] if group["name"] != PRODUCERS_GROUP]
+    return teams or list(directory["groups"])
+
+
+def foreign_groups(directory: DirectoryData, caller: str = "caller") -> list[dict[str, Any]]:
+    """Groups whose name does not exist in the caller's realm: reachable only with a realm."""
+    here = _names_in_realm(directory, caller_of(directory, caller)["realm"])
+    return [group for group in directory["groups"] if group["name"] not in here]
+
+
+def over_clearance_markings(directory: DirectoryData, caller: str = "caller") -> list[str]:
+    """Markings that exist but that the caller is not cleared to apply."""
+    cleared = clearance_of(directory, caller_of(directory, caller))
+    return [marking for marking in directory["markings"] if marking not in cleared]
+
+
+def unreadable_pairs(
+    directory: DirectoryData, caller: str = "caller"
+) -> list[tuple[dict[str, Any], str]]:
+    """``(group, marking)``: the caller may apply the marking but the group cannot read it."""
+    cleared = clearance_of(directory, caller_of(directory, caller))
+    return [
+        (group, marking)
+        for group in recipient_groups(directory)
+        for marking in cleared
+        if marking not in clearance_of(directory, group)
+    ]
+
+
+def recipient_for(group: dict[str, Any], caller_realm: str, *, omit_realm: bool) -> Message:
+    """A recipient that reaches ``group``; the realm is left out only when that is allowed."""
+    if omit_realm and group["realm"] == caller_realm:
+        return {"name": group["name"]}
+    return {"name": group["name"], "realm": group["realm"]}
 
 
 def valid_recipients_for(
-    directory: dict[str, Any], caller: str = "caller"
+    directory: DirectoryData, caller: str = "caller"
 ) -> st.SearchStrategy[Message]:
     """Recipients the server resolves: the realm is omitted only for the caller's own realm."""
     caller_realm = caller_of(directory, caller)["realm"]
-    targets = [g for g in directory["groups"] if g["name"] != PRODUCERS_GROUP] or directory[
-        "groups"
-    ]
-
-    @st.composite
-    def build(draw: st.DrawFn) -> Message:
-        group = draw(st.sampled_from(targets))
-        if group["realm"] == caller_realm and draw(st.booleans()):
-            return {"name": group["name"]}
-        return {"name": group["name"], "realm": group["realm"]}
-
-    return build()
+    return st.builds(
+        lambda group, omit: recipient_for(group, caller_realm, omit_realm=omit),
+        st.sampled_from(recipient_groups(directory)),
+        st.booleans(),
+    )
 
 
 def valid_messages_for(
-    directory: dict[str, Any], caller: str = "caller", **options: Any
+    directory: DirectoryData, caller: str = "caller", **options: Any
 ) -> st.SearchStrategy[Message]:
     """Messages the server accepts from ``caller``: existing recipients, known markings within
     the caller's clearance. (Some recipients may still be unable to read them: that is allowed,
-    and the policies only advise about it.)"""
+    and the policies only advise about it.) ``options`` go to :func:`messages`."""
     clearance = clearance_of(directory, caller_of(directory, caller))
     return messages(
         recipients=valid_recipients_for(directory, caller),
         markings=st.sampled_from(clearance),
         **options,
+    )
+
+
+# --- messages that break one directory rule --------------------------------------------------
+
+# Each breakage takes (draw, directory, caller, valid message) and returns the message with one
+# thing wrong that only the directory can tell: the server refuses it, while the models, the
+# client and the provider's check accept it.
+_Breaker = Callable[[st.DrawFn, DirectoryData, str, Message], Message]
+
+
+def _replace_recipient(draw: st.DrawFn, message: Message, recipient: Message) -> Message:
+    broken = _deep_copy(message)
+    position = draw(st.integers(0, len(broken["groupRecipients"]) - 1))
+    broken["groupRecipients"][position] = recipient
+    return dict(broken)
+
+
+def _replace_marking(draw: st.DrawFn, message: Message, marking: str) -> Message:
+    broken = _deep_copy(message)
+    markings = broken["security"]["portionMarkings"]
+    position = draw(st.integers(0, len(markings) - 1))
+    markings[position] = marking
+    return dict(broken)
+
+
+def _realm_omitted(
+    draw: st.DrawFn, directory: DirectoryData, caller: str, message: Message
+) -> Message:
+    group = draw(st.sampled_from(foreign_groups(directory, caller)))
+    return _replace_recipient(draw, message, {"name": group["name"]})
+
+
+def _wrong_realm(
+    draw: st.DrawFn, directory: DirectoryData, caller: str, message: Message
+) -> Message:
+    group = draw(st.sampled_from(recipient_groups(directory)))
+    hosts = {g["realm"] for g in directory["groups"] if g["name"] == group["name"]}
+    elsewhere = [realm for realm in realms_of(directory) if realm not in hosts]
+    invented = realm_names().map(lambda realm: _fresh(realm, hosts))
+    realm = draw((st.sampled_from(elsewhere) | invented) if elsewhere else invented)
+    return _replace_recipient(draw, message, {"name": group["name"], "realm": realm})
+
+
+def _unknown_group(
+    draw: st.DrawFn, directory: DirectoryData, caller: str, message: Message
+) -> Message:
+    known = {group["name"] for group in directory["groups"]}
+    name = _fresh(draw(group_names()), known)
+    realm = draw(st.none() | st.sampled_from(realms_of(directory)))
+    recipient = {"name": name} if realm is None else {"name": name, "realm": realm}
+    return _replace_recipient(draw, message, recipient)
+
+
+def _unknown_marking(
+    draw: st.DrawFn, directory: DirectoryData, caller: str, message: Message
+) -> Message:
+    known = set(directory["markings"])
+    marking = _fresh(draw(readable_names().map(str.upper)), known)
+    return _replace_marking(draw, message, marking)
+
+
+def _over_clearance(
+    draw: st.DrawFn, directory: DirectoryData, caller: str, message: Message
+) -> Message:
+    marking = draw(st.sampled_from(over_clearance_markings(directory, caller)))
+    return _replace_marking(draw, message, marking)
+
+
+def _always(directory: DirectoryData, caller: str) -> bool:
+    return True
+
+
+_DIRECTORY_BREAKAGES: dict[str, tuple[Callable[[DirectoryData, str], bool], _Breaker]] = {
+    "recipient without realm, group in another realm": (
+        lambda directory, caller: bool(foreign_groups(directory, caller)),
+        _realm_omitted,
+    ),
+    "recipient realm without that group": (_always, _wrong_realm),
+    "unknown group": (_always, _unknown_group),
+    "unknown marking": (_always, _unknown_marking),
+    "marking over the caller's clearance": (
+        lambda directory, caller: bool(over_clearance_markings(directory, caller)),
+        _over_clearance,
+    ),
+}
+
+DIRECTORY_BREAKAGE_NAMES: tuple[str, ...] = tuple(_DIRECTORY_BREAKAGES)
+"""Names of the directory rules :func:`directory_broken_messages_for` breaks, one at a time."""
+
+REALM_BREAKAGES: tuple[str, ...] = DIRECTORY_BREAKAGE_NAMES[:3]
+"""The breakages about where a recipient lives."""
+
+MARKING_BREAKAGES: tuple[str, ...] = DIRECTORY_BREAKAGE_NAMES[3:]
+"""The breakages about a message's markings."""
+
+
+def directory_breakages_for(directory: DirectoryData, caller: str = "caller") -> list[str]:
+    """The breakage names that are possible in ``directory`` (e.g. a caller cleared for every
+    marking cannot go over its clearance)."""
+    return [
+        name for name, (possible, _) in _DIRECTORY_BREAKAGES.items() if possible(directory, caller)
+    ]
+
+
+def break_directory_rule(
+    directory: DirectoryData, breakage: str, message: Message, caller: str = "caller"
+) -> st.SearchStrategy[Message]:
+    """``message`` (valid for ``caller``) with one directory rule broken as ``breakage`` says."""
+    possible, breaker = _DIRECTORY_BREAKAGES[breakage]
+    if not possible(directory, caller):
+        raise ValueError(
+            f"'{breakage}' is impossible in this directory; see directory_breakages_for"
+        )
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Message:
+        return breaker(draw, directory, caller, message)
+
+    return build()
+
+
+def directory_broken_messages_for(
+    directory: DirectoryData,
+    caller: str = "caller",
+    breakages: Sequence[str] | None = None,
+    **options: Any,
+) -> st.SearchStrategy[tuple[str, Message]]:
+    """``(breakage name, message)``: a message valid for ``caller`` but for one directory rule.
+
+    ``breakages`` limits the choice (default: every one possible in ``directory``);
+    ``options`` go to :func:`valid_messages_for`.
+    """
+    possible = directory_breakages_for(directory, caller)
+    names = [name for name in (breakages or DIRECTORY_BREAKAGE_NAMES) if name in possible]
+    if not names:
+        raise ValueError(f"none of {list(breakages or [])} is possible in this directory")
+    return st.tuples(
+        st.sampled_from(names), valid_messages_for(directory, caller, **options)
+    ).flatmap(
+        lambda pair: break_directory_rule(directory, pair[0], pair[1], caller).map(
+            lambda broken: (pair[0], broken)
+        )
+    )
+
+
+UNREADABLE = "a recipient cannot read it"
+"""The label of :func:`unreadable_messages_for` messages: valid, but not for every reader."""
+
+
+def unreadable_messages_for(
+    directory: DirectoryData, caller: str = "caller", **options: Any
+) -> st.SearchStrategy[Message]:
+    """Messages the server accepts, with a recipient group whose clearance lacks one of the
+    markings (needs a directory with :func:`unreadable_pairs`, e.g. ``restricted_group=True``).
+    """
+    pairs = unreadable_pairs(directory, caller)
+    caller_realm = caller_of(directory, caller)["realm"]
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Message:
+        group, marking = draw(st.sampled_from(pairs))
+        message = draw(valid_messages_for(directory, caller, **options))
+        recipient = recipient_for(group, caller_realm, omit_realm=draw(st.booleans()))
+        message = _replace_recipient(draw, message, recipient)
+        if marking not in message["security"]["portionMarkings"]:
+            message = _replace_marking(draw, message, marking)
+        return message
+
+    return build()
+
+
+# --- batches that mix them -------------------------------------------------------------------
+
+VALID = "valid"
+"""The label of a message the server accepts."""
+JUNK = "not a message"
+"""The label of an arbitrary JSON value in place of a message."""
+
+# How often each kind of message turns up in a labelled batch: mostly valid ones, so that
+# whole batches are often valid too. "valid" first: failing examples shrink towards it.
+_KINDS = (VALID,) * 6 + ("field", "directory", "directory", UNREADABLE, JUNK)
+
+
+def labelled_messages_for(
+    directory: DirectoryData, caller: str = "caller", **options: Any
+) -> st.SearchStrategy[tuple[str, Any]]:
+    """``(label, message)``: mostly valid messages (label :data:`VALID`), else one with a field
+    broken or a required list empty (a :data:`BREAKAGE_NAMES` or :data:`EMPTY_BREAKAGE_NAMES`
+    label), a directory rule broken (a :data:`DIRECTORY_BREAKAGE_NAMES` label), an unreadable
+    one (:data:`UNREADABLE`) or arbitrary JSON (:data:`JUNK`). ``options`` go to
+    :func:`valid_messages_for`.
+    """
+    readable_only = not unreadable_pairs(directory, caller)
+    valid = valid_messages_for(directory, caller, **options)
+
+    def of_kind(kind: str) -> st.SearchStrategy[tuple[str, Any]]:
+        if kind == "field":
+            return near_valid_messages(valid, BREAKAGE_NAMES + EMPTY_BREAKAGE_NAMES)
+        if kind == "directory":
+            return directory_broken_messages_for(directory, caller, **options)
+        if kind == UNREADABLE and not readable_only:
+            return unreadable_messages_for(directory, caller, **options).map(
+                lambda message: (UNREADABLE, message)
+            )
+        if kind == JUNK:
+            return json_values(max_leaves=4).map(lambda value: (JUNK, value))
+        return valid.map(lambda message: (VALID, message))
+
+    return st.sampled_from(_KINDS).flatmap(of_kind)
+
+
+def labelled_batches_for(
+    directory: DirectoryData,
+    caller: str = "caller",
+    *,
+    min_size: int = 1,
+    max_size: int = 4,
+    collide: bool = True,
+) -> st.SearchStrategy[list[tuple[str, Any]]]:
+    """Batches of :func:`labelled_messages_for`. With ``collide``, sourceIds come from a small
+    pool (in either letter case), so messages of a batch often share one."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> list[tuple[str, Any]]:
+        ids = colliding_source_ids(draw(source_id_pools())) if collide else source_ids()
+        return draw(
+            st.lists(
+                labelled_messages_for(directory, caller, source_id_values=ids),
+                min_size=min_size,
+                max_size=max_size,
+            )
+        )
+
+    return build()
+
+
+def batches_for(
+    directory: DirectoryData, caller: str = "caller", **options: Any
+) -> st.SearchStrategy[list[Any]]:
+    """:func:`labelled_batches_for` without the labels."""
+    return labelled_batches_for(directory, caller, **options).map(
+        lambda labelled: [message for _, message in labelled]
     )

@@ -1,0 +1,291 @@
+"""Property 6, idempotency: whatever the engine does, each live resource's messages are in the
+inbox exactly once, and nothing else was ever sent.
+
+A hypothesis state machine plays the Pulumi engine against a running emulator: it declares
+InboxMessage and InboxMessageBatch resources as a program would (sourceIds derived from the
+stack, the name, the index and the content), and drives the provider through creates, content
+changes (a replace: create the new resource, then delete the old one), declarations that only
+change spelling (no diff), creates whose answer is lost (the client retries), creates whose
+every answer is lost (the deploy fails; the next deploy creates again) and deletes. After every
+step the inbox must hold exactly the messages the model says were sent, once each, with what
+the provider recorded for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from gotham_inbox import strategies as gs
+from gotham_inbox.emulator.app import MESSAGES_PATH
+from gotham_inbox.emulator.testing import RunningEmulator
+from gotham_inbox.identity import canonical_message, with_source_id
+from gotham_inbox.retry import RetryPolicy
+from providers.provider import InboxMessageBatchProvider, InboxMessageProvider, InboxProviderError
+from providers.settings import ProviderSettings
+
+PROJECT, STACK = "inbox-proof", "dev"
+CALLER, CALLER_REALM = "release-bot", "palantir-internal-realm"
+NAMES = ("alpha", "beta", "gamma")
+NO_WAITING = RetryPolicy(sleep=lambda _seconds: None, jitter=False)
+
+EXAMPLE = gs.example_directory()
+message_lists = st.lists(
+    gs.valid_messages_for(EXAMPLE, CALLER, with_source_id=st.just(False)), min_size=1, max_size=3
+)
+kinds = st.sampled_from(["message", "batch"])
+
+
+class LosesAnswers(httpx.BaseTransport):
+    """Delivers every request to the server, then loses the first ``times`` answers: the
+    messages arrive, the caller never hears so (a timeout, a dropped connection).
+
+    ``inner`` is shared by every client of a test (a new transport per client would spend
+    most of the test building TLS contexts that plain http never uses); the test closes it.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport, times: int) -> None:
+        self.inner = inner
+        self.remaining = times
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if self.remaining == 0:
+            return response
+        self.remaining -= 1
+        response.read()
+        response.close()
+        raise httpx.ReadTimeout("the answer was lost", request=request)
+
+
+def declare(name: str, kind: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The inputs a program registers: each message with its derived sourceId."""
+    if kind == "message":
+        return {"message": with_source_id(messages[0], PROJECT, STACK, name)}
+    return {
+        "messages": [
+            with_source_id(message, PROJECT, STACK, name, index)
+            for index, message in enumerate(messages)
+        ]
+    }
+
+
+def respelled(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The same inputs written differently: keys reversed, an explicit ``"realm": null``."""
+
+    def respell(message: dict[str, Any]) -> dict[str, Any]:
+        recipients = [
+            {"realm": None, **recipient} if "realm" not in recipient else recipient
+            for recipient in message["groupRecipients"]
+        ]
+        return dict(reversed(list({**message, "groupRecipients": recipients}.items())))
+
+    if "message" in inputs:
+        return {"message": respell(inputs["message"])}
+    return {"messages": [respell(message) for message in inputs["messages"]]}
+
+
+def sent_messages(inputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The messages as the provider sends them."""
+    declared = [inputs["message"]] if "message" in inputs else inputs["messages"]
+    return [canonical_message(message) for message in declared]
+
+
+@dataclass
+class Resource:
+    """A resource the engine has recorded: its kind, inputs and the provider's outputs."""
+
+    kind: str
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+
+    def source_ids(self) -> list[str]:
+        return [self.outputs["sourceId"]] if self.kind == "message" else self.outputs["sourceIds"]
+
+    def statuses(self) -> list[str]:
+        return [self.outputs["status"]] if self.kind == "message" else self.outputs["statuses"]
+
+    def messages(self) -> list[dict[str, Any]]:
+        return [self.outputs["message"]] if self.kind == "message" else self.outputs["messages"]
+
+    def recipients(self) -> list[list[dict[str, str]]]:
+        recipients = self.outputs["recipients"]
+        return [recipients] if self.kind == "message" else list(recipients)
+
+
+class DeploysAgainstTheEmulator(RuleBasedStateMachine):
+    """The engine's calls to the provider, and a model of what the inbox must hold."""
+
+    def __init__(self, emulator: RunningEmulator, http: httpx.HTTPTransport) -> None:
+        super().__init__()
+        self.emulator = emulator
+        self.http = http
+        self.inbox = httpx.Client(transport=http, base_url=emulator.base_url)
+        self.inbox.delete(MESSAGES_PATH).raise_for_status()
+        self.delivered: dict[str, dict[str, Any]] = {}
+        """Every sourceId the inbox must hold, with the message it was sent as."""
+        self.live: dict[str, Resource] = {}
+        self.failed: dict[str, tuple[str, dict[str, Any]]] = {}
+        """Creates whose every answer was lost: the deploy failed before recording them."""
+
+    # -- the provider, as a fresh provider host makes it ---------------------------------------
+
+    def provider(self, kind: str, lose_answers: int = 0) -> Any:
+        provider = InboxMessageProvider() if kind == "message" else InboxMessageBatchProvider()
+        provider.use_settings(
+            ProviderSettings(
+                hostname=self.emulator.base_url,
+                token=self.emulator.token_for(CALLER),
+                realm=CALLER_REALM,
+                transport=LosesAnswers(self.http, lose_answers),
+                retry=NO_WAITING,
+            )
+        )
+        return provider
+
+    def create(self, kind: str, inputs: dict[str, Any], lose_answers: int = 0) -> Resource:
+        """check then create, as the engine does; the outputs must match the model."""
+        provider = self.provider(kind, lose_answers)
+        assert provider.check({}, inputs).failures == []
+        result = provider.create(inputs)
+        resource = Resource(kind, result.id, inputs, result.outs)
+        sent = sent_messages(inputs)
+        ids = [str(message["sourceId"]).lower() for message in sent]
+        assert resource.source_ids() == ids
+        assert resource.messages() == sent
+        # A message is "sent" only if this very request stored it: a retry after a lost answer,
+        # or an id an earlier deploy already delivered, is "adopted".
+        expected = [
+            "adopted" if source_id in self.delivered or lose_answers else "sent"
+            for source_id in ids
+        ]
+        assert resource.statuses() == expected, (
+            f"provider said {resource.statuses()} for {ids}; expected {expected} "
+            f"(in the inbox before: {[i for i in ids if i in self.delivered]}, "
+            f"answers lost: {lose_answers})"
+        )
+        self.delivered.update(zip(ids, sent, strict=True))
+        return resource
+
+    def free_names(self) -> list[str]:
+        return [name for name in NAMES if name not in self.live and name not in self.failed]
+
+    # -- rules ----------------------------------------------------------------------------------
+
+    @precondition(lambda self: self.free_names())
+    @rule(data=st.data(), kind=kinds, messages=message_lists)
+    def create_resource(self, data: st.DataObject, kind: str, messages: list[Any]) -> None:
+        name = data.draw(st.sampled_from(self.free_names()), label="name")
+        self.live[name] = self.create(kind, declare(name, kind, messages))
+
+    @precondition(lambda self: self.free_names())
+    @rule(
+        data=st.data(),
+        kind=kinds,
+        messages=message_lists,
+        lost=st.integers(1, NO_WAITING.max_attempts - 1),
+    )
+    def create_while_answers_are_lost(
+        self, data: st.DataObject, kind: str, messages: list[Any], lost: int
+    ) -> None:
+        name = data.draw(st.sampled_from(self.free_names()), label="name")
+        self.live[name] = self.create(kind, declare(name, kind, messages), lose_answers=lost)
+
+    @precondition(lambda self: self.free_names())
+    @rule(data=st.data(), kind=kinds, messages=message_lists)
+    def create_while_every_answer_is_lost(
+        self, data: st.DataObject, kind: str, messages: list[Any]
+    ) -> None:
+        name = data.draw(st.sampled_from(self.free_names()), label="name")
+        inputs = declare(name, kind, messages)
+        provider = self.provider(kind, lose_answers=NO_WAITING.max_attempts)
+        with pytest.raises(InboxProviderError, match="may or may not have been sent"):
+            provider.create(inputs)
+        # The first attempt got through: the messages are in the inbox, unrecorded.
+        for message in sent_messages(inputs):
+            self.delivered.setdefault(str(message["sourceId"]).lower(), message)
+        self.failed[name] = (kind, inputs)
+
+    @precondition(lambda self: self.failed)
+    @rule(data=st.data())
+    def deploy_again_after_a_failure(self, data: st.DataObject) -> None:
+        name = data.draw(st.sampled_from(sorted(self.failed)), label="name")
+        kind, inputs = self.failed.pop(name)
+        self.live[name] = self.create(kind, inputs)
+        assert set(self.live[name].statuses()) == {"adopted"}
+
+    @precondition(lambda self: self.live)
+    @rule(data=st.data(), messages=message_lists)
+    def change_content(self, data: st.DataObject, messages: list[Any]) -> None:
+        name = data.draw(st.sampled_from(sorted(self.live)), label="name")
+        old = self.live[name]
+        inputs = declare(name, old.kind, messages)
+        diff = self.provider(old.kind).diff(old.id, old.outputs, inputs)
+        if sent_messages(inputs) == old.messages():
+            assert not diff.changes
+            return
+        assert diff.changes and diff.replaces and not diff.delete_before_replace
+        new = self.create(old.kind, inputs)
+        self.provider(old.kind).delete(old.id, old.outputs)
+        self.live[name] = new
+
+    @precondition(lambda self: self.live)
+    @rule(data=st.data())
+    def declare_the_same_differently(self, data: st.DataObject) -> None:
+        name = data.draw(st.sampled_from(sorted(self.live)), label="name")
+        old = self.live[name]
+        inputs = respelled(old.inputs)
+        assert sent_messages(inputs) == old.messages()
+        assert not self.provider(old.kind).diff(old.id, old.outputs, inputs).changes
+
+    @precondition(lambda self: self.live)
+    @rule(data=st.data())
+    def delete_resource(self, data: st.DataObject) -> None:
+        name = data.draw(st.sampled_from(sorted(self.live)), label="name")
+        old = self.live.pop(name)
+        self.provider(old.kind).delete(old.id, old.outputs)
+
+    # -- after every step ---------------------------------------------------------------------
+
+    @invariant()
+    def the_inbox_holds_each_message_once_and_nothing_else(self) -> None:
+        records = self.inbox.get(MESSAGES_PATH).raise_for_status().json()["messages"]
+        stored = [record["sourceId"] for record in records]
+        assert len(stored) == len(set(stored)), f"a sourceId stored twice: {stored}"
+        inbox = {record["sourceId"]: record["message"] for record in records}
+        expected = self.delivered
+        assert inbox == expected, (
+            "the inbox differs from what was sent: "
+            f"unexpected {sorted(set(inbox) - set(expected))}, "
+            f"missing {sorted(set(expected) - set(inbox))}, "
+            f"different {[i for i in inbox if i in expected and inbox[i] != expected[i]]}"
+        )
+        by_id = {record["sourceId"]: record for record in records}
+        for name, resource in self.live.items():
+            for source_id, message, recipients in zip(
+                resource.source_ids(), resource.messages(), resource.recipients(), strict=True
+            ):
+                record = by_id[source_id]
+                assert record["message"] == message, name
+                assert record["caller"] == CALLER, name
+                # The recipients output says where Gotham delivered it.
+                assert record["recipients"] == recipients, name
+
+
+def test_each_live_resource_is_in_the_inbox_exactly_once_and_nothing_else_was_sent(
+    gotham_emulator: RunningEmulator,
+) -> None:
+    with httpx.HTTPTransport() as http:
+        run_state_machine_as_test(lambda: DeploysAgainstTheEmulator(gotham_emulator, http))

@@ -1,0 +1,179 @@
+"""The toolkit users get with the package: the policy checker, its config, the fixtures.
+
+The property tests lean on these, so they are tested for what a user relies on: the checker
+is configured exactly as ``gotham-inbox policy-config`` would configure the pack, the
+in-process emulator answers as the real one, and the fixtures work in a project that only
+installs gotham-inbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from property_support import CALLER
+
+from gotham_inbox import strategies as gs
+from gotham_inbox.auth import TokenAuth
+from gotham_inbox.cli import main
+from gotham_inbox.client import InboxClient
+from gotham_inbox.emulator.testing import RunningEmulator
+from gotham_inbox.errors import BadRequestError
+from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker
+
+
+@given(directory=gs.directories(caller=CALLER))
+def test_the_checker_uses_the_config_the_policy_config_command_prints(
+    directory: dict[str, Any],
+) -> None:
+    # One source of truth: the file a user would pass to `pulumi preview --policy-pack-config`.
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / "directory.json"
+        file.write_text(json.dumps(directory))
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            assert main(["policy-config", "--directory", str(file), "--caller", CALLER]) == 0
+    assert PolicyChecker.for_directory(directory, CALLER).raw_config == json.loads(
+        printed.getvalue()
+    )
+
+
+def test_overrides_are_merged_over_the_generated_config() -> None:
+    checker = PolicyChecker.for_directory(
+        None, "release-bot", overrides={"inbox-markings": "advisory", "inbox-content": "disabled"}
+    )
+    generated = PolicyChecker.for_directory(None, "release-bot").raw_config
+    assert checker.raw_config["inbox-markings"] == {
+        **generated["inbox-markings"],
+        "enforcementLevel": "advisory",
+    }
+    everyone = {
+        "groupRecipients": [{"name": "Everyone"}],
+        "sender": {"displayName": "bot"},
+        "title": {"value": "hello"},
+        "security": {"portionMarkings": ["SECRET"]},
+    }
+    verdict = checker.check_message(everyone)
+    assert [(v.policy, v.level.value) for v in verdict.violations] == [
+        ("inbox-markings", "advisory"),  # over release-bot's clearance, now only advice
+        ("inbox-markings", "advisory"),  # Everyone cannot read SECRET
+    ]
+
+
+def test_policy_checker_fixture_flags_a_group_of_another_realm_without_its_realm(
+    policy_checker: PolicyChecker,
+) -> None:
+    message = {
+        "groupRecipients": [{"name": "partner-ops"}],
+        "sender": {"displayName": "bot"},
+        "title": {"value": "hello"},
+        "security": {"portionMarkings": ["UNCLASSIFIED"]},
+    }
+    verdict = policy_checker.check_batch([message])
+    (violation,) = verdict.mandatory
+    assert violation.policy == "inbox-realm-requirements"
+    assert violation.field == "messages[0].groupRecipients[0].realm"
+    assert "set realm: 'partner-realm'" in violation.message
+
+
+def test_the_in_process_emulator_answers_like_the_running_one(
+    gotham_emulator: RunningEmulator,
+) -> None:
+    batch = [
+        {
+            "groupRecipients": [{"name": "partner-ops"}],
+            "sender": {"displayName": "bot"},
+            "title": {"value": "hello"},
+            "security": {"portionMarkings": ["SECRET"]},
+        }
+    ]
+    with InProcessEmulator(None, "release-bot") as emulator:
+        in_process = emulator.send(batch)
+    over_http = InboxClient(gotham_emulator.base_url, auth=TokenAuth("dev-release-bot-token"))
+    with over_http, pytest.raises(BadRequestError) as refused:
+        over_http.send(batch)
+    assert in_process.status_code == refused.value.status_code == 400
+    assert in_process.error_name == refused.value.error_name == "InvalidMessages"
+    assert list(in_process.problems) == refused.value.parameters["problems"]
+    assert in_process.objected_indexes == {0}
+
+
+SMALL_DIRECTORY: dict[str, Any] = {
+    "markings": ["PUBLIC", "RESTRICTED"],
+    "groups": [
+        {"name": "External Inbox Alert Producers", "realm": "home-realm"},
+        {"name": "ops", "realm": "home-realm"},
+        {"name": "ops", "realm": "away-realm", "clearance": ["PUBLIC"]},
+    ],
+    "users": [
+        {
+            "name": CALLER,
+            "realm": "home-realm",
+            "token": "caller-token",
+            "groups": ["External Inbox Alert Producers"],
+        }
+    ],
+}
+
+
+def test_gotham_emulator_factory_serves_directory_data(gotham_emulator_factory: Any) -> None:
+    home, away = gotham_emulator_factory(SMALL_DIRECTORY), gotham_emulator_factory()
+    assert home.base_url != away.base_url
+    message = {
+        "groupRecipients": [{"name": "ops"}, {"name": "ops", "realm": "away-realm"}],
+        "sender": {"displayName": "bot"},
+        "title": {"value": "hello"},
+        "security": {"portionMarkings": ["RESTRICTED"]},
+    }
+    with InboxClient(home.base_url, auth=TokenAuth(home.token_for(CALLER))) as client:
+        client.send([message])
+    (record,) = home.messages()
+    assert record["caller"] == CALLER
+    assert record["recipients"] == [
+        {"name": "ops", "realm": "home-realm"},
+        {"name": "ops", "realm": "away-realm"},
+    ]
+    assert away.messages() == []
+    verdict = PolicyChecker.for_directory(SMALL_DIRECTORY, CALLER).check_batch([message])
+    (unreadable,) = verdict.about(policy="inbox-markings")
+    assert unreadable.field == "messages[0].groupRecipients[1]"
+
+
+def readme_example_files() -> dict[str, str]:
+    """The files of the README's "Your own property tests" example, by name."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Your own property tests", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r'```\w+ title="([^"]+)"\n(.*?)```', section, flags=re.DOTALL)
+    return dict(blocks)
+
+
+def test_the_readme_example_passes_in_a_project_that_only_installs_gotham_inbox(
+    tmp_path: Path,
+) -> None:
+    files = readme_example_files()
+    assert set(files) == {
+        "gotham-directory.yaml",
+        "release_notes.py",
+        "conftest.py",
+        "test_announcements.py",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout, result.stdout
