@@ -67,8 +67,9 @@ def _recipients(message: Any, realm: str | None) -> list[dict[str, str]]:
     recipients = []
     for group in message.get("groupRecipients", []):
         resolved = {"name": group["name"]}
-        if group.get("realm") or realm:
-            resolved["realm"] = group.get("realm") or realm
+        explicit = group.get("realm")
+        if explicit is not None or realm:
+            resolved["realm"] = realm if explicit is None else explicit
         recipients.append(resolved)
     return recipients
 

@@ -32,9 +32,13 @@ class BatchReview:
 
 
 def resolve_recipients(message: SendMessageRequest, caller: User) -> tuple[Recipient, ...]:
-    """Each group recipient with its realm: the explicit one, else the caller's."""
+    """Each group recipient with its realm: the explicit one, else the caller's.
+
+    An empty realm is an explicit realm (one that has no groups), not an omitted one: the
+    default applies only when no realm is given, as the API documents.
+    """
     return tuple(
-        Recipient(recipient.name, recipient.realm or caller.realm)
+        Recipient(recipient.name, caller.realm if recipient.realm is None else recipient.realm)
         for recipient in message.group_recipients
     )
 

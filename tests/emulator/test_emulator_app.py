@@ -152,6 +152,16 @@ def test_recipient_without_realm_resolves_to_the_callers_realm(client: httpx.Cli
     ]
 
 
+def test_an_empty_realm_is_an_explicit_realm_not_the_callers(client: httpx.Client) -> None:
+    # Only an omitted realm defaults to the caller's; "" names a realm that has no groups.
+    batch = [message(groupRecipients=[{"name": "platform-team", "realm": ""}])]
+    response = client.post(SEND, json={"messages": batch}, headers=RELEASE_BOT)
+    parameters = assert_envelope(response, 400, "InvalidMessages")
+    assert parameters["field"] == "groupRecipients[0]"
+    assert "no group 'platform-team' in realm '' (its realm)" in parameters["reason"]
+    assert stored(client) == []
+
+
 def test_unknown_group_is_400(client: httpx.Client) -> None:
     batch = [message(groupRecipients=[{"name": "platform-team"}, {"name": "nobody"}])]
     response = client.post(SEND, json={"messages": batch}, headers=RELEASE_BOT)
