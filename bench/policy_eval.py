@@ -37,30 +37,35 @@ def _floor(messages: list[dict[str, Any]], batch_size: int) -> None:
 
 
 PROFILE_NOTE = (
-    "Profile (pyinstrument, `python -m bench --profile policy`), before the fixes: 26% of the "
-    "time walked every message for preview unknowns (`unknown_paths`), twice for a batch, "
-    "although only a message with a problem needs it; 17% was the credential scan, which "
-    "gave `re.search` pattern strings (a regex-cache lookup per pattern per text, most of the "
-    "scan's cost on short texts); a message of a batch was validated twice "
-    "(`inbox-message-valid` and `inbox-batch-atomicity`) and its recipients read three times "
-    "(realms, markings, content). Fixed in `gotham_inbox/policy`: unknowns are looked for "
-    "only when a message has a problem; the secret patterns are compiled once per config; a "
-    "resource builds its message refs once and each ref keeps its validation problems and "
-    "recipients, shared by the policies; the realms of known groups are built once per config. "
-    "Measured back to back with this bench on the loaded 2-core machine, before (commit "
-    "040514e) and after, over the three batch sizes: 18,500-27,400 messages/s and 9.1-11.1x "
-    "the floor before, 25,200-49,600 messages/s and 5.8-6.4x after. What remains has no "
-    "single hot spot: validation itself (the floor) and the credential scan of "
-    "`inbox-content` (seven regular expressions over title, sender and body) are the two "
-    "largest parts (see the breakdown above), the rest is spread over the five policies' "
-    "per-message work. Reaching 3x the floor would take a different design (one pass over "
-    "each message for every rule, or a cheaper credential scan), not a fix of a slow spot."
+    "Profile (pyinstrument, `python -m bench --profile policy`). A first round of fixes (commit "
+    "0fa01b2; 18,500-27,400 messages/s and 9.1-11.1x the floor before it, 25,200-49,600 and "
+    "5.8-6.4x after): unknowns are looked for only in a message with a problem, the secret "
+    "patterns are compiled once per config, and a message is validated once for the two policies "
+    "that need it. That still missed both targets. A second round: at batch 1 (with garbage "
+    "collection paused, as in the timed runs) the profile showed `inbox-content` at 32% of the "
+    "time, half of it the credential scan (seven `re.search` calls per text; most patterns start "
+    "with `\\b`, so the regex engine tries each one at every position), validation at 12%, and the "
+    "rest spread thin: every policy read the same fields of each message again (`value_at`, "
+    "`text_at`: about 20%), `functools.cached_property` lookups, and each policy looped over every "
+    "resource and its messages on its own. Fixed in `gotham_inbox/policy`: the scan searches a "
+    "text once for clues of the built-in patterns (text that every match contains, such as "
+    "`AKIA|ASIA`, `xox` or `:|=`) and runs the patterns only on a text that has one, which gives "
+    "the same answer (custom patterns are all searched, as before); each message's fields are read "
+    "once, when its ref is made, and shared by the policies; a batch is validated in one "
+    "pydantic-core call (`check_messages`, as the client does); the engine goes resource by "
+    "resource and runs each policy's per-message rule once per message; lookup tables (broadcast "
+    "groups, clearances by group) are built once per config. Measured back to back with this "
+    "bench, before (commit 6562544) and after, over the three batch sizes: 40,000-50,400 "
+    "messages/s and 5.7-6.3x the floor before, 91,600-109,600 messages/s and 2.6-2.8x after. What "
+    "remains, timed at batch 1: validation with the models (the floor, plus the message-level "
+    "checks of `check_message`) about 40% of the time, reading each message's fields into Python "
+    "objects about a quarter, the policies' own checks the rest."
 )
 
 
 def credential_scan(messages: list[dict[str, Any]], config: ContentConfig) -> None:
-    """Only the credential scan of ``inbox-content``: every pattern over every text."""
-    patterns = [regex for _, regex in config.compiled_secret_patterns]
+    """Only the credential scan of ``inbox-content``: its secret patterns over every text."""
+    scan = config.secret_scan
     for message in messages:
         for text in (
             text_at(message, "title", "value"),
@@ -68,8 +73,7 @@ def credential_scan(messages: list[dict[str, Any]], config: ContentConfig) -> No
             text_at(message, "body", "value"),
         ):
             if text is not None:
-                for regex in patterns:
-                    regex.search(text)
+                scan.leaks(text)
 
 
 def measure_case(messages: list[dict[str, Any]], batch_size: int, repeats: int) -> dict[str, Any]:

@@ -8,13 +8,11 @@ conflict, in the batch or across the stack.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 
 from pydantic import Field
 
 from gotham_inbox.policy.levels import EnforcementLevel
-from gotham_inbox.policy.messages import source_id
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
 from gotham_inbox.policy.unknowns import is_unknown, is_within, unknown_paths
@@ -41,10 +39,8 @@ class BatchAtomicityConfig(PolicyConfig):
 
 
 def _first_problem(ref: MessageRef) -> tuple[str, str] | None:
-    if is_unknown(ref.data):
-        return None
     problems = ref.problems
-    if not problems:
+    if not problems or is_unknown(ref.data):
         return None
     unknown = unknown_paths(ref.data)
     for problem in problems:
@@ -86,7 +82,7 @@ def check_resource(
                     "(see inbox-message-valid) or move it to a resource of its own",
                 )
             )
-        key = source_id(ref.data)
+        key = ref.source_id
         if key is None or ref.index is None:
             continue
         if key in first_use:
@@ -109,18 +105,29 @@ def check_stack(
     resources: Sequence[InboxResource], config: BatchAtomicityConfig, context: StackContext
 ) -> list[Finding]:
     """The same sourceId used by messages of two different resources."""
-    users: dict[str, list[tuple[InboxResource, MessageRef]]] = defaultdict(list)
+    # The first use of each sourceId, and every use of those that more than one resource uses:
+    # nearly every sourceId is used once, so only a shared one gets a list. A resource counts
+    # once per sourceId (duplicates inside one batch are reported per resource); its messages
+    # come one after another, so its own earlier use is always the latest one recorded.
+    first_use: dict[str, tuple[InboxResource, MessageRef]] = {}
+    shared: dict[str, list[tuple[InboxResource, MessageRef]]] = {}
     for resource in resources:
-        seen: set[str] = set()
         for ref in resource.message_refs():
-            key = source_id(ref.data)
-            # Duplicates inside one batch are reported per resource; count each resource once.
-            if key is not None and key not in seen:
-                seen.add(key)
-                users[key].append((resource, ref))
+            key = ref.source_id
+            if key is None:
+                continue
+            uses = shared.get(key)
+            if uses is not None:
+                if uses[-1][0] is not resource:
+                    uses.append((resource, ref))
+            elif key not in first_use:
+                first_use[key] = (resource, ref)
+            elif first_use[key][0] is not resource:
+                shared[key] = [first_use[key], (resource, ref)]
     findings = []
-    for key, uses in users.items():
-        if len(uses) < 2:
+    for key in first_use:  # in the order of first use, as the findings have always come
+        uses = shared.get(key)
+        if uses is None:
             continue
         for resource, ref in uses:
             others = ", ".join(

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Self
+from collections.abc import Sequence
+from typing import NamedTuple, Self
 
 from pydantic import Field, model_validator
 
 from gotham_inbox.policy.levels import EnforcementLevel
-from gotham_inbox.policy.messages import text_at
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
 from gotham_inbox.policy.violation import Finding, message_finding
@@ -45,19 +45,65 @@ class SecretPattern(PolicyConfig):
         return self
 
 
-DEFAULT_SECRET_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"),
-    ("aws-access-key-id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    ("github-token", r"\bgh[pousr]_[A-Za-z0-9]{36,}"),
-    ("slack-token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
-    ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-    ("bearer-token", r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{20,}"),
-    (
+class _BuiltInPattern(NamedTuple):
+    name: str
+    pattern: str
+    # A regular expression that finds something in every text the pattern matches: what the
+    # pattern spells out, or a rare part of it. It starts with a literal character, so that in
+    # the alternation of all of them the regex engine skips straight to likely starts.
+    clue: str
+
+
+_BUILT_IN_PATTERNS = (
+    _BuiltInPattern("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----", "-----BEGIN "),
+    _BuiltInPattern("aws-access-key-id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", "AKIA|ASIA"),
+    _BuiltInPattern("github-token", r"\bgh[pousr]_[A-Za-z0-9]{36,}", "_"),
+    _BuiltInPattern("slack-token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}", "xox"),
+    _BuiltInPattern(
+        "jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", "yJ"
+    ),
+    # Case-insensitive "bearer": only b and B match (?i)b, in all of Unicode.
+    _BuiltInPattern(
+        "bearer-token", r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{20,}", "b(?i:earer)|B(?i:earer)"
+    ),
+    _BuiltInPattern(
         "credential-assignment",
         r"(?i)\b(?:password|passwd|secret|token|api[_-]?key|client[_-]?secret)"
         r"\s*[:=]\s*['\"]?[^\s'\"]{8,}",
+        ":|=",
     ),
 )
+
+DEFAULT_SECRET_PATTERNS: tuple[tuple[str, str], ...] = tuple(
+    (built_in.name, built_in.pattern) for built_in in _BUILT_IN_PATTERNS
+)
+
+_CLUES: dict[str, str] = {built_in.pattern: built_in.clue for built_in in _BUILT_IN_PATTERNS}
+
+
+class SecretScan:
+    """Which secret patterns a text matches: the answer of searching it with every pattern.
+
+    Searching a text with each built-in pattern in turn costs more than the rest of the policy:
+    most start with ``\\b``, which keeps the regex engine from skipping ahead to a likely start,
+    so it tries every pattern at every position. When every pattern is a built-in one, a text
+    is first searched once for the clues of all of them (see ``_BuiltInPattern``); a text
+    without any clue matches no pattern, and only a text with one is searched with each.
+    """
+
+    def __init__(self, patterns: Sequence[SecretPattern]) -> None:
+        self.patterns: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+            (item.name, re.compile(item.pattern)) for item in patterns
+        )
+        self._clues: re.Pattern[str] | None = None
+        if patterns and all(item.pattern in _CLUES for item in patterns):
+            self._clues = re.compile("|".join(_CLUES[item.pattern] for item in patterns))
+
+    def leaks(self, text: str) -> list[str]:
+        """The names of the patterns that match somewhere in ``text``, in configured order."""
+        if self._clues is not None and not self._clues.search(text):
+            return []
+        return [name for name, regex in self.patterns if regex.search(text)]
 
 
 class ContentConfig(PolicyConfig):
@@ -88,20 +134,24 @@ class ContentConfig(PolicyConfig):
     )
 
     @functools.cached_property
-    def compiled_secret_patterns(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
-        """``(name, compiled pattern)`` of every secret pattern, compiled once per config."""
-        # Every text of every message is searched with each pattern: compiling once keeps the
-        # regex cache lookups out of that loop.
-        return tuple((item.name, re.compile(item.pattern)) for item in self.secret_patterns)
+    def secret_scan(self) -> SecretScan:
+        """The secret patterns, compiled once per config, and how to search a text with them."""
+        return SecretScan(self.secret_patterns)
+
+    @functools.cached_property
+    def broadcast(self) -> frozenset[str]:
+        """The broadcast groups, as a set (built once per config, read for every recipient)."""
+        return frozenset(self.broadcast_groups)
 
 
-def _leaks(text: str, config: ContentConfig) -> list[str]:
-    return [name for name, regex in config.compiled_secret_patterns if regex.search(text)]
+def _utf8_length(text: str) -> int:
+    # An ASCII string (which str knows without looking) is one byte per character.
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
-def _text_findings(ref: MessageRef, config: ContentConfig) -> list[tuple[str, str]]:
+def _length_findings(ref: MessageRef, config: ContentConfig) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
-    title = text_at(ref.data, "title", "value")
+    title = ref.title
     if title is not None:
         if not title.strip():
             problems.append(
@@ -115,7 +165,7 @@ def _text_findings(ref: MessageRef, config: ContentConfig) -> list[tuple[str, st
                     f"{config.max_title_length}; shorten it and put the detail in the body",
                 )
             )
-    sender = text_at(ref.data, "sender", "displayName")
+    sender = ref.sender
     if sender is not None:
         if not sender.strip():
             problems.append(
@@ -129,23 +179,28 @@ def _text_findings(ref: MessageRef, config: ContentConfig) -> list[tuple[str, st
                     f"maxSenderLength {config.max_sender_length}; shorten it",
                 )
             )
-    body = text_at(ref.data, "body", "value")
-    if body is not None and len(body.encode("utf-8")) > config.max_body_bytes:
+    body = ref.body
+    if body is not None and _utf8_length(body) > config.max_body_bytes:
         problems.append(
             (
                 "body.value",
-                f"the body is {len(body.encode('utf-8'))} bytes, more than maxBodyBytes "
+                f"the body is {_utf8_length(body)} bytes, more than maxBodyBytes "
                 f"{config.max_body_bytes}; shorten it or link to the details",
             )
         )
+    return problems
+
+
+def _leak_findings(ref: MessageRef, scan: SecretScan) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
     for field, text in (
-        ("title.value", title),
-        ("sender.displayName", sender),
-        ("body.value", body),
+        ("title.value", ref.title),
+        ("sender.displayName", ref.sender),
+        ("body.value", ref.body),
     ):
         if text is None:
             continue
-        leaks = _leaks(text, config)
+        leaks = scan.leaks(text)
         if leaks:
             # Never quote the text: the finding would leak what it warns about.
             problems.append(
@@ -158,36 +213,24 @@ def _text_findings(ref: MessageRef, config: ContentConfig) -> list[tuple[str, st
     return problems
 
 
-def check_message_ref(
+def check_message(
     resource: InboxResource, ref: MessageRef, config: ContentConfig, context: StackContext
 ) -> list[Finding]:
     """Content problems of one message."""
-    findings = [
-        message_finding(resource, ref, field, message)
-        for field, message in _text_findings(ref, config)
-    ]
+    problems = _length_findings(ref, config)
+    problems += _leak_findings(ref, config.secret_scan)
+    findings = [message_finding(resource, ref, field, message) for field, message in problems]
     if not config.allow_broadcast:
-        broadcast = set(config.broadcast_groups)
-        findings.extend(
-            message_finding(
-                resource,
-                ref,
-                f"{recipient.field}.name",
-                f"'{recipient.name}' is a broadcast group; send to the teams that need the "
-                "message, or set allowBroadcast in this policy's config",
-            )
-            for recipient in ref.recipients
-            if recipient.name in broadcast
-        )
+        broadcast = config.broadcast
+        for recipient in ref.recipients:
+            if recipient.name in broadcast:
+                findings.append(
+                    message_finding(
+                        resource,
+                        ref,
+                        f"{recipient.field}.name",
+                        f"'{recipient.name}' is a broadcast group; send to the teams that need "
+                        "the message, or set allowBroadcast in this policy's config",
+                    )
+                )
     return findings
-
-
-def check_resource(
-    resource: InboxResource, config: ContentConfig, context: StackContext
-) -> list[Finding]:
-    """Content problems of every message of the resource."""
-    return [
-        finding
-        for ref in resource.message_refs()
-        for finding in check_message_ref(resource, ref, config, context)
-    ]

@@ -9,12 +9,13 @@ ceiling (for every stack, or per stack: e.g. nothing above SENSITIVE from ``dev`
 from __future__ import annotations
 
 import difflib
+import functools
 from typing import Self
 
 from pydantic import Field, model_validator
 
 from gotham_inbox.policy.levels import EnforcementLevel
-from gotham_inbox.policy.messages import UNKNOWN, Recipient, known_markings, value_at
+from gotham_inbox.policy.messages import UNKNOWN, Recipient, known_markings
 from gotham_inbox.policy.resources import (
     CALLER_REALM_KEY,
     InboxResource,
@@ -94,6 +95,15 @@ class MarkingsConfig(PolicyConfig):
                 )
         return self
 
+    @functools.cached_property
+    def groups_by_name(self) -> dict[str, list[GroupClearance]]:
+        """The ``groups`` entries by group name, in config order (callers only read it)."""
+        # Built once per config: every recipient of every message is looked up.
+        by_name: dict[str, list[GroupClearance]] = {}
+        for group in self.groups:
+            by_name.setdefault(group.name, []).append(group)
+        return by_name
+
     def ceiling_for(self, stack: str | None) -> str | None:
         """The highest marking the given stack may send, if any."""
         if stack is not None and stack in self.stack_max_markings:
@@ -132,21 +142,21 @@ def _marking_problem(
 
 
 def _group_clearance(
-    recipient: Recipient, caller_realm: str | None, config: MarkingsConfig
+    entries: list[GroupClearance], recipient: Recipient, caller_realm: str | None
 ) -> list[str] | None:
+    """The clearance of the recipient's group among the config's entries of that name."""
     realm = recipient.realm if recipient.realm is not None else caller_realm
-    entries = [group for group in config.groups if group.name == recipient.name]
     if realm is not None:
         entries = [group for group in entries if group.realm in (None, realm)]
     # Without a realm to tell same-named groups apart, judge only an unambiguous entry.
     return entries[0].clearance if len(entries) == 1 else None
 
 
-def check_message_ref(
+def check_message(
     resource: InboxResource, ref: MessageRef, config: MarkingsConfig, context: StackContext
 ) -> list[Finding]:
     """Marking problems of one message."""
-    raw = value_at(ref.data, "security", "portionMarkings")
+    raw = ref.markings
     if raw is UNKNOWN:
         return []
     if not isinstance(raw, list) or not raw:
@@ -167,13 +177,16 @@ def check_message_ref(
         if problem is not None:
             field = f"{_MARKINGS_FIELD}[{position}]"
             findings.append(message_finding(resource, ref, field, problem))
-    caller_realm = config.caller_realm or context.get(CALLER_REALM_KEY)
-    wanted = [marking for _, marking in markings]
     for recipient in ref.recipients:
-        clearance = _group_clearance(recipient, caller_realm, config)
+        entries = config.groups_by_name.get(recipient.name)
+        if not entries:  # a group the config does not list is not checked
+            continue
+        caller_realm = config.caller_realm or context.get(CALLER_REALM_KEY)
+        clearance = _group_clearance(entries, recipient, caller_realm)
         if clearance is None:
             continue
-        missing = [marking for marking in dict.fromkeys(wanted) if marking not in clearance]
+        wanted = dict.fromkeys(marking for _, marking in markings)
+        missing = [marking for marking in wanted if marking not in clearance]
         if missing:
             findings.append(
                 message_finding(
@@ -186,14 +199,3 @@ def check_message_ref(
                 )
             )
     return findings
-
-
-def check_resource(
-    resource: InboxResource, config: MarkingsConfig, context: StackContext
-) -> list[Finding]:
-    """Marking problems of every message of the resource."""
-    return [
-        finding
-        for ref in resource.message_refs()
-        for finding in check_message_ref(resource, ref, config, context)
-    ]

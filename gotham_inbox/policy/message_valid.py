@@ -8,7 +8,7 @@ The same models and problem wording as the client, the provider and the emulator
 from __future__ import annotations
 
 from gotham_inbox.policy.levels import EnforcementLevel
-from gotham_inbox.policy.resources import InboxResource, StackContext
+from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
 from gotham_inbox.policy.unknowns import is_unknown, is_within, unknown_paths
 from gotham_inbox.policy.violation import Finding, message_finding, resource_finding
@@ -52,20 +52,23 @@ def _shape_findings(resource: InboxResource) -> list[Finding]:
 def check_resource(
     resource: InboxResource, config: MessageValidConfig, context: StackContext
 ) -> list[Finding]:
-    """Every problem the server's validation would find in the resource's messages."""
-    findings = _shape_findings(resource)
-    for ref in resource.message_refs():
-        if is_unknown(ref.data):
-            continue
-        problems = ref.problems
-        if not problems:
-            continue
-        # Walk the message for unknowns only when something is wrong: most messages are valid.
-        unknown = unknown_paths(ref.data)
-        findings.extend(
-            message_finding(resource, ref, problem.field, problem.message)
-            for problem in problems
-            # A value that is unknown during preview is checked when it is known.
-            if not is_within(problem.field, unknown)
-        )
-    return findings
+    """What is wrong with the resource's input as a whole (see :func:`check_message`)."""
+    # A resource with messages to send has the right shape: only one without can be wrong.
+    return [] if resource.message_refs() else _shape_findings(resource)
+
+
+def check_message(
+    resource: InboxResource, ref: MessageRef, config: MessageValidConfig, context: StackContext
+) -> list[Finding]:
+    """Every problem the server's validation would find in one message of the resource."""
+    problems = ref.problems
+    if not problems or is_unknown(ref.data):
+        return []
+    # Walk the message for unknowns only when something is wrong: most messages are valid.
+    unknown = unknown_paths(ref.data)
+    return [
+        message_finding(resource, ref, problem.field, problem.message)
+        for problem in problems
+        # A value that is unknown during preview is checked when it is known.
+        if not is_within(problem.field, unknown)
+    ]

@@ -139,7 +139,7 @@ def _schema(spec: PolicySpec[Any]) -> PolicyConfigSchema:
 def build_policy(spec: PolicySpec[Any]) -> Policy:
     """The pulumi_policy policy for one spec."""
     level = PulumiEnforcementLevel(spec.default_level.value)
-    if spec.check_resource is not None and spec.check_stack is not None:
+    if spec.checks_resources and spec.check_stack is not None:
         return ResourceAndStackValidationPolicy(
             spec.name,
             spec.description,

@@ -74,10 +74,6 @@ class RealmRequirementsConfig(PolicyConfig):
         return dict(realms)
 
 
-def _realms_by_group(config: RealmRequirementsConfig) -> dict[str, set[str]]:
-    return config.realms_by_group
-
-
 def _listing(realms: set[str]) -> str:
     return " or ".join(f"'{realm}'" for realm in sorted(realms))
 
@@ -90,10 +86,9 @@ def _check_recipient(
 ) -> tuple[str, str] | None:
     """The (field, message) of what is wrong with one recipient, if anything."""
     name = recipient.name
-    realm_field = f"{recipient.field}.realm"
     if recipient.realm is None and caller_realm is None:
         suggestion = f" (e.g. realm: {_listing(known[name])})" if known.get(name) else ""
-        return realm_field, (
+        return f"{recipient.field}.realm", (
             f"group '{name}' has no realm and the caller's realm is unknown, so it is not "
             f"known which realm the server looks in; give the realm explicitly{suggestion}, or "
             f"set callerRealm in the policy config or {CALLER_REALM_KEY} in the stack config"
@@ -114,12 +109,12 @@ def _check_recipient(
     if realm in realms:
         return None
     if recipient.realm is None:
-        return realm_field, (
+        return f"{recipient.field}.realm", (
             f"group '{name}' lives in realm {_listing(realms)}, not in the caller's realm "
             f"'{caller_realm}', and a recipient without a realm is looked up in the caller's "
             f"realm; set realm: {_listing(realms)}"
         )
-    return realm_field, (
+    return f"{recipient.field}.realm", (
         f"group '{name}' does not exist in realm '{recipient.realm}'; it lives in realm "
         f"{_listing(realms)}; set realm to that"
     )
@@ -130,7 +125,7 @@ def caller_realm_of(config: RealmRequirementsConfig, context: StackContext) -> s
     return config.caller_realm or context.get(CALLER_REALM_KEY)
 
 
-def check_message_ref(
+def check_message(
     resource: InboxResource,
     ref: MessageRef,
     config: RealmRequirementsConfig,
@@ -138,7 +133,7 @@ def check_message_ref(
 ) -> list[Finding]:
     """Realm problems of every recipient of one message."""
     caller_realm = caller_realm_of(config, context)
-    known = _realms_by_group(config)
+    known = config.realms_by_group
     findings = []
     for recipient in ref.recipients:
         problem = _check_recipient(recipient, caller_realm, known, config)
@@ -146,14 +141,3 @@ def check_message_ref(
             field, message = problem
             findings.append(message_finding(resource, ref, field, message))
     return findings
-
-
-def check_resource(
-    resource: InboxResource, config: RealmRequirementsConfig, context: StackContext
-) -> list[Finding]:
-    """Realm problems of every recipient of every message of the resource."""
-    return [
-        finding
-        for ref in resource.message_refs()
-        for finding in check_message_ref(resource, ref, config, context)
-    ]

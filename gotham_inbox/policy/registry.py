@@ -14,7 +14,7 @@ from gotham_inbox.policy import (
     realm_requirements,
 )
 from gotham_inbox.policy.levels import EnforcementLevel
-from gotham_inbox.policy.resources import InboxResource, StackContext
+from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig, config_schema, parse_policy_config
 from gotham_inbox.policy.violation import Finding
 
@@ -24,6 +24,7 @@ PACK_NAME = "gotham-inbox"
 ConfigT = TypeVar("ConfigT", bound=PolicyConfig)
 
 ResourceRule = Callable[[InboxResource, ConfigT, StackContext], list[Finding]]
+MessageRule = Callable[[InboxResource, MessageRef, ConfigT, StackContext], list[Finding]]
 StackRule = Callable[[Sequence[InboxResource], ConfigT, StackContext], list[Finding]]
 
 
@@ -31,8 +32,9 @@ StackRule = Callable[[Sequence[InboxResource], ConfigT, StackContext], list[Find
 class PolicySpec(Generic[ConfigT]):
     """One policy: its name, default level, description, config model and rules.
 
-    ``check_resource`` runs once per inbox resource (Pulumi's Analyze); ``check_stack`` once
-    over all of them (AnalyzeStack).
+    ``check_resource`` runs once per inbox resource and ``check_message`` once per message of
+    the resource: together they are the policy's rule for one resource (Pulumi's Analyze).
+    ``check_stack`` runs once over all of them (AnalyzeStack).
     """
 
     name: str
@@ -41,6 +43,12 @@ class PolicySpec(Generic[ConfigT]):
     config_model: type[ConfigT]
     check_resource: ResourceRule[ConfigT] | None = None
     check_stack: StackRule[ConfigT] | None = None
+    check_message: MessageRule[ConfigT] | None = None
+
+    @property
+    def checks_resources(self) -> bool:
+        """True when the policy has a rule for each resource (Analyze)."""
+        return self.check_resource is not None or self.check_message is not None
 
     def parse_config(self, properties: Mapping[str, Any] | None) -> ConfigT:
         """The policy's config from its properties; :class:`PolicyConfigError` if invalid."""
@@ -66,6 +74,7 @@ POLICIES: tuple[PolicySpec[Any], ...] = (
         message_valid.DEFAULT_LEVEL,
         message_valid.MessageValidConfig,
         check_resource=message_valid.check_resource,
+        check_message=message_valid.check_message,
     ),
     PolicySpec(
         batch_atomicity.NAME,
@@ -80,21 +89,21 @@ POLICIES: tuple[PolicySpec[Any], ...] = (
         realm_requirements.DESCRIPTION,
         realm_requirements.DEFAULT_LEVEL,
         realm_requirements.RealmRequirementsConfig,
-        check_resource=realm_requirements.check_resource,
+        check_message=realm_requirements.check_message,
     ),
     PolicySpec(
         markings.NAME,
         markings.DESCRIPTION,
         markings.DEFAULT_LEVEL,
         markings.MarkingsConfig,
-        check_resource=markings.check_resource,
+        check_message=markings.check_message,
     ),
     PolicySpec(
         content.NAME,
         content.DESCRIPTION,
         content.DEFAULT_LEVEL,
         content.ContentConfig,
-        check_resource=content.check_resource,
+        check_message=content.check_message,
     ),
 )
 """Every policy of the pack, in the order the pack runs them."""

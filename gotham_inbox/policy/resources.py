@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
-from gotham_inbox.policy.messages import Recipient, recipients
+from gotham_inbox.policy.messages import recipients, source_id, text_in, value_at
 from gotham_inbox.policy.unknowns import is_unknown
-from gotham_inbox.validation import Problem, check_message
+from gotham_inbox.validation import Problem, check_message, check_messages
 
 INBOX_MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"
 """The type token of a single message resource; its input ``message`` is one wire message."""
@@ -52,32 +51,88 @@ class SourceLocation:
     line: int
 
 
-@dataclass(frozen=True)
-class MessageRef:
-    """One message of a resource: its position and its wire-form data.
+class _BatchValidation:
+    """The server's validation of a batch's messages, run once, when a policy first asks.
 
-    ``index`` is the message's position in a batch, ``None`` for an ``InboxMessage``.
+    A batch goes through :func:`check_messages`, as the client sends it: a valid batch in one
+    pydantic-core call, message by message only when something is wrong, each message with the
+    problems :func:`check_message` names.
     """
 
-    index: int | None
-    data: Any
+    __slots__ = ("_messages", "_problems")
+
+    def __init__(self, messages: list[Any]) -> None:
+        self._messages = messages
+        self._problems: dict[int | None, tuple[Problem, ...]] | None = None
+
+    def problems(self, index: int) -> tuple[Problem, ...]:
+        """The problems of the message at ``index``."""
+        if self._problems is None:
+            by_index: dict[int | None, tuple[Problem, ...]] = {}
+            for problem in check_messages(self._messages)[1]:
+                by_index[problem.index] = (*by_index.get(problem.index, ()), problem)
+            self._problems = by_index
+        return self._problems.get(index, ())
+
+
+class MessageRef:
+    """One message of a resource: its position, its wire-form data and what the policies read.
+
+    ``index`` is the message's position in a batch, ``None`` for an ``InboxMessage``. The fields
+    that several policies look at are read once, when the ref is made, instead of once per
+    policy: ``title``, ``sender`` and ``body`` (the texts, ``None`` when absent, unknown or not
+    a string), ``markings`` (``security.portionMarkings`` as :func:`value_at` reads it),
+    ``recipients`` and ``source_id`` (normalised, see :func:`source_id`).
+    """
+
+    __slots__ = (
+        "_batch",
+        "_problems",
+        "body",
+        "data",
+        "index",
+        "markings",
+        "recipients",
+        "sender",
+        "source_id",
+        "title",
+    )
+
+    def __init__(self, index: int | None, data: Any, batch: _BatchValidation | None) -> None:
+        self.index = index
+        self.data = data
+        fields = data if isinstance(data, dict) else {}
+        self.title = text_in(fields.get("title"), "value")
+        self.sender = text_in(fields.get("sender"), "displayName")
+        self.body = text_in(fields.get("body"), "value")
+        self.markings: Any = value_at(data, "security", "portionMarkings")
+        self.recipients = recipients(data)
+        self.source_id = source_id(data)
+        self._batch = batch
+        self._problems: tuple[Problem, ...] | None = None
+
+    def __repr__(self) -> str:
+        return f"MessageRef(index={self.index!r}, data={self.data!r})"
 
     def path(self, field_path: str = "") -> str:
         """The property path of a field of this message: ``messages[2].title.value``."""
         head = "message" if self.index is None else f"messages[{self.index}]"
         return f"{head}.{field_path}" if field_path else head
 
-    @cached_property
-    def recipients(self) -> tuple[Recipient, ...]:
-        """The message's recipients whose name (and realm, if given) are known strings."""
-        # Read once: three policies look at the recipients of every message.
-        return tuple(recipients(self.data))
-
-    @cached_property
+    @property
     def problems(self) -> tuple[Problem, ...]:
-        """What the server's validation finds wrong with the message (``check_message``)."""
-        # Validated once: inbox-message-valid and inbox-batch-atomicity both need the answer.
-        return tuple(check_message(self.data, self.index)[1])
+        """What the server's validation finds wrong with the message (``check_message``).
+
+        Validated once, when a policy first asks: ``inbox-message-valid`` and
+        ``inbox-batch-atomicity`` both need it. A message of a batch is validated with the
+        whole batch (see :class:`_BatchValidation`).
+        """
+        if self._problems is None:
+            if self._batch is not None and self.index is not None:
+                self._problems = self._batch.problems(self.index)
+            else:
+                self._problems = tuple(check_message(self.data, self.index)[1])
+        return self._problems
 
 
 @dataclass(frozen=True)
@@ -100,25 +155,31 @@ class InboxResource:
         """The input that carries the message(s): ``message`` or ``messages``."""
         return "messages" if self.is_batch else "message"
 
-    def message_refs(self) -> list[MessageRef]:
+    def message_refs(self) -> tuple[MessageRef, ...]:
         """The messages this resource would send, skipping what is unknown or malformed.
 
         A missing, unknown or non-list input yields no messages; ``inbox-message-valid``
-        reports the malformed cases.
+        reports the malformed cases. Built once and shared by every policy, so what a ref
+        reads and validates is read and validated once.
         """
-        return list(self._message_refs)
+        # Kept in the instance dict, as functools.cached_property does, without the lock that
+        # its Python 3.11 version takes on every first access (once per resource here).
+        refs: tuple[MessageRef, ...] | None = self.__dict__.get("_message_refs")
+        if refs is None:
+            refs = self.__dict__["_message_refs"] = self._read_message_refs()
+        return refs
 
-    @cached_property
-    def _message_refs(self) -> tuple[MessageRef, ...]:
-        # Built once and shared by every policy, so what a ref caches is computed once.
-        value = self.inputs.get(self.input_name)
+    def _read_message_refs(self) -> tuple[MessageRef, ...]:
+        if self.is_batch:
+            value = self.inputs.get("messages")
+            if not isinstance(value, list):  # missing, unknown or malformed
+                return ()
+            batch = _BatchValidation(value)
+            return tuple(MessageRef(index, item, batch) for index, item in enumerate(value))
+        value = self.inputs.get("message")
         if value is None or is_unknown(value):
             return ()
-        if not self.is_batch:
-            return (MessageRef(None, value),)
-        if not isinstance(value, list):
-            return ()
-        return tuple(MessageRef(index, item) for index, item in enumerate(value))
+        return (MessageRef(None, value, None),)
 
 
 def inbox_resource(
