@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import anyio
 import httpx
 
 from gotham_inbox.emulator.app import create_app
 from gotham_inbox.emulator.directory import Directory, load_directory
 from gotham_inbox.emulator.store import MessageStore
+from gotham_inbox.verdicts.server import InProcessTransport
 
 SEND = "/api/gotham/v1/inbox/messages?preview=true"
 RELEASE_BOT = {"Authorization": "Bearer dev-release-bot-token"}
@@ -72,35 +72,6 @@ class FakeClock:
         return self.now
 
 
-class _AsyncBody(httpx.AsyncByteStream):
-    """A streamed (generator) request body, handed to the app chunk by chunk."""
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self._stream:
-            yield chunk
-
-
-class SyncASGITransport(httpx.BaseTransport):
-    """Calls an ASGI app in process from a synchronous httpx client (no sockets, no server)."""
-
-    def __init__(self, app: Any) -> None:
-        self._transport = httpx.ASGITransport(app=app)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if not isinstance(request.stream, httpx.AsyncByteStream):
-            request.stream = _AsyncBody(request.stream)
-
-        async def call() -> httpx.Response:
-            response = await self._transport.handle_async_request(request)
-            content = await response.aread()
-            return httpx.Response(response.status_code, headers=response.headers, content=content)
-
-        return anyio.run(call)
-
-
 @contextmanager
 def app_client(
     directory: Directory | None = None,
@@ -111,7 +82,7 @@ def app_client(
     owned = store is None
     store = store or MessageStore()
     app = create_app(directory or load_directory(), store, **options)
-    transport = SyncASGITransport(app)
+    transport = InProcessTransport(app)
     try:
         with httpx.Client(transport=transport, base_url="http://emulator.test") as client:
             yield client, store
