@@ -14,7 +14,7 @@ from bench import workload
 from bench.report import Section, Target
 from bench.timing import measure, side_by_side
 from gotham_inbox.models import parse_message, parse_request
-from gotham_inbox.policy import InboxResource, evaluate
+from gotham_inbox.policy import POLICIES, InboxResource, evaluate
 from gotham_inbox.policy.content import ContentConfig
 from gotham_inbox.policy.messages import text_at
 
@@ -111,11 +111,12 @@ def run(quick: bool = False) -> Section:
     section = Section(
         1,
         "Policy evaluation",
-        f"`evaluate()` runs the five policies of the pack (the config generated from the example "
-        f"directory, stack `dev` with `gotham:realm`) over {MESSAGES:,} generated messages, "
-        "declared as `InboxMessage` resources (batch 1) or `InboxMessageBatch` resources of 10 "
-        "or 100. The floor validates the same payloads with the pydantic models alone "
-        "(`parse_message` per message for batch 1, `parse_request` per batch body otherwise). "
+        f"`evaluate()` runs the {len(POLICIES)} policies of the pack (the config generated from "
+        f"the example directory, stack `dev` with `gotham:realm`) over {MESSAGES:,} generated "
+        "messages, declared as `InboxMessage` resources (batch 1) or `InboxMessageBatch` "
+        "resources of 10 or 100. The floor validates the same payloads with the pydantic "
+        "models alone (`parse_message` per message for batch 1, `parse_request` per batch body "
+        "otherwise). "
         f"Policies and floor alternate, {repeats} runs each; medians. The last row is "
         f"{SCALE_MESSAGES:,} messages (10x), to show how the cost grows.",
         (

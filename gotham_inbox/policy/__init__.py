@@ -1,9 +1,9 @@
 """The ``gotham-inbox`` CrossGuard policies as pure functions, shared by the pack and ``check``.
 
 One module per policy (``message_valid``, ``batch_atomicity``, ``realm_requirements``,
-``markings``, ``content``) holds its config model and rule functions; :mod:`.registry` lists
-them; :func:`evaluate` runs them over :class:`InboxResource` objects with a config resolved by
-:func:`resolve_pack_config` (Pulumi's policy-pack config format).
+``markings``, ``recipients_can_read``, ``content``) holds its config model and rule functions;
+:mod:`.registry` lists them; :func:`evaluate` runs them over :class:`InboxResource` objects with
+a config resolved by :func:`resolve_pack_config` (Pulumi's policy-pack config format).
 """
 
 from gotham_inbox.policy.engine import evaluate

@@ -2,9 +2,9 @@
 
 The directory says which markings exist (in order), which groups live in which realm and what
 they may read, and who the caller is. :func:`policy_config_from_directory` turns that into the
-``inbox-realm-requirements`` and ``inbox-markings`` properties, in Pulumi's policy-pack config
-format. Tokens and client secrets never appear in it. Enforcement levels are left out, so each
-policy keeps its own.
+``inbox-realm-requirements``, ``inbox-markings`` and ``inbox-recipients-can-read`` properties,
+in Pulumi's policy-pack config format. Tokens and client secrets never appear in it.
+Enforcement levels are left out, so each policy keeps its own.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from gotham_inbox.emulator.directory import Directory, User
-from gotham_inbox.policy import markings, realm_requirements
+from gotham_inbox.policy import markings, realm_requirements, recipients_can_read
 from gotham_inbox.policy.pack_config import resolve_pack_config
 from gotham_inbox.policy.registry import POLICIES
 
@@ -30,8 +30,10 @@ def policy_config_from_directory(directory: Directory, caller: User) -> dict[str
         "groups": [{"name": group.name, "realm": group.realm} for group in directory.groups],
         "unknownGroups": "flag",
     }
-    markings_config: dict[str, Any] = {
-        "allowedMarkings": list(directory.markings),
+    markings_config: dict[str, Any] = {"allowedMarkings": list(directory.markings)}
+    if caller.clearance is not None:
+        markings_config["callerClearance"] = _ordered(caller.clearance, directory.markings)
+    readers_config: dict[str, Any] = {
         "callerRealm": caller.realm,
         # A group without a clearance in the directory reads every marking: nothing to check.
         "groups": [
@@ -44,9 +46,11 @@ def policy_config_from_directory(directory: Directory, caller: User) -> dict[str
             if group.clearance is not None
         ],
     }
-    if caller.clearance is not None:
-        markings_config["callerClearance"] = _ordered(caller.clearance, directory.markings)
-    config = {realm_requirements.NAME: realm_config, markings.NAME: markings_config}
+    config = {
+        realm_requirements.NAME: realm_config,
+        markings.NAME: markings_config,
+        recipients_can_read.NAME: readers_config,
+    }
     resolve_pack_config(config)  # what we generate must be a config the policies accept
     return config
 

@@ -12,6 +12,7 @@ from gotham_inbox.policy import (
     markings,
     message_valid,
     realm_requirements,
+    recipients_can_read,
 )
 from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
@@ -97,6 +98,13 @@ POLICIES: tuple[PolicySpec[Any], ...] = (
         markings.DEFAULT_LEVEL,
         markings.MarkingsConfig,
         check_message=markings.check_message,
+    ),
+    PolicySpec(
+        recipients_can_read.NAME,
+        recipients_can_read.DESCRIPTION,
+        recipients_can_read.DEFAULT_LEVEL,
+        recipients_can_read.RecipientsCanReadConfig,
+        check_message=recipients_can_read.check_message,
     ),
     PolicySpec(
         content.NAME,

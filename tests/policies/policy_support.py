@@ -189,7 +189,12 @@ def _cases() -> list[Case]:
         Case(
             "valid-message-is-clean",
             [single("ok", message())],
-            clean=["inbox-message-valid", "inbox-batch-atomicity", "inbox-markings"],
+            clean=[
+                "inbox-message-valid",
+                "inbox-batch-atomicity",
+                "inbox-markings",
+                "inbox-recipients-can-read",
+            ],
         ),
         Case(
             "message-missing-sender",
@@ -255,6 +260,7 @@ def _cases() -> list[Case]:
                 "inbox-batch-atomicity",
                 "inbox-realm-requirements",
                 "inbox-markings",
+                "inbox-recipients-can-read",
                 "inbox-content",
             ],
         ),
@@ -429,27 +435,6 @@ def _cases() -> list[Case]:
             ],
         ),
         Case(
-            "recipient-cannot-read-message",
-            [
-                single(
-                    "partner",
-                    message(
-                        groupRecipients=to(("partner-ops", "partner-realm"), "platform-team"),
-                        security=marked("SENSITIVE"),
-                    ),
-                )
-            ],
-            config=example,
-            expect=[
-                Expect(
-                    "inbox-markings",
-                    "message.groupRecipients[0]",
-                    "'partner-ops' cannot read this message: its clearance (UNCLASSIFIED) "
-                    "lacks SENSITIVE",
-                )
-            ],
-        ),
-        Case(
             "stack-ceiling",
             [batch("dev-alerts", [message(security=marked("SENSITIVE"))])],
             config={
@@ -492,7 +477,186 @@ def _cases() -> list[Case]:
             "allowed-readable-markings-are-clean",
             [single("fine", message(groupRecipients=to("Everyone"), security=marked("SENSITIVE")))],
             config=example,
-            clean=["inbox-markings"],
+            clean=["inbox-markings", "inbox-recipients-can-read"],
+        ),
+        # --- inbox-recipients-can-read -------------------------------------------------------
+        Case(
+            "recipient-cannot-read-message-is-advice",
+            [
+                single(
+                    "partner",
+                    message(
+                        groupRecipients=to(("partner-ops", "partner-realm"), "platform-team"),
+                        security=marked("SENSITIVE"),
+                    ),
+                )
+            ],
+            config=example,
+            expect=[
+                Expect(
+                    "inbox-recipients-can-read",
+                    "message.groupRecipients[0]",
+                    "'partner-ops' cannot read this message: its clearance (UNCLASSIFIED) "
+                    "lacks SENSITIVE, so its members cannot open it",
+                    EnforcementLevel.ADVISORY,
+                )
+            ],
+            # The caller may apply SENSITIVE and the server delivers it: nothing mandatory.
+            clean=["inbox-markings", "inbox-realm-requirements", "inbox-message-valid"],
+        ),
+        Case(
+            "recipient-without-realm-is-looked-up-in-the-caller-realm",
+            [
+                batch(
+                    "all-hands",
+                    [
+                        message("a"),
+                        message(
+                            "b",
+                            groupRecipients=to("platform-team", "Everyone"),
+                            security=marked("UNCLASSIFIED", "SECRET", "SECRET"),
+                        ),
+                    ],
+                )
+            ],
+            config=example,
+            expect=[
+                Expect(
+                    "inbox-recipients-can-read",
+                    "messages[1].groupRecipients[1]",
+                    "'Everyone' cannot read this message: its clearance (UNCLASSIFIED, "
+                    "SENSITIVE) lacks SECRET, so",
+                    EnforcementLevel.ADVISORY,
+                )
+            ],
+        ),
+        Case(
+            "stack-realm-picks-the-group-for-readability",
+            [single("ops", message(groupRecipients=to("ops"), security=marked("SENSITIVE")))],
+            config={
+                "inbox-recipients-can-read": {
+                    "groups": [
+                        {"name": "ops", "realm": "away-realm", "clearance": ["UNCLASSIFIED"]},
+                        {"name": "ops", "realm": REALM, "clearance": ["SENSITIVE"]},
+                    ]
+                },
+                "inbox-realm-requirements": "disabled",
+            },
+            stack_config={"gotham:realm": "away-realm"},
+            expect=[
+                Expect(
+                    "inbox-recipients-can-read",
+                    "message.groupRecipients[0]",
+                    "'ops' cannot read this message: its clearance (UNCLASSIFIED) lacks SENSITIVE",
+                    EnforcementLevel.ADVISORY,
+                )
+            ],
+        ),
+        Case(
+            "caller-realm-in-policy-config-overrides-the-stack-realm",
+            [single("ops", message(groupRecipients=to("ops"), security=marked("SENSITIVE")))],
+            config={
+                "inbox-recipients-can-read": {
+                    "callerRealm": REALM,
+                    "groups": [
+                        {"name": "ops", "realm": "away-realm", "clearance": ["UNCLASSIFIED"]},
+                        {"name": "ops", "realm": REALM, "clearance": ["SENSITIVE"]},
+                    ],
+                },
+                "inbox-realm-requirements": "disabled",
+            },
+            stack_config={"gotham:realm": "away-realm"},
+            clean=["inbox-recipients-can-read"],
+        ),
+        Case(
+            "same-named-groups-without-any-realm-are-not-judged",
+            [single("ops", message(groupRecipients=to("ops"), security=marked("SENSITIVE")))],
+            config={
+                "inbox-recipients-can-read": {
+                    "groups": [
+                        {"name": "ops", "realm": "away-realm", "clearance": []},
+                        {"name": "ops", "realm": REALM, "clearance": ["SENSITIVE"]},
+                    ]
+                },
+                "inbox-realm-requirements": "disabled",
+            },
+            clean=["inbox-recipients-can-read"],
+        ),
+        Case(
+            "group-entry-without-realm-applies-in-every-realm",
+            [
+                single(
+                    "ops",
+                    message(
+                        groupRecipients=to(("ops", "away-realm"), ("ops", REALM)),
+                        security=marked("SENSITIVE"),
+                    ),
+                )
+            ],
+            config={"inbox-recipients-can-read": {"groups": [{"name": "ops", "clearance": []}]}},
+            expect=[
+                Expect(
+                    "inbox-recipients-can-read",
+                    f"message.groupRecipients[{position}]",
+                    "'ops' cannot read this message: its clearance (none) lacks SENSITIVE",
+                    EnforcementLevel.ADVISORY,
+                )
+                for position in (0, 1)
+            ],
+        ),
+        Case(
+            "readability-can-be-made-mandatory",
+            [
+                single(
+                    "partner",
+                    message(
+                        groupRecipients=to(("partner-ops", "partner-realm")),
+                        security=marked("SENSITIVE"),
+                    ),
+                )
+            ],
+            config={
+                **example,
+                "inbox-recipients-can-read": {
+                    **example["inbox-recipients-can-read"],
+                    "enforcementLevel": "mandatory",
+                },
+            },
+            expect=[
+                Expect(
+                    "inbox-recipients-can-read",
+                    "message.groupRecipients[0]",
+                    "'partner-ops' cannot read this message",
+                    EnforcementLevel.MANDATORY,
+                )
+            ],
+        ),
+        Case(
+            "unknown-or-missing-markings-are-not-judged-for-readability",
+            [
+                batch(
+                    "partner",
+                    [
+                        message(
+                            "a",
+                            groupRecipients=to(("partner-ops", "partner-realm")),
+                            security=marked(UNKNOWN_STRING, "UNCLASSIFIED"),
+                        ),
+                        message(
+                            "b",
+                            groupRecipients=to(("partner-ops", "partner-realm")),
+                            security={"portionMarkings": UNKNOWN_STRING},
+                        ),
+                        message(
+                            "c",
+                            groupRecipients=to(("partner-ops", "partner-realm")),
+                            security=marked(),
+                        ),
+                    ],
+                )
+            ],
+            config=example,
+            clean=["inbox-recipients-can-read"],
         ),
         # --- inbox-content -------------------------------------------------------------------
         Case(

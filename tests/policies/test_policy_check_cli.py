@@ -149,6 +149,24 @@ def test_advisory_findings_do_not_fail_the_check(
     assert "0 mandatory, 1 advisory violation(s)" in capsys.readouterr().out
 
 
+def test_a_recipient_who_cannot_read_a_message_is_advice_that_does_not_fail_the_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The server delivers a message a recipient group cannot read, so it must not stop a deploy.
+    program = PROGRAM_HEADER + (
+        'InboxMessage("partners", message("notice", ("partner-ops", "partner-realm"), '
+        'markings=("SENSITIVE",)))\n'
+    )
+    project = write_project(tmp_path / "app", program, policy_config=example_config())
+    assert check(project, "--format", "json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(v["policy"], v["level"], v["field"]) for v in report["violations"]] == [
+        ("inbox-recipients-can-read", "advisory", "message.groupRecipients[0]")
+    ]
+    assert "'partner-ops' cannot read this message" in report["violations"][0]["message"]
+    assert report["summary"] == {"mandatory": 0, "advisory": 1}
+
+
 def test_sarif_points_at_the_declaring_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -163,6 +181,7 @@ def test_sarif_points_at_the_declaring_line(
         "inbox-batch-atomicity",
         "inbox-realm-requirements",
         "inbox-markings",
+        "inbox-recipients-can-read",
         "inbox-content",
     ]
     results = run["results"]

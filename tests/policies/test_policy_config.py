@@ -26,6 +26,7 @@ def test_defaults_are_each_policys_own_level_and_schema_defaults() -> None:
         "inbox-batch-atomicity": "mandatory",
         "inbox-realm-requirements": "mandatory",
         "inbox-markings": "mandatory",
+        "inbox-recipients-can-read": "advisory",
         "inbox-content": "advisory",
     }
     assert settings["inbox-batch-atomicity"].properties == {"maxBatchSize": 100}
@@ -94,6 +95,19 @@ def test_entry_without_level_keeps_the_policys_default() -> None:
             "stackMaxMarkings.dev is 'B', which is not in allowedMarkings",
         ),
         ({"inbox-markings": {"allowedMarkings": ["A", "A"]}}, "lists a marking twice"),
+        (
+            # Group clearances moved to inbox-recipients-can-read: the old place says so.
+            {"inbox-markings": {"groups": []}},
+            "inbox-markings.groups: unknown property; remove it",
+        ),
+        (
+            {"inbox-recipients-can-read": {"groups": [{"name": "ops"}]}},
+            "inbox-recipients-can-read.groups[0].clearance: Field required",
+        ),
+        (
+            {"inbox-recipients-can-read": {"callerRealm": ""}},
+            "inbox-recipients-can-read.callerRealm: String should have at least 1 character",
+        ),
         (
             {"inbox-content": {"secretPatterns": [{"name": "bad", "pattern": "("}]}},
             "pattern 'bad' is not a valid regular expression",

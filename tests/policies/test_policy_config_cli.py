@@ -14,6 +14,7 @@ from gotham_inbox.emulator.directory import example_directory_path
 from gotham_inbox.policy import resolve_pack_config
 from gotham_inbox.policy.markings import MarkingsConfig
 from gotham_inbox.policy.realm_requirements import RealmRequirementsConfig
+from gotham_inbox.policy.recipients_can_read import RecipientsCanReadConfig
 
 
 def generate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -36,11 +37,16 @@ def test_config_for_a_caller_comes_from_the_directory(capsys: pytest.CaptureFixt
     assert isinstance(markings, MarkingsConfig)
     assert markings.allowed_markings == ["UNCLASSIFIED", "SENSITIVE", "SECRET"]
     assert markings.caller_clearance == ["UNCLASSIFIED"]
+    readers = settings["inbox-recipients-can-read"].config
+    assert isinstance(readers, RecipientsCanReadConfig)
+    assert readers.caller_realm == "partner-realm"
     # Groups without a clearance read everything in the directory, so they are not listed.
-    assert {(g.name, tuple(g.clearance)) for g in markings.groups} == {
-        ("Everyone", ("UNCLASSIFIED", "SENSITIVE")),
-        ("partner-ops", ("UNCLASSIFIED",)),
+    assert {(g.name, g.realm, tuple(g.clearance)) for g in readers.groups} == {
+        ("Everyone", "palantir-internal-realm", ("UNCLASSIFIED", "SENSITIVE")),
+        ("partner-ops", "partner-realm", ("UNCLASSIFIED",)),
     }
+    # One source of truth: the group clearances are written once, for the policy that reads them.
+    assert set(json.loads(out)["inbox-markings"]) == {"allowedMarkings", "callerClearance"}
     # Levels are left to each policy's default.
     assert all("enforcementLevel" not in entry for entry in json.loads(out).values())
 

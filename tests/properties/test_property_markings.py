@@ -1,15 +1,15 @@
 """Property 5, markings: a message without markings, with an unknown marking or with one the
 caller is not cleared for is always flagged (mandatory) and always refused by the server. A
-recipient group that cannot read a message is always flagged, exactly that recipient, while
-the server delivers the message: the flag is advice, not a refusal.
+recipient group that cannot read a message is always flagged (``inbox-recipients-can-read``),
+exactly that recipient, while the server delivers the message: the flag is advice, not a
+refusal, so it never stops a deploy the server would accept.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from hypothesis import Phase, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 from property_support import CALLER, flags, judge, objects_to
 
@@ -17,6 +17,7 @@ from gotham_inbox import strategies as gs
 from gotham_inbox.policy.levels import EnforcementLevel
 
 MARKINGS = "inbox-markings"
+READERS = "inbox-recipients-can-read"
 
 # Every way a message's markings can be wrong for the server: the directory rules, and the
 # field breakages that leave it without markings.
@@ -98,11 +99,7 @@ def unreadable_batch(
 
 
 def readability_flags(verdicts: Any, index: int) -> list[Any]:
-    return [
-        violation
-        for violation in verdicts.policy.about(index=index, policy=MARKINGS)
-        if "cannot read" in violation.message
-    ]
+    return verdicts.policy.about(index=index, policy=READERS)
 
 
 @given(directory=gs.directories(caller=CALLER, restricted_group=True), data=st.data())
@@ -123,14 +120,6 @@ def test_recipients_who_cannot_read_a_message_are_flagged_and_the_server_deliver
     assert verdicts.server.accepted_in_full(len(batch)), verdicts.report
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="disagreement, not settled: issue 6 says an unreadable recipient is advice; the pack "
-    "reports it at inbox-markings' level (mandatory). Minimal example: group 'o' with clearance [] "
-    "as the only recipient of an UNCLASSIFIED message: mandatory inbox-markings, server 200.",
-)
-# While this is an expected failure, shrinking would only spend time re-finding that example.
-@settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(directory=gs.directories(caller=CALLER, restricted_group=True), data=st.data())
 def test_a_recipient_who_cannot_read_a_message_is_only_advice(
     directory: dict[str, Any], data: st.DataObject
@@ -143,3 +132,5 @@ def test_a_recipient_who_cannot_read_a_message_is_only_advice(
     assert verdicts.server.accepted_in_full(len(batch)), verdicts.report
     levels = {violation.level for violation in readability_flags(verdicts, index)}
     assert levels == {EnforcementLevel.ADVISORY}, verdicts.report
+    # Advice only: nothing stops the deploy of a batch the server accepts in full.
+    assert not verdicts.policy.blocks, verdicts.report

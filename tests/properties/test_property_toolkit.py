@@ -63,9 +63,11 @@ def test_overrides_are_merged_over_the_generated_config() -> None:
         "security": {"portionMarkings": ["SECRET"]},
     }
     verdict = checker.check_message(everyone)
-    assert [(v.policy, v.level.value) for v in verdict.violations] == [
-        ("inbox-markings", "advisory"),  # over release-bot's clearance, now only advice
-        ("inbox-markings", "advisory"),  # Everyone cannot read SECRET
+    assert [(v.policy, v.level.value, v.field) for v in verdict.violations] == [
+        # Everyone cannot read SECRET: advice by default
+        ("inbox-recipients-can-read", "advisory", "message.groupRecipients[0]"),
+        # over release-bot's clearance: mandatory by default, now only advice
+        ("inbox-markings", "advisory", "message.security.portionMarkings[0]"),
     ]
 
 
@@ -144,7 +146,7 @@ def test_gotham_emulator_factory_serves_directory_data(gotham_emulator_factory: 
     ]
     assert away.messages() == []
     verdict = PolicyChecker.for_directory(SMALL_DIRECTORY, CALLER).check_batch([message])
-    (unreadable,) = verdict.about(policy="inbox-markings")
+    (unreadable,) = verdict.about(policy="inbox-recipients-can-read")
     assert unreadable.field == "messages[0].groupRecipients[1]"
 
 

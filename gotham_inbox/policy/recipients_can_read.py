@@ -1,0 +1,124 @@
+"""``inbox-recipients-can-read``: every recipient group can read the message it is sent.
+
+A user must hold every marking of a message to read it, but the server does not check the
+recipients' clearance when a message is sent: a message that a recipient group cannot read is
+accepted and delivered, and that group's members cannot open it. So this is advice, not a
+refusal, and the policy is advisory by default. It checks each recipient against the clearance
+the config gives its group (``groups``), finding a group of a recipient without a realm in the
+caller's realm (``callerRealm``, else the stack config ``gotham:realm``).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from pydantic import Field
+
+from gotham_inbox.policy.levels import EnforcementLevel
+from gotham_inbox.policy.messages import UNKNOWN, Recipient, known_markings
+from gotham_inbox.policy.resources import (
+    CALLER_REALM_KEY,
+    InboxResource,
+    MessageRef,
+    StackContext,
+)
+from gotham_inbox.policy.settings import PolicyConfig
+from gotham_inbox.policy.violation import Finding, message_finding
+
+NAME = "inbox-recipients-can-read"
+DEFAULT_LEVEL = EnforcementLevel.ADVISORY
+DESCRIPTION = (
+    "Every recipient group should be able to read the message: a user must hold every marking "
+    "of a message to read it, and the server delivers a message to a group that cannot. Lower "
+    "the markings, remove the group, or send the group a separate message it can read; update "
+    "the policy config's groups if a clearance changed."
+)
+
+
+class GroupClearance(PolicyConfig):
+    """The markings the members of a group can read."""
+
+    name: str = Field(min_length=1, description="The group's name.")
+    realm: str | None = Field(
+        default=None, description="The group's realm; omitted: the entry applies in any realm."
+    )
+    clearance: list[str] = Field(description="The markings the group's members can read.")
+
+
+class RecipientsCanReadConfig(PolicyConfig):
+    """Properties of ``inbox-recipients-can-read``."""
+
+    caller_realm: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The caller's realm, used to find the group of a recipient without a "
+        "realm. Defaults to the stack config gotham:realm.",
+    )
+    groups: list[GroupClearance] = Field(
+        default=[],
+        description="The clearance of each group; a group not listed is not checked. "
+        "Empty: nothing is checked.",
+    )
+
+    @functools.cached_property
+    def groups_by_name(self) -> dict[str, list[GroupClearance]]:
+        """The ``groups`` entries by group name, in config order (callers only read it)."""
+        # Built once per config: every recipient of every message is looked up.
+        by_name: dict[str, list[GroupClearance]] = {}
+        for group in self.groups:
+            by_name.setdefault(group.name, []).append(group)
+        return by_name
+
+
+def _listing(markings: list[str]) -> str:
+    return ", ".join(markings) if markings else "none"
+
+
+def _group_clearance(
+    entries: list[GroupClearance], recipient: Recipient, caller_realm: str | None
+) -> list[str] | None:
+    """The clearance of the recipient's group among the config's entries of that name."""
+    realm = recipient.realm if recipient.realm is not None else caller_realm
+    if realm is not None:
+        entries = [group for group in entries if group.realm in (None, realm)]
+    # Without a realm to tell same-named groups apart, judge only an unambiguous entry.
+    return entries[0].clearance if len(entries) == 1 else None
+
+
+def check_message(
+    resource: InboxResource,
+    ref: MessageRef,
+    config: RecipientsCanReadConfig,
+    context: StackContext,
+) -> list[Finding]:
+    """The recipients of one message whose group's clearance lacks one of its markings."""
+    by_name = config.groups_by_name
+    # A group the config does not list is not checked; most messages stop here.
+    listed = [recipient for recipient in ref.recipients if recipient.name in by_name]
+    if not listed:
+        return []
+    raw = ref.markings
+    # No markings (or not yet known): inbox-markings and inbox-message-valid report that.
+    if raw is UNKNOWN or not isinstance(raw, list):
+        return []
+    wanted = list(dict.fromkeys(marking for _, marking in known_markings(raw)))
+    caller_realm = config.caller_realm or context.get(CALLER_REALM_KEY)
+    findings = []
+    for recipient in listed:
+        clearance = _group_clearance(by_name[recipient.name], recipient, caller_realm)
+        if clearance is None:
+            continue
+        missing = [marking for marking in wanted if marking not in clearance]
+        if missing:
+            findings.append(
+                message_finding(
+                    resource,
+                    ref,
+                    recipient.field,
+                    f"group '{recipient.name}' cannot read this message: its clearance "
+                    f"({_listing(clearance)}) lacks {_listing(missing)}, so its members cannot "
+                    "open it (the server delivers it anyway); lower the markings, remove the "
+                    "group, or send it a separate message it can read",
+                )
+            )
+    return findings
