@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from pulumi.runtime import mocks, rpc
+from mock_engine import RecordingMonitor, Registration
+from pulumi.runtime import mocks
 
 from gotham_inbox.policy.project import StackProject, load_project
 
@@ -26,18 +27,6 @@ MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"
 BATCH_TYPE = "pulumi-python:dynamic/gotham:InboxMessageBatch"
 COMPONENT_TYPE = "gotham:index:ReleaseAnnouncement"
 MANIFEST_TYPE = "pulumi-python:dynamic/local:ReleaseManifest"
-
-
-@dataclass(frozen=True)
-class Registration:
-    """One resource the program registered."""
-
-    type: str
-    name: str
-    urn: str
-    parent: str
-    dependencies: list[str]
-    inputs: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -67,29 +56,6 @@ class ProviderLikeMocks(mocks.Mocks):
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
         return {}, []
-
-
-class RecordingMonitor(mocks.MockMonitor):
-    """The mock engine, remembering each registration's parent and dependencies."""
-
-    def __init__(self, mock: mocks.Mocks) -> None:
-        super().__init__(mock)
-        self.registrations: list[Registration] = []
-
-    def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type != "pulumi:pulumi:Stack":
-            self.registrations.append(
-                Registration(
-                    type=request.type,
-                    name=request.name,
-                    urn=response.urn,
-                    parent=request.parent,
-                    dependencies=list(request.dependencies),
-                    inputs=rpc.deserialize_properties(request.object),
-                )
-            )
-        return response
 
 
 def run_example(stack: str = "dev", config: Mapping[str, str] | None = None) -> ExampleRun:

@@ -16,7 +16,8 @@ from typing import Any
 
 import dill
 import pulumi
-from pulumi.runtime import mocks, rpc
+from mock_engine import RecordingMonitor, Registration
+from pulumi.runtime import mocks
 
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.policy.resources import unwrap_secrets
@@ -28,18 +29,6 @@ INBOX_TYPES = {
     "pulumi-python:dynamic/gotham:InboxMessageBatch",
 }
 REALM = "palantir-internal-realm"
-
-
-@dataclass(frozen=True)
-class Registration:
-    """One resource the program registered."""
-
-    type: str
-    name: str
-    urn: str
-    parent: str
-    dependencies: list[str]
-    inputs: dict[str, Any]
 
 
 class BrokenInfrastructure(Exception):
@@ -87,29 +76,6 @@ class EmulatorMocks(mocks.Mocks):
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
         return {}, []
-
-
-class RecordingMonitor(mocks.MockMonitor):
-    """The mock engine, remembering each registration's parent and dependencies."""
-
-    def __init__(self, mock: mocks.Mocks) -> None:
-        super().__init__(mock)
-        self.registrations: list[Registration] = []
-
-    def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type != "pulumi:pulumi:Stack":
-            self.registrations.append(
-                Registration(
-                    type=request.type,
-                    name=request.name,
-                    urn=response.urn,
-                    parent=request.parent,
-                    dependencies=list(request.dependencies),
-                    inputs=rpc.deserialize_properties(request.object),
-                )
-            )
-        return response
 
 
 @dataclass
