@@ -12,109 +12,147 @@ A directory file is YAML or JSON::
     clients:
       - {client_id: release-pipeline, client_secret: dev-secret, user: release-bot}
 
-It is checked against :data:`DIRECTORY_SCHEMA` and then for consistency (every name it refers
-to exists, nothing is defined twice). Any problem is a :class:`DirectoryError` that names the
-file and the entry, e.g. ``users[1].clearance[0]: unknown marking 'SECERT'``.
+The file's shape is described once, by the pydantic models :class:`DirectoryFile`,
+:class:`GroupEntry`, :class:`UserEntry` and :class:`ClientEntry`; :data:`DIRECTORY_SCHEMA` is
+generated from them. A file is validated by those models, then checked for consistency (every
+name it refers to exists, nothing is defined twice), then turned into the runtime
+:class:`Directory` the emulator rules and the policy configuration look things up in. Any problem
+is a :class:`DirectoryError` that names the file and the entry, e.g.
+``users[1].clearance[0]: unknown marking 'SECERT'``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError, PydanticKnownError
+from pydantic_core.core_schema import ErrorType
 
-from gotham_inbox.validation import format_location
+from gotham_inbox.schema import generate
+from gotham_inbox.validation import _advice, format_location
 
 PRODUCER_GROUP = "External Inbox Alert Producers"
 """Callers must belong to this group to send messages (the documented server rule)."""
 
-_NAME: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": r"\S"}
-_NAMES: dict[str, Any] = {"type": "array", "items": {"$ref": "#/$defs/name"}, "uniqueItems": True}
 
-DIRECTORY_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "gotham-inbox emulator directory",
-    "description": "Markings, recipient groups, callers and OAuth2 clients of the local emulator.",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["markings", "groups", "users"],
-    "properties": {
-        "markings": {
-            **_NAMES,
-            "minItems": 1,
-            "description": "Portion markings that are valid under CBAC.",
-        },
-        "groups": {
-            "type": "array",
-            "items": {"$ref": "#/$defs/group"},
-            "description": "Groups that exist and can receive messages.",
-        },
-        "users": {
-            "type": "array",
-            "items": {"$ref": "#/$defs/user"},
-            "description": "Callers of the API.",
-        },
-        "clients": {
-            "type": "array",
-            "items": {"$ref": "#/$defs/client"},
-            "description": "OAuth2 client-credentials clients, each acting as a user.",
-        },
-    },
-    "$defs": {
-        "name": _NAME,
-        "names": _NAMES,
-        "group": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["name", "realm"],
-            "properties": {
-                "name": {"$ref": "#/$defs/name"},
-                "realm": {"$ref": "#/$defs/name"},
-                "clearance": {
-                    "$ref": "#/$defs/names",
-                    "description": "Markings the group's members may read; omitted means all.",
-                },
-            },
-        },
-        "user": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["name", "realm"],
-            "properties": {
-                "name": {"$ref": "#/$defs/name"},
-                "realm": {"$ref": "#/$defs/name"},
-                "token": {
-                    "$ref": "#/$defs/name",
-                    "description": "Bearer token the emulator accepts for this user; omit it "
-                    "for users that only act through an OAuth2 client.",
-                },
-                "groups": {"$ref": "#/$defs/names", "description": "Group memberships."},
-                "clearance": {
-                    "$ref": "#/$defs/names",
-                    "description": "Markings this user may apply; omitted means all.",
-                },
-            },
-        },
-        "client": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["client_id", "client_secret", "user"],
-            "properties": {
-                "client_id": {"$ref": "#/$defs/name"},
-                "client_secret": {"$ref": "#/$defs/name"},
-                "user": {"$ref": "#/$defs/name", "description": "The user this client acts as."},
-            },
-        },
-    },
+def _no_duplicates(names: list[str]) -> list[str]:
+    if len(set(names)) != len(names):
+        raise PydanticCustomError("unique_items", "lists the same entry twice")
+    return names
+
+
+def _refuse_null(error_type: ErrorType) -> Callable[[Any], Any]:
+    """A before-validator for an optional field: leaving it out is fine, an explicit null is not.
+
+    YAML reads ``clearance:`` with nothing after it as null; taking that as "omitted" would
+    silently clear a user for every marking.
+    """
+
+    def refuse(value: Any) -> Any:
+        if value is None:
+            raise PydanticKnownError(error_type)
+        return value
+
+    return refuse
+
+
+def _omittable(schema: dict[str, Any]) -> None:
+    """Publish an optional field as "may be left out" only: no null branch, no null default."""
+    schema.pop("default", None)
+    (kept,) = [branch for branch in schema.pop("anyOf") if branch != {"type": "null"}]
+    schema.update(kept)
+
+
+Name = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+"""A name, realm, token...: a string with at least one non-space character."""
+
+Names = Annotated[
+    list[Name], AfterValidator(_no_duplicates), Field(json_schema_extra={"uniqueItems": True})
+]
+"""A list of names, each listed once."""
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GroupEntry(_Entry):
+    """A group that exists and can receive messages."""
+
+    name: Name
+    realm: Name
+    clearance: Annotated[Names | None, BeforeValidator(_refuse_null("list_type"))] = Field(
+        default=None,
+        description="Markings the group's members may read; omitted means all.",
+        json_schema_extra=_omittable,
+    )
+
+
+class UserEntry(_Entry):
+    """A caller of the API."""
+
+    name: Name
+    realm: Name
+    token: Annotated[Name | None, BeforeValidator(_refuse_null("string_type"))] = Field(
+        default=None,
+        repr=False,
+        description="Bearer token the emulator accepts for this user; omit it "
+        "for users that only act through an OAuth2 client.",
+        json_schema_extra=_omittable,
+    )
+    groups: Names = Field(default_factory=list, description="Group memberships.")
+    clearance: Annotated[Names | None, BeforeValidator(_refuse_null("list_type"))] = Field(
+        default=None,
+        description="Markings this user may apply; omitted means all.",
+        json_schema_extra=_omittable,
+    )
+
+
+class ClientEntry(_Entry):
+    """An OAuth2 client-credentials client acting as a user."""
+
+    client_id: Name
+    client_secret: Name = Field(repr=False)
+    user: Name = Field(description="The user this client acts as.")
+
+
+class DirectoryFile(_Entry):
+    """Markings, recipient groups, callers and OAuth2 clients of the local emulator."""
+
+    model_config = ConfigDict(title="gotham-inbox emulator directory")
+
+    markings: Names = Field(min_length=1, description="Portion markings that are valid under CBAC.")
+    groups: list[GroupEntry] = Field(description="Groups that exist and can receive messages.")
+    users: list[UserEntry] = Field(description="Callers of the API.")
+    clients: list[ClientEntry] = Field(
+        default_factory=list,
+        description="OAuth2 client-credentials clients, each acting as a user.",
+    )
+
+
+DIRECTORY_SCHEMA: dict[str, Any] = generate(DirectoryFile)
+"""JSON Schema (draft 2020-12) of a directory file, generated from :class:`DirectoryFile`."""
+
+_ENTRY_MODELS: dict[str, type[BaseModel]] = {
+    "groups": GroupEntry,
+    "users": UserEntry,
+    "clients": ClientEntry,
 }
-"""JSON Schema (draft 2020-12) of a directory file."""
 
 
 class DirectoryError(ValueError):
@@ -256,90 +294,93 @@ def parse_directory(data: Any, source: str = "<memory>") -> Directory:
     """
     if data is None:
         raise DirectoryError(source, ["the file is empty; see the example directory"])
-    schema_errors = sorted(
-        _validator().iter_errors(data), key=lambda error: [str(part) for part in error.path]
-    )
-    if schema_errors:
-        raise DirectoryError(source, [_describe(error) for error in schema_errors])
-    directory = _build(data, source)
-    problems = _marking_problems(data) + _consistency_problems(directory)
+    try:
+        file = DirectoryFile.model_validate(data)
+    except ValidationError as error:
+        raise DirectoryError(
+            source, [_describe(item) for item in error.errors(include_url=False)]
+        ) from None
+    directory = _build(file, source)
+    problems = _marking_problems(file) + _consistency_problems(directory)
     if problems:
         raise DirectoryError(source, problems)
     return directory
 
 
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(DIRECTORY_SCHEMA)
-
-
-def _describe(error: ValidationError) -> str:
-    where = format_location(error.absolute_path) or "(top level)"
-    instance: Any = error.instance
-    schema: Any = error.schema
-    if error.validator == "required":
-        required: list[str] = list(schema["required"])
-        missing = [name for name in required if name not in instance]
-        return f"{where}: required field '{missing[0]}' is missing; add it"
-    if error.validator == "additionalProperties":
-        known = schema.get("properties", {})
-        unknown = sorted(set(instance) - set(known))
-        allowed = ", ".join(known)
-        return f"{where}: unknown field '{unknown[0]}'; remove it (allowed here: {allowed})"
-    if error.validator == "type":
+def _describe(error: ErrorDetails) -> str:
+    """One pydantic error as ``<entry path>: <what is wrong and what to do>``."""
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    if kind in {"missing", "extra_forbidden"}:
+        # Name the entry that lacks (or should not have) the field, and the field in the text.
+        where = format_location(loc[:-1]) or "(top level)"
+        if kind == "missing":
+            return f"{where}: {_advice(error)}"
+        allowed = ", ".join(_model_at(loc[:-1]).model_fields)
+        return f"{where}: unknown field '{loc[-1]}'; remove it (allowed here: {allowed})"
+    where = format_location(loc) or "(top level)"
+    wanted = {"list_type": "a list", "model_type": "a mapping", "string_type": "a string"}
+    if kind in wanted:
+        value = error["input"]
         hint = ""
-        if isinstance(instance, bool) and error.validator_value == "string":
+        if isinstance(value, bool) and kind == "string_type":
             hint = " (YAML reads unquoted yes/no/on/off/true/false as booleans; quote the value)"
-        wanted = {"array": "a list", "object": "a mapping", "string": "a string"}.get(
-            str(error.validator_value), str(error.validator_value)
-        )
-        return f"{where}: must be {wanted}, got {instance!r}{hint}"
-    if error.validator in {"minLength", "pattern"}:
+        return f"{where}: must be {wanted[kind]}, got {value!r}{hint}"
+    if kind in {"string_too_short", "string_pattern_mismatch"}:
         return f"{where}: must not be empty"
-    if error.validator == "minItems":
+    if kind == "too_short":
         return f"{where}: must list at least one entry"
-    if error.validator == "uniqueItems":
+    if kind == "unique_items":
         return f"{where}: lists the same entry twice; remove the duplicate"
-    return f"{where}: {error.message}"
+    return f"{where}: {_advice(error)}"
 
 
-def _clearance(value: Iterable[str] | None) -> frozenset[str] | None:
+def _model_at(loc: Sequence[int | str]) -> type[BaseModel]:
+    """The model of the entry at ``loc`` (``("users", 1)`` -> :class:`UserEntry`)."""
+    kinds = [part for part in loc if isinstance(part, str)]
+    return _ENTRY_MODELS[kinds[-1]] if kinds else DirectoryFile
+
+
+def _clearance(value: Sequence[str] | None) -> frozenset[str] | None:
     return None if value is None else frozenset(value)
 
 
-def _build(data: Mapping[str, Any], source: str) -> Directory:
+def _build(file: DirectoryFile, source: str) -> Directory:
     return Directory(
-        markings=tuple(data["markings"]),
+        markings=tuple(file.markings),
         groups=tuple(
-            Group(item["name"], item["realm"], _clearance(item.get("clearance")))
-            for item in data["groups"]
+            Group(item.name, item.realm, _clearance(item.clearance)) for item in file.groups
         ),
         users=tuple(
             User(
-                name=item["name"],
-                realm=item["realm"],
-                token=item.get("token"),
-                groups=frozenset(item.get("groups", ())),
-                clearance=_clearance(item.get("clearance")),
+                name=item.name,
+                realm=item.realm,
+                token=item.token,
+                groups=frozenset(item.groups),
+                clearance=_clearance(item.clearance),
             )
-            for item in data["users"]
+            for item in file.users
         ),
         clients=tuple(
-            OAuthClient(item["client_id"], item["client_secret"], item["user"])
-            for item in data.get("clients", ())
+            OAuthClient(item.client_id, item.client_secret, item.user) for item in file.clients
         ),
         source=source,
     )
 
 
-def _marking_problems(data: Mapping[str, Any]) -> list[str]:
+def _marking_problems(file: DirectoryFile) -> list[str]:
     """Clearances may only name markings the directory defines (a typo would deny silently)."""
-    known = data["markings"]
+    known = file.markings
+    entries: dict[str, Sequence[GroupEntry | UserEntry]] = {
+        "groups": file.groups,
+        "users": file.users,
+    }
     return [
         f"{kind}[{index}].clearance[{position}]: unknown marking '{marking}'; "
         f"use one of {', '.join(known)} or add it to markings"
-        for kind in ("groups", "users")
-        for index, item in enumerate(data[kind])
-        for position, marking in enumerate(item.get("clearance", ()))
+        for kind, items in entries.items()
+        for index, item in enumerate(items)
+        for position, marking in enumerate(item.clearance or ())
         if marking not in known
     ]
 

@@ -10,9 +10,11 @@ import pytest
 from emulator_helpers import SEED_DIRECTORY
 from jsonschema import Draft202012Validator
 
+from gotham_inbox.cli import main
 from gotham_inbox.emulator.directory import (
     DIRECTORY_SCHEMA,
     DirectoryError,
+    DirectoryFile,
     example_directory_path,
     load_directory,
     parse_directory,
@@ -47,6 +49,61 @@ def test_the_example_file_is_valid_under_the_published_schema() -> None:
 
     data = yaml.safe_load(example_directory_path().read_text())
     assert list(Draft202012Validator(DIRECTORY_SCHEMA).iter_errors(data)) == []
+
+
+def test_the_printed_schema_is_the_one_generated_from_the_models(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import yaml
+
+    assert main(["emulator", "--print-directory-schema"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    generated = DirectoryFile.model_json_schema(mode="validation")
+    assert printed == {"$schema": "https://json-schema.org/draft/2020-12/schema", **generated}
+    validator = Draft202012Validator(printed)
+    assert validator.is_valid(yaml.safe_load(example_directory_path().read_text()))
+    bad = json.loads(json.dumps(SEED_DIRECTORY))
+    bad["users"][0]["clearance"] = ["UNCLASSIFIED", "UNCLASSIFIED"]
+    assert [error.validator for error in validator.iter_errors(bad)] == ["uniqueItems"]
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"markings": ["UNCLASSIFIED", "UNCLASSIFIED"]}, "markings: lists the same entry twice"),
+        ({"groups": [{"name": " ", "realm": "r"}]}, "groups[0].name: must not be empty"),
+        ({"users": [{"name": "u", "realm": ""}]}, "users[0].realm: must not be empty"),
+        (
+            {"users": [{"name": "u", "realm": "r", "clearance": None}]},
+            "users[0].clearance: must be a list, got None",
+        ),
+        (
+            {"users": [{"name": "u", "realm": "r", "token": None}]},
+            "users[0].token: must be a string, got None",
+        ),
+        (
+            {"clients": [{"client_id": "c", "user": "u"}]},
+            "clients[0]: required field 'client_secret' is missing",
+        ),
+        ({"clients": None}, "clients: must be a list, got None"),
+        (
+            {"colour": "blue"},
+            "(top level): unknown field 'colour'; "
+            "remove it (allowed here: markings, groups, users, clients)",
+        ),
+    ],
+)
+def test_the_schema_and_the_loader_refuse_the_same_files(
+    change: dict[str, Any], problem: str
+) -> None:
+    data = {**json.loads(json.dumps(SEED_DIRECTORY)), **change}
+    assert not Draft202012Validator(DIRECTORY_SCHEMA).is_valid(data)
+    (found,) = problems_of(data)
+    assert found.startswith(problem)
+
+
+def test_a_file_that_is_not_a_mapping_is_refused() -> None:
+    assert problems_of(["UNCLASSIFIED"]) == ["(top level): must be a mapping, got ['UNCLASSIFIED']"]
 
 
 def test_json_and_yaml_files_give_the_same_directory(tmp_path: Path) -> None:
