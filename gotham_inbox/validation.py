@@ -68,7 +68,8 @@ def _parent_kind(loc: Sequence[int | str]) -> str:
     return names[-2] if len(names) >= 2 else "message"
 
 
-def _advice(error: Any) -> str:
+def advice_for(error: Any) -> str:
+    """What is wrong and what to do, for one pydantic error (an item of ``errors()``)."""
     kind = error["type"]
     loc = error["loc"]
     name = str(loc[-1]) if loc else "message"
@@ -95,7 +96,7 @@ def _advice(error: Any) -> str:
 def problems_from_error(error: ValidationError, index: int | None) -> list[Problem]:
     """Convert a pydantic error for one message into problems with wire paths."""
     return [
-        Problem(index=index, field=format_location(item["loc"]), message=_advice(item))
+        Problem(index=index, field=format_location(item["loc"]), message=advice_for(item))
         for item in error.errors(include_url=False)
     ]
 

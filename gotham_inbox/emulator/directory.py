@@ -44,7 +44,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError, PydanticKnownError
 from pydantic_core.core_schema import ErrorType
 
 from gotham_inbox.schema import generate
-from gotham_inbox.validation import _advice, format_location
+from gotham_inbox.validation import advice_for, format_location
 
 PRODUCER_GROUP = "External Inbox Alert Producers"
 """Callers must belong to this group to send messages (the documented server rule)."""
@@ -315,7 +315,7 @@ def _describe(error: ErrorDetails) -> str:
         # Name the entry that lacks (or should not have) the field, and the field in the text.
         where = format_location(loc[:-1]) or "(top level)"
         if kind == "missing":
-            return f"{where}: {_advice(error)}"
+            return f"{where}: {advice_for(error)}"
         allowed = ", ".join(_model_at(loc[:-1]).model_fields)
         return f"{where}: unknown field '{loc[-1]}'; remove it (allowed here: {allowed})"
     where = format_location(loc) or "(top level)"
@@ -332,7 +332,7 @@ def _describe(error: ErrorDetails) -> str:
         return f"{where}: must list at least one entry"
     if kind == "unique_items":
         return f"{where}: lists the same entry twice; remove the duplicate"
-    return f"{where}: {_advice(error)}"
+    return f"{where}: {advice_for(error)}"
 
 
 def _model_at(loc: Sequence[int | str]) -> type[BaseModel]:
