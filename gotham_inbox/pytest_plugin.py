@@ -15,6 +15,11 @@ Installed as a ``pytest11`` plugin, so any project with gotham-inbox installed c
 ``gotham_directory`` (default: the shipped example directory) and ``gotham_caller`` (default:
 its ``release-bot``) are fixtures too: override them in your ``conftest.py`` to seed the
 emulator, the client and the checker from your own directory.
+
+``gotham_source_ids`` (default: the ``--gotham-source-ids`` option, itself ``honour`` by
+default) is how the emulators treat a caller-chosen sourceId: ``honour``, ``ignore`` or
+``reject``. Run ``pytest --gotham-source-ids=reject`` to test against a Gotham that refuses
+the field, or override or parametrise the fixture to test all three.
 """
 
 from __future__ import annotations
@@ -31,6 +36,17 @@ if TYPE_CHECKING:
     from gotham_inbox.emulator.directory import Directory
     from gotham_inbox.emulator.testing import RunningEmulator
     from gotham_inbox.verdicts import PolicyChecker
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--gotham-source-ids honour|ignore|reject``: the default of ``gotham_source_ids``."""
+    parser.addoption(
+        "--gotham-source-ids",
+        choices=("honour", "ignore", "reject"),
+        default="honour",
+        help="how the gotham_emulator fixtures treat a caller-chosen sourceId "
+        "(default honour; see docs/source-ids.md)",
+    )
 
 
 def _loaded(directory: Any) -> Directory:
@@ -63,12 +79,18 @@ def gotham_caller() -> str:
 
 
 @pytest.fixture
-def gotham_emulator(gotham_directory: Any) -> Iterator[RunningEmulator]:
+def gotham_source_ids(request: pytest.FixtureRequest) -> str:
+    """``honour``, ``ignore`` or ``reject``: how the emulators treat a caller's sourceId."""
+    return str(request.config.getoption("--gotham-source-ids"))
+
+
+@pytest.fixture
+def gotham_emulator(gotham_directory: Any, gotham_source_ids: str) -> Iterator[RunningEmulator]:
     """A fresh emulator serving ``gotham_directory``, with an in-memory database."""
     # Imported here so that merely having the plugin installed costs other test runs nothing.
     from gotham_inbox.emulator.testing import running_emulator
 
-    with running_emulator(_loaded(gotham_directory)) as emulator:
+    with running_emulator(_loaded(gotham_directory), source_ids=gotham_source_ids) as emulator:
         yield emulator
 
 
@@ -88,18 +110,27 @@ EmulatorFactory = Callable[..., "RunningEmulator"]
 
 
 @pytest.fixture
-def gotham_emulator_factory() -> Iterator[EmulatorFactory]:
-    """``start(directory=None, db_path=None)``: another running emulator for this test.
+def gotham_emulator_factory(gotham_source_ids: str) -> Iterator[EmulatorFactory]:
+    """``start(directory=None, db_path=None, source_ids=None)``: another running emulator.
 
     ``directory`` is directory data (a dict), a directory file, a loaded directory, or
-    ``None`` for the shipped example. Every emulator started is stopped after the test.
+    ``None`` for the shipped example; ``source_ids`` defaults to ``gotham_source_ids``. Every
+    emulator started is stopped after the test.
     """
     from gotham_inbox.emulator.testing import running_emulator
 
     with contextlib.ExitStack() as started:
 
-        def start(directory: Any = None, db_path: str | Path | None = None) -> RunningEmulator:
-            return started.enter_context(running_emulator(_loaded(directory), db_path))
+        def start(
+            directory: Any = None,
+            db_path: str | Path | None = None,
+            source_ids: str | None = None,
+        ) -> RunningEmulator:
+            return started.enter_context(
+                running_emulator(
+                    _loaded(directory), db_path, source_ids=source_ids or gotham_source_ids
+                )
+            )
 
         yield start
 

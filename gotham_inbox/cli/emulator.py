@@ -13,6 +13,7 @@ from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, create_app
 from gotham_inbox.emulator.directory import DIRECTORY_SCHEMA, DirectoryError, load_directory
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer
+from gotham_inbox.emulator.source_ids import DEFAULT_SOURCE_ID_MODE, SOURCE_ID_MODES
 from gotham_inbox.emulator.store import MessageStore, StoreError
 
 logger = logging.getLogger("gotham_inbox.emulator")
@@ -68,6 +69,14 @@ def register(subparsers: Any) -> None:
         help=f"lifetime of OAuth2 tokens (default {DEFAULT_TOKEN_LIFETIME_SECONDS})",
     )
     parser.add_argument(
+        "--source-ids",
+        choices=SOURCE_ID_MODES,
+        default=DEFAULT_SOURCE_ID_MODE,
+        help="how a caller-chosen sourceId is treated: honour it as the message's id, ignore it "
+        "(assign a server id), or reject the request with a 400 naming the field "
+        f"(default {DEFAULT_SOURCE_ID_MODE}; see docs/source-ids.md)",
+    )
+    parser.add_argument(
         "--print-directory-schema",
         action="store_true",
         help="print the JSON Schema of directory files and exit",
@@ -106,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
             store,
             max_body_bytes=args.max_body_bytes,
             token_lifetime_seconds=args.token_lifetime,
+            source_ids=args.source_ids,
         )
         try:
             server = EmulatorServer(app, host=args.host, port=args.port)
@@ -122,10 +132,11 @@ def run(args: argparse.Namespace) -> int:
                 args.host,
             )
         logger.info(
-            "gotham-inbox emulator listening on %s (directory %s, database %s)",
+            "gotham-inbox emulator listening on %s (directory %s, database %s, sourceIds %s)",
             server.base_url,
             directory.source,
             args.db or "in memory",
+            args.source_ids,
         )
         server.serve()
         logger.info("gotham-inbox emulator stopped")

@@ -9,6 +9,9 @@ Routes:
 - ``GET /emulator/messages``: what was accepted; ``DELETE /emulator/messages`` empties it.
 - ``GET /emulator/health``.
 
+A caller-chosen ``sourceId`` is honoured, ignored or refused, as ``source_ids`` says
+(:mod:`gotham_inbox.emulator.source_ids`); a message without one always gets a server id.
+
 Every error is a Palantir envelope; an unknown path is a 404 with an empty body, which is how a
 Palantir host says "this API is not available here".
 """
@@ -39,6 +42,12 @@ from gotham_inbox.emulator.envelope import (
 )
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS, TokenIssuer
 from gotham_inbox.emulator.rules import review_batch
+from gotham_inbox.emulator.source_ids import (
+    DEFAULT_SOURCE_ID_MODE,
+    SourceIdMode,
+    refuse_source_ids,
+    source_id_mode,
+)
 from gotham_inbox.emulator.store import MessageStore
 
 logger = logging.getLogger("gotham_inbox.emulator")
@@ -61,6 +70,8 @@ class EmulatorConfig:
     store: MessageStore
     issuer: TokenIssuer
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    source_ids: SourceIdMode = DEFAULT_SOURCE_ID_MODE
+    """How a caller-chosen sourceId is treated (see :mod:`gotham_inbox.emulator.source_ids`)."""
 
 
 # -- reading requests ------------------------------------------------------------------------
@@ -206,7 +217,12 @@ async def send_messages(request: Request) -> Response:
             },
         )
     messages = parse_messages(await read_body(request, config.max_body_bytes))
-    review = review_batch(messages, caller, config.directory)
+    if config.source_ids == "reject":
+        # An unknown field fails deserialisation, before any validation or sending.
+        refuse_source_ids(messages)
+    review = review_batch(
+        messages, caller, config.directory, honour_source_ids=config.source_ids == "honour"
+    )
     if review.invalid:
         # Report every problem in one answer, clearance ones included, so a user fixes all.
         problems = sorted(
@@ -363,6 +379,7 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     token_lifetime_seconds: int = DEFAULT_TOKEN_LIFETIME_SECONDS,
     issuer: TokenIssuer | None = None,
+    source_ids: str = DEFAULT_SOURCE_ID_MODE,
 ) -> Starlette:
     """The emulator as an ASGI app serving ``directory``, storing into ``store``.
 
@@ -372,9 +389,11 @@ def create_app(
         max_body_bytes: larger request bodies are answered with 413.
         token_lifetime_seconds: lifetime of tokens from the OAuth2 token endpoint.
         issuer: a :class:`TokenIssuer` to use instead (e.g. with a test clock).
+        source_ids: ``honour``, ``ignore`` or ``reject`` a caller-chosen sourceId.
     """
     if max_body_bytes < 1:
         raise ValueError("max_body_bytes must be at least 1")
+    mode = source_id_mode(source_ids)
     routes = [
         Route(SEND_PATH, send_messages, methods=["POST"]),
         Route(TOKEN_PATH, issue_token, methods=["POST"]),
@@ -396,6 +415,7 @@ def create_app(
         store=store,
         issuer=issuer or TokenIssuer(token_lifetime_seconds),
         max_body_bytes=max_body_bytes,
+        source_ids=mode,
     )
     app.add_middleware(RequestLogMiddleware)
     return app

@@ -88,8 +88,18 @@ def _marking_problems(
     return invalid, forbidden
 
 
-def review_batch(messages: Sequence[Any], caller: User, directory: Directory) -> BatchReview:
-    """Check every message of a batch; :attr:`BatchReview.accepted` is filled only if all pass."""
+def review_batch(
+    messages: Sequence[Any],
+    caller: User,
+    directory: Directory,
+    *,
+    honour_source_ids: bool = True,
+) -> BatchReview:
+    """Check every message of a batch; :attr:`BatchReview.accepted` is filled only if all pass.
+
+    With ``honour_source_ids`` a message's own ``sourceId`` becomes its id; without it the
+    field is dropped from what is stored and every message gets a new server-assigned id.
+    """
     parsed, model_problems = check_messages(messages)
     review = BatchReview(invalid=list(model_problems))
     candidates: list[NewMessage] = []
@@ -102,8 +112,13 @@ def review_batch(messages: Sequence[Any], caller: User, directory: Directory) ->
         invalid, forbidden = _marking_problems(index, message, caller, directory)
         review.invalid += invalid
         review.forbidden += forbidden
-        source_id = str(message.source_id) if message.source_id else str(uuid.uuid4())
-        candidates.append(NewMessage(source_id, dict(messages[index]), caller.name, recipients))
+        stored = dict(messages[index])
+        if honour_source_ids and message.source_id:
+            source_id = str(message.source_id)
+        else:
+            source_id = str(uuid.uuid4())
+            stored.pop("sourceId", None)
+        candidates.append(NewMessage(source_id, stored, caller.name, recipients))
     review.invalid.sort(key=lambda problem: -1 if problem.index is None else problem.index)
     if not review.invalid and not review.forbidden:
         review.accepted = candidates

@@ -23,6 +23,7 @@ from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, MESSAGES_PATH, SEN
 from gotham_inbox.emulator.directory import Directory, load_directory
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer
+from gotham_inbox.emulator.source_ids import DEFAULT_SOURCE_ID_MODE
 from gotham_inbox.emulator.store import MessageStore
 
 
@@ -115,6 +116,8 @@ class RunningEmulator:
     base_url: str
     directory: Directory = field(repr=False)
     db_path: Path | None = None
+    source_ids: str = DEFAULT_SOURCE_ID_MODE
+    """``honour``, ``ignore`` or ``reject``: how this emulator treats a caller's sourceId."""
     gate: AnswerGate | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -170,6 +173,7 @@ def running_emulator(
     token_lifetime_seconds: int = DEFAULT_TOKEN_LIFETIME_SECONDS,
     host: str = "127.0.0.1",
     port: int = 0,
+    source_ids: str = DEFAULT_SOURCE_ID_MODE,
 ) -> Iterator[RunningEmulator]:
     """Serve an emulator in a background thread for the duration of the ``with`` block.
 
@@ -180,6 +184,8 @@ def running_emulator(
         token_lifetime_seconds: lifetime of OAuth2 tokens from the token endpoint.
         host: the address to bind (loopback by default).
         port: the port; 0 picks a free one.
+        source_ids: ``honour``, ``ignore`` or ``reject`` a caller-chosen sourceId
+            (:mod:`gotham_inbox.emulator.source_ids`).
     """
     loaded = directory if isinstance(directory, Directory) else load_directory(directory)
     with MessageStore(db_path) as store:
@@ -188,10 +194,15 @@ def running_emulator(
             store,
             max_body_bytes=max_body_bytes,
             token_lifetime_seconds=token_lifetime_seconds,
+            source_ids=source_ids,
         )
         gate = AnswerGate(app)
         server = EmulatorServer(gate, host=host, port=port)
         with server.running():
             yield RunningEmulator(
-                server.base_url, loaded, Path(db_path) if db_path is not None else None, gate
+                server.base_url,
+                loaded,
+                Path(db_path) if db_path is not None else None,
+                source_ids=source_ids,
+                gate=gate,
             )
