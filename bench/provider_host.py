@@ -29,7 +29,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from bench import workload
 from bench.report import Section
-from bench.served import served_emulator
+from bench.served import ADMIN_HEADERS, served_emulator
 from bench.timing import side_by_side
 from providers import InboxMessage
 from providers.provider import InboxMessageProvider
@@ -165,7 +165,9 @@ def run(quick: bool = False) -> Section:
         outputs: dict[str, Any] = {}
 
         def clear() -> None:
-            httpx.delete(f"{base_url}/emulator/messages", timeout=30).raise_for_status()
+            httpx.delete(
+                f"{base_url}/emulator/messages", headers=ADMIN_HEADERS, timeout=30
+            ).raise_for_status()
 
         with provider_host(config) as stub:
 

@@ -19,6 +19,9 @@ from pathlib import Path
 import httpx
 
 _LISTENING = re.compile(r"listening on (http://\S+)")
+ADMIN_TOKEN = "bench-admin-token"
+"""The served emulator's admin token (GET/DELETE /emulator/messages)."""
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 @contextmanager
@@ -27,6 +30,7 @@ def served_emulator(db_path: Path | None = None, timeout: float = 30.0) -> Itera
     with tempfile.TemporaryDirectory(prefix="gotham-inbox-bench-emulator-") as scratch:
         log_path = Path(scratch, "emulator.log")
         command = [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--port", "0"]
+        command += ["--admin-token", ADMIN_TOKEN]
         if db_path is not None:
             command += ["--db", str(db_path)]
         with log_path.open("wb") as log:

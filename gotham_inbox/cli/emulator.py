@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import secrets
 import sys
 from typing import Any
 
 from gotham_inbox.client import is_loopback_host
 from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, create_app
 from gotham_inbox.emulator.directory import DIRECTORY_SCHEMA, DirectoryError, load_directory
+from gotham_inbox.emulator.faults import FAULT_KINDS, FaultRule, parse_fault, plan_from
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer
 from gotham_inbox.emulator.source_ids import DEFAULT_SOURCE_ID_MODE, SOURCE_ID_MODES
@@ -33,6 +36,27 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+    if not 0 <= value <= 65535:
+        # The OS would silently take the number modulo 65536 (99999 listens on 34463).
+        raise argparse.ArgumentTypeError(f"{value} is not a port: use 1-65535, or 0 for any free")
+    return value
+
+
+def _fault(text: str) -> FaultRule:
+    try:
+        return parse_fault(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+ADMIN_TOKEN_ENV = "GOTHAM_EMULATOR_ADMIN_TOKEN"
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "emulator",
@@ -42,9 +66,7 @@ def register(subparsers: Any) -> None:
         "and callers. Stops cleanly on Ctrl-C or SIGTERM.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
-    parser.add_argument(
-        "--port", type=_non_negative_int, default=8765, help="port (default 8765; 0: any free)"
-    )
+    parser.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0: any free)")
     parser.add_argument(
         "--directory",
         metavar="FILE",
@@ -75,6 +97,30 @@ def register(subparsers: Any) -> None:
         help="how a caller-chosen sourceId is treated: honour it as the message's id, ignore it "
         "(assign a server id), or reject the request with a 400 naming the field "
         f"(default {DEFAULT_SOURCE_ID_MODE}; see docs/source-ids.md)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        type=_fault,
+        metavar="KIND[:OPTIONS]",
+        help=f"misbehave on send requests, e.g. throttle:times=2,retry-after=1 or "
+        f"drop-after-commit:rate=0.2 (repeatable; kinds: {', '.join(FAULT_KINDS)}; "
+        "see docs/faults.md). Off by default",
+    )
+    parser.add_argument(
+        "--fault-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed of the random draws of --fault rates, to repeat a run exactly",
+    )
+    parser.add_argument(
+        "--admin-token",
+        default=None,
+        metavar="TOKEN",
+        help=f"bearer token of GET/DELETE /emulator/messages (default: ${ADMIN_TOKEN_ENV}, "
+        "else a random one, logged at start-up)",
     )
     parser.add_argument(
         "--print-directory-schema",
@@ -109,6 +155,10 @@ def run(args: argparse.Namespace) -> int:
     except (DirectoryError, StoreError) as error:
         print(f"gotham-inbox emulator: {error}", file=sys.stderr)
         return 2
+    chosen_token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV)
+    admin_token = chosen_token or "emu-admin-" + secrets.token_urlsafe(24)
+    faults = plan_from([], seed=args.fault_seed)
+    faults.rules.extend(args.fault)
     with store:
         app = create_app(
             directory,
@@ -116,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
             max_body_bytes=args.max_body_bytes,
             token_lifetime_seconds=args.token_lifetime,
             source_ids=args.source_ids,
+            admin_token=admin_token,
+            faults=faults,
         )
         try:
             server = EmulatorServer(app, host=args.host, port=args.port)
@@ -138,6 +190,25 @@ def run(args: argparse.Namespace) -> int:
             args.db or "in memory",
             args.source_ids,
         )
+        if chosen_token:
+            logger.info("GET/DELETE /emulator/messages need the admin token you gave")
+        else:
+            # A random token guards the local test store; whoever started the emulator needs
+            # it. Give --admin-token (or $GOTHAM_EMULATOR_ADMIN_TOKEN) to keep it out of logs.
+            logger.info(
+                "admin token for GET/DELETE /emulator/messages: %s (curl -H 'Authorization: "
+                "Bearer %s' %s/emulator/messages)",
+                admin_token,
+                admin_token,
+                server.base_url,
+            )
+        for rule in faults.rules:
+            logger.warning(
+                "fault on: %s (times %s, rate %g)",
+                rule.fault.kind,
+                "all" if rule.times is None else rule.times,
+                rule.rate,
+            )
         server.serve()
         logger.info("gotham-inbox emulator stopped")
     return 0

@@ -7,19 +7,25 @@ Routes:
 - ``POST /multipass/api/oauth2/revoke_token``: forget an issued token (the official client's
   sign-out).
 - ``GET /emulator/messages``: what was accepted; ``DELETE /emulator/messages`` empties it.
+  Both need the emulator's admin token (``Authorization: Bearer <admin token>``): the store
+  holds every body sent, SECRET-marked ones included.
 - ``GET /emulator/health``.
 
 A caller-chosen ``sourceId`` is honoured, ignored or refused, as ``source_ids`` says
 (:mod:`gotham_inbox.emulator.source_ids`); a message without one always gets a server id.
 
-Every error is a Palantir envelope; an unknown path is a 404 with an empty body, which is how a
-Palantir host says "this API is not available here".
+Every error of the send endpoint is a Palantir envelope with Gotham's own name
+(:mod:`gotham_inbox.emulator.catalogue`, ``docs/errors.md``); the OAuth2 endpoints answer as
+RFC 6749 says. An unknown path, a trailing slash included, is a 404 with an empty body: how a
+Palantir host says "this API is not available here". Faults on demand
+(:mod:`gotham_inbox.emulator.faults`) are off unless a plan is given.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -28,20 +34,26 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gotham_inbox.emulator.directory import PRODUCER_GROUP, Directory, User
-from gotham_inbox.emulator.envelope import (
-    AsciiJSONResponse,
-    EmulatorError,
-    body_error,
-    problems_error,
+from gotham_inbox.emulator.catalogue import (
+    API_USAGE_DENIED,
+    INTERNAL,
+    METHOD_NOT_ALLOWED,
+    MISSING_CREDENTIALS,
+    PREVIEW_ONLY,
+    TOO_LARGE,
+    UNAUTHORIZED,
+    UNSUPPORTED_MEDIA_TYPE,
 )
-from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS, TokenIssuer
-from gotham_inbox.emulator.rules import review_batch
+from gotham_inbox.emulator.directory import PRODUCER_GROUP, Directory, User
+from gotham_inbox.emulator.envelope import AsciiJSONResponse, EmulatorError, body_error
+from gotham_inbox.emulator.faults import FAULT_STATE, Fault, FaultMiddleware, FaultPlan
+from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS, OAuthError, TokenIssuer
+from gotham_inbox.emulator.rules import BatchReview, refusal, review_batch
 from gotham_inbox.emulator.source_ids import (
     DEFAULT_SOURCE_ID_MODE,
     SourceIdMode,
@@ -72,6 +84,8 @@ class EmulatorConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     source_ids: SourceIdMode = DEFAULT_SOURCE_ID_MODE
     """How a caller-chosen sourceId is treated (see :mod:`gotham_inbox.emulator.source_ids`)."""
+    admin_token: str = ""
+    """The bearer token ``/emulator/messages`` requires."""
 
 
 # -- reading requests ------------------------------------------------------------------------
@@ -79,9 +93,8 @@ class EmulatorConfig:
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, or a 413 as soon as it is known to be over ``limit`` bytes."""
-    too_large = EmulatorError(
-        413,
-        "RequestEntityTooLarge",
+    too_large = EmulatorError.of(
+        TOO_LARGE,
         {
             "maxBytes": limit,
             "reason": f"the request body is over {limit} bytes; send fewer "
@@ -154,10 +167,8 @@ def parse_form(body: bytes) -> dict[str, str]:
         text = body.decode("utf-8")
         return dict(parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text)))
     except (UnicodeDecodeError, ValueError):
-        raise EmulatorError(
-            400,
-            "InvalidRequestBody",
-            {"reason": "the body must be application/x-www-form-urlencoded"},
+        raise OAuthError(
+            400, "invalid_request", "the body must be application/x-www-form-urlencoded"
         ) from None
 
 
@@ -170,9 +181,8 @@ def authenticate(request: Request, config: EmulatorConfig) -> User:
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise EmulatorError(
-            401,
-            "MissingCredentials",
+        raise EmulatorError.of(
+            MISSING_CREDENTIALS,
             {"reason": "send 'Authorization: Bearer <token>' (a user token or an OAuth2 token)"},
         )
     user = config.directory.user_for_token(token)
@@ -186,7 +196,38 @@ def authenticate(request: Request, config: EmulatorConfig) -> User:
         if expired
         else "the token is not valid for this host"
     )
-    raise EmulatorError(401, "InvalidToken", {"reason": reason})
+    raise EmulatorError.of(UNAUTHORIZED, {"reason": reason})
+
+
+def require_admin(request: Request, config: EmulatorConfig) -> None:
+    """401 unless the request carries the emulator's admin token."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and secrets.compare_digest(
+        token.strip().encode(), config.admin_token.encode()
+    ):
+        request.state.caller = "admin"
+        return
+    spec = MISSING_CREDENTIALS if not token.strip() else UNAUTHORIZED
+    raise EmulatorError.of(
+        spec,
+        {
+            "reason": "this emulator endpoint needs its admin token: 'Authorization: Bearer "
+            "<admin token>' (printed at start-up; RunningEmulator.admin_token in tests)"
+        },
+    )
+
+
+def _require_json(request: Request) -> None:
+    content_type = request.headers.get("content-type")
+    if content_type is None:
+        return  # assumed: a missing Content-Type is read as JSON
+    media_type = content_type.partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise EmulatorError.of(
+            UNSUPPORTED_MEDIA_TYPE,
+            {"reason": f"Content-Type '{media_type}' is not supported; send application/json"},
+        )
 
 
 # -- routes ----------------------------------------------------------------------------------
@@ -198,9 +239,8 @@ async def send_messages(request: Request) -> Response:
     caller = authenticate(request, config)
     request.state.caller = caller.name
     if not caller.is_inbox_producer:
-        raise EmulatorError(
-            403,
-            "NotInboxAlertProducer",
+        raise EmulatorError.of(
+            API_USAGE_DENIED,
             {
                 "caller": caller.name,
                 "reason": f"the caller must be a member of the '{PRODUCER_GROUP}' group",
@@ -208,52 +248,51 @@ async def send_messages(request: Request) -> Response:
         )
     preview = request.query_params.get("preview")
     if preview is None or preview.lower() != "true":
-        raise EmulatorError(
-            400,
-            "ApiFeaturePreviewUsageOnly",
+        raise EmulatorError.of(
+            PREVIEW_ONLY,
             {
                 "preview": preview,
                 "reason": "this endpoint is in preview; add preview=true to the query parameters",
             },
         )
-    messages = parse_messages(await read_body(request, config.max_body_bytes))
+    _require_json(request)
+    body = await read_body(request, config.max_body_bytes)
+    # Parsing and reviewing a large batch is CPU work: off the event loop, so one hostile
+    # request never stalls the others.
+    review = await run_in_threadpool(_review, body, caller, config)
+    if not review.accepted and review.count:
+        raise refusal(review)
+    fault: Fault | None = request.scope.get("state", {}).get(FAULT_STATE)
+    unknown = review.accepted[:1] if fault is not None and fault.kind == "unknown-conflict" else []
+    to_store = review.accepted[len(unknown) :]
+    stored = await run_in_threadpool(config.store.add_batch, to_store)
+    failures = [{"sourceId": item.source_id, "reason": "UNKNOWN"} for item in unknown]
+    responses = []
+    for item, ok in zip(to_store, stored, strict=True):
+        if ok:
+            responses.append({"sourceId": item.source_id})
+        else:
+            failures.append({"sourceId": item.source_id, "reason": "CONFLICTING_SOURCE_ID"})
+    return AsciiJSONResponse({"responses": responses, "failures": failures})
+
+
+def _review(body: bytes, caller: User, config: EmulatorConfig) -> BatchReview:
+    messages = parse_messages(body)
     if config.source_ids == "reject":
         # An unknown field fails deserialisation, before any validation or sending.
         refuse_source_ids(messages)
-    review = review_batch(
+    return review_batch(
         messages, caller, config.directory, honour_source_ids=config.source_ids == "honour"
     )
-    if review.invalid:
-        # Report every problem in one answer, clearance ones included, so a user fixes all.
-        problems = sorted(
-            review.invalid + review.forbidden,
-            key=lambda problem: -1 if problem.index is None else problem.index,
-        )
-        raise problems_error(400, "InvalidMessages", problems)
-    if review.forbidden:
-        raise problems_error(403, "MarkingNotPermitted", review.forbidden)
-    stored = await run_in_threadpool(config.store.add_batch, review.accepted)
-    responses = [
-        {"sourceId": item.source_id} for item, ok in zip(review.accepted, stored, strict=True) if ok
-    ]
-    failures = [
-        {"sourceId": item.source_id, "reason": "CONFLICTING_SOURCE_ID"}
-        for item, ok in zip(review.accepted, stored, strict=True)
-        if not ok
-    ]
-    return AsciiJSONResponse({"responses": responses, "failures": failures})
 
 
 def _client_credentials(form: dict[str, str], config: EmulatorConfig, request: Request) -> User:
     client_id = form.get("client_id", "")
     request.state.caller = f"client:{client_id}" if client_id else None
     client = config.directory.client(client_id)
-    if client is None or client.client_secret != form.get("client_secret"):
-        raise EmulatorError(
-            401,
-            "InvalidClientCredentials",
-            {"clientId": client_id, "reason": "unknown client_id or wrong client_secret"},
-        )
+    offered = form.get("client_secret", "").encode()
+    if client is None or not secrets.compare_digest(client.client_secret.encode(), offered):
+        raise OAuthError(401, "invalid_client", "unknown client_id or wrong client_secret")
     return config.directory.user(client.user)
 
 
@@ -263,13 +302,11 @@ async def issue_token(request: Request) -> Response:
     form = parse_form(await read_body(request, config.max_body_bytes))
     grant_type = form.get("grant_type")
     if grant_type != "client_credentials":
-        raise EmulatorError(
-            400,
-            "UnsupportedGrantType",
-            {"grantType": grant_type, "reason": "only grant_type=client_credentials is supported"},
+        raise OAuthError(
+            400, "unsupported_grant_type", "only grant_type=client_credentials is supported"
         )
     user = _client_credentials(form, config, request)
-    issued = config.issuer.issue(user.name)
+    issued = config.issuer.issue(user.name, form.get("client_id", ""))
     answer: dict[str, Any] = {
         "access_token": issued.access_token,
         "token_type": "bearer",
@@ -285,13 +322,20 @@ async def revoke_token(request: Request) -> Response:
     config: EmulatorConfig = request.app.state.emulator
     form = parse_form(await read_body(request, config.max_body_bytes))
     _client_credentials(form, config, request)
-    config.issuer.revoke(form.get("token", ""))
+    token = form.get("token", "")
+    owner = config.issuer.owner_of(token)
+    if owner is not None and owner != form.get("client_id", ""):
+        # RFC 7009 2.1: a client may revoke only the tokens issued to it.
+        raise OAuthError(400, "unauthorized_client", "the token was not issued to this client")
+    config.issuer.revoke(token)
+    # RFC 7009 2.2: an unknown (or already revoked) token is answered 200 as well.
     return Response(status_code=200)
 
 
 async def list_messages(request: Request) -> Response:
     """``GET /emulator/messages``: every accepted message, oldest first."""
     config: EmulatorConfig = request.app.state.emulator
+    require_admin(request, config)
     stored = await run_in_threadpool(config.store.messages)
     return AsciiJSONResponse({"messages": [item.to_wire() for item in stored]})
 
@@ -299,6 +343,7 @@ async def list_messages(request: Request) -> Response:
 async def clear_messages(request: Request) -> Response:
     """``DELETE /emulator/messages``: forget every accepted message (test isolation)."""
     config: EmulatorConfig = request.app.state.emulator
+    require_admin(request, config)
     deleted = await run_in_threadpool(config.store.clear)
     return AsciiJSONResponse({"deleted": deleted})
 
@@ -316,6 +361,14 @@ async def _emulator_error(request: Request, error: Exception) -> Response:
     return error.response()
 
 
+async def _oauth_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, OAuthError)
+    headers = {"Cache-Control": "no-store"}
+    if error.status_code == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="multipass"'
+    return AsciiJSONResponse(error.body(), error.status_code, headers=headers)
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     if error.status_code == 404:
@@ -323,9 +376,8 @@ async def _http_error(request: Request, error: Exception) -> Response:
         return Response(status_code=404)
     if error.status_code == 405:
         allowed = (error.headers or {}).get("Allow", "")
-        return EmulatorError(
-            405,
-            "MethodNotAllowed",
+        return EmulatorError.of(
+            METHOD_NOT_ALLOWED,
             {"method": request.method, "allowed": allowed},
             headers={"Allow": allowed},
         ).response()
@@ -333,7 +385,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 
 async def _internal_error(request: Request, error: Exception) -> Response:
-    return EmulatorError(500, "Default:Internal", {"reason": type(error).__name__}).response()
+    return EmulatorError.of(INTERNAL, {"reason": type(error).__name__}).response()
 
 
 class RequestLogMiddleware:
@@ -361,14 +413,19 @@ class RequestLogMiddleware:
 
         try:
             await self.app(scope, receive, send_and_record)
+        except ClientDisconnect:
+            # The caller hung up while sending: nothing to answer, and no error of ours.
+            status = 499
         finally:
+            fault = state.get(FAULT_STATE)
             logger.info(
-                "%s %s %d caller=%s %.1fms",
+                "%s %s %s caller=%s %.1fms%s",
                 scope["method"],
                 scope["path"],
-                status,
+                "499 (client disconnected)" if status == 499 else status,
                 state.get("caller") or "-",
                 (time.perf_counter() - started) * 1000,
+                f" fault={fault.kind}" if fault is not None else "",
             )
 
 
@@ -380,6 +437,8 @@ def create_app(
     token_lifetime_seconds: int = DEFAULT_TOKEN_LIFETIME_SECONDS,
     issuer: TokenIssuer | None = None,
     source_ids: str = DEFAULT_SOURCE_ID_MODE,
+    admin_token: str | None = None,
+    faults: FaultPlan | None = None,
 ) -> Starlette:
     """The emulator as an ASGI app serving ``directory``, storing into ``store``.
 
@@ -390,6 +449,10 @@ def create_app(
         token_lifetime_seconds: lifetime of tokens from the OAuth2 token endpoint.
         issuer: a :class:`TokenIssuer` to use instead (e.g. with a test clock).
         source_ids: ``honour``, ``ignore`` or ``reject`` a caller-chosen sourceId.
+        admin_token: the bearer token of ``/emulator/messages``; ``None``: a random one
+            (read it from ``app.state.emulator.admin_token``).
+        faults: a :class:`~gotham_inbox.emulator.faults.FaultPlan` for the send endpoint;
+            ``None``: no faults (``app.state.faults`` is then an empty plan to add rules to).
     """
     if max_body_bytes < 1:
         raise ValueError("max_body_bytes must be at least 1")
@@ -406,16 +469,22 @@ def create_app(
         routes=routes,
         exception_handlers={
             EmulatorError: _emulator_error,
+            OAuthError: _oauth_error,
             HTTPException: _http_error,
             Exception: _internal_error,
         },
     )
+    # "/api/.../messages/" is not the endpoint: 404, never a redirect built from the Host header.
+    app.router.redirect_slashes = False
     app.state.emulator = EmulatorConfig(
         directory=directory,
         store=store,
-        issuer=issuer or TokenIssuer(token_lifetime_seconds),
+        issuer=issuer if issuer is not None else TokenIssuer(token_lifetime_seconds),
         max_body_bytes=max_body_bytes,
         source_ids=mode,
+        admin_token=admin_token or "emu-admin-" + secrets.token_urlsafe(24),
     )
-    app.add_middleware(RequestLogMiddleware)
+    app.state.faults = faults if faults is not None else FaultPlan()
+    app.add_middleware(FaultMiddleware, plan=app.state.faults, path=SEND_PATH)
+    app.add_middleware(RequestLogMiddleware)  # outermost: faulted requests are logged too
     return app

@@ -131,6 +131,29 @@ class ClientEntry(_Entry):
     user: Name = Field(description="The user this client acts as.")
 
 
+PositiveInt = Annotated[int, Field(ge=1)]
+
+
+class LimitsEntry(_Entry):
+    """Inbox limits: a message over one is refused with 400 ``InvalidMessageRequests``.
+
+    Gotham documents that such limits exist, not their values: the defaults are assumptions.
+    """
+
+    max_recipients_per_message: PositiveInt = Field(
+        default=100, description="Group recipients one message may have."
+    )
+    max_title_length: PositiveInt = Field(
+        default=1000, description="Characters in a message's title."
+    )
+    max_body_length: PositiveInt = Field(
+        default=100_000, description="Characters in a message's body."
+    )
+    max_messages_per_request: PositiveInt = Field(
+        default=10_000, description="Messages in one send request."
+    )
+
+
 class DirectoryFile(_Entry):
     """Markings, recipient groups, callers and OAuth2 clients of the local emulator."""
 
@@ -143,6 +166,10 @@ class DirectoryFile(_Entry):
         default_factory=list,
         description="OAuth2 client-credentials clients, each acting as a user.",
     )
+    limits: LimitsEntry = Field(
+        default_factory=LimitsEntry,
+        description="Inbox limits (assumed defaults); over one is InvalidMessageRequests.",
+    )
 
 
 DIRECTORY_SCHEMA: dict[str, Any] = generate(DirectoryFile)
@@ -152,6 +179,7 @@ _ENTRY_MODELS: dict[str, type[BaseModel]] = {
     "groups": GroupEntry,
     "users": UserEntry,
     "clients": ClientEntry,
+    "limits": LimitsEntry,
 }
 
 
@@ -214,6 +242,7 @@ class Directory:
     users: tuple[User, ...]
     clients: tuple[OAuthClient, ...] = ()
     source: str = "<memory>"
+    limits: LimitsEntry = field(default_factory=LimitsEntry)
 
     def user(self, name: str) -> User:
         """The user called ``name``; ``KeyError`` if there is none."""
@@ -307,8 +336,28 @@ def parse_directory(data: Any, source: str = "<memory>") -> Directory:
     return directory
 
 
+_SECRET_FIELDS = frozenset({"token", "client_secret"})
+
+
+def _may_hold_a_secret(loc: Sequence[int | str]) -> bool:
+    """Whether the value at ``loc`` may be a secret (a token, or any part of a client entry,
+    which a mistyped line can turn into one string holding the secret)."""
+    return "clients" in loc or any(part in _SECRET_FIELDS for part in loc)
+
+
+def _shown(value: Any, loc: Sequence[int | str]) -> str:
+    """``value`` as an error may show it: never the text of a possible secret."""
+    if _may_hold_a_secret(loc) and value is not None and not isinstance(value, bool):
+        return f"a value of type {type(value).__name__} (not shown: it may be a secret)"
+    return repr(value)
+
+
 def _describe(error: ErrorDetails) -> str:
-    """One pydantic error as ``<entry path>: <what is wrong and what to do>``."""
+    """One pydantic error as ``<entry path>: <what is wrong and what to do>``.
+
+    Values are echoed to help fix them, except where they may be secrets (tokens, client
+    secrets): a directory error goes to a terminal or a CI log.
+    """
     kind = error["type"]
     loc = tuple(error["loc"])
     if kind in {"missing", "extra_forbidden"}:
@@ -325,13 +374,15 @@ def _describe(error: ErrorDetails) -> str:
         hint = ""
         if isinstance(value, bool) and kind == "string_type":
             hint = " (YAML reads unquoted yes/no/on/off/true/false as booleans; quote the value)"
-        return f"{where}: must be {wanted[kind]}, got {value!r}{hint}"
+        return f"{where}: must be {wanted[kind]}, got {_shown(value, loc)}{hint}"
     if kind in {"string_too_short", "string_pattern_mismatch"}:
         return f"{where}: must not be empty"
     if kind == "too_short":
         return f"{where}: must list at least one entry"
     if kind == "unique_items":
         return f"{where}: lists the same entry twice; remove the duplicate"
+    if _may_hold_a_secret(loc):
+        return f"{where}: {error['msg']}"
     return f"{where}: {advice_for(error)}"
 
 
@@ -365,6 +416,7 @@ def _build(file: DirectoryFile, source: str) -> Directory:
             OAuthClient(item.client_id, item.client_secret, item.user) for item in file.clients
         ),
         source=source,
+        limits=file.limits,
     )
 
 

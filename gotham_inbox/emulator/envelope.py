@@ -9,18 +9,11 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from gotham_inbox.emulator.catalogue import ERROR_CODES, UNPROCESSABLE_ENTITY, ErrorSpec
 from gotham_inbox.validation import Problem
 
-ERROR_CODES: dict[int, str] = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHORIZED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    405: "INVALID_ARGUMENT",
-    409: "CONFLICT",
-    413: "REQUEST_ENTITY_TOO_LARGE",
-    500: "INTERNAL",
-}
+MAX_LISTED_PROBLEMS = 100
+"""An error lists at most this many problems (a hostile batch must not make a huge answer)."""
 
 
 class AsciiJSONResponse(JSONResponse):
@@ -46,6 +39,16 @@ class EmulatorError(Exception):
         self.headers = dict(headers or {})
         super().__init__(f"{status_code} {error_name}")
 
+    @classmethod
+    def of(
+        cls,
+        spec: ErrorSpec,
+        parameters: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> EmulatorError:
+        """The catalogue's error ``spec`` with these parameters."""
+        return cls(spec.status, spec.name, parameters, headers)
+
     def envelope(self) -> dict[str, Any]:
         """``{"errorCode", "errorName", "errorInstanceId", "parameters"}``."""
         return {
@@ -65,16 +68,40 @@ def problem_parameters(problem: Problem) -> dict[str, Any]:
     return {**problem.to_parameters(), "path": problem.path}
 
 
-def problems_error(status_code: int, error_name: str, problems: Sequence[Problem]) -> EmulatorError:
-    """An error listing every problem; the first one's location is also given at top level."""
-    listed = [problem_parameters(problem) for problem in problems]
-    return EmulatorError(status_code, error_name, {**listed[0], "problems": listed})
+def problems_error(
+    status_code: int,
+    error_name: str,
+    problems: Sequence[Problem],
+    documented: Mapping[str, Any] | None = None,
+    *,
+    truncated: bool = False,
+) -> EmulatorError:
+    """An error with its ``documented`` parameters, plus our explanations: ``problems`` (at
+    most :data:`MAX_LISTED_PROBLEMS`), and the first problem's location at top level.
+
+    ``truncated`` says the review stopped early, so more problems may exist than are listed.
+    """
+    listed = [problem_parameters(problem) for problem in problems[:MAX_LISTED_PROBLEMS]]
+    parameters: dict[str, Any] = {**(documented or {}), **listed[0], "problems": listed}
+    if truncated or len(problems) > MAX_LISTED_PROBLEMS:
+        parameters["problemsTruncated"] = True
+    return EmulatorError(status_code, error_name, parameters)
+
+
+def spec_error(
+    spec: ErrorSpec,
+    problems: Sequence[Problem],
+    documented: Mapping[str, Any] | None = None,
+    *,
+    truncated: bool = False,
+) -> EmulatorError:
+    """:func:`problems_error` for the catalogue's error ``spec``."""
+    return problems_error(spec.status, spec.name, problems, documented, truncated=truncated)
 
 
 def body_error(field: str, reason: str) -> EmulatorError:
-    """400 for a request body that is not ``{"messages": [...]}`` at all."""
-    return EmulatorError(
-        400,
-        "InvalidRequestBody",
+    """422 ``Conjure:UnprocessableEntity`` for a body that is not ``{"messages": [...]}``."""
+    return EmulatorError.of(
+        UNPROCESSABLE_ENTITY,
         {"messageIndex": None, "field": field, "path": field, "reason": reason},
     )

@@ -9,9 +9,13 @@ import threading
 import time
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from gotham_inbox.emulator.faults import TRANSPORT_EXTENSION
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -23,6 +27,21 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+class _H11WithTransport(H11Protocol):
+    """uvicorn's h11 protocol, handing each request's transport to the app in the ASGI scope
+    (``extensions``), so the ``drop-after-commit`` fault can close a connection unanswered."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        inner = self.app
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            scope.setdefault("extensions", {})[TRANSPORT_EXTENSION] = self.transport
+            await inner(scope, receive, send)
+
+        self.app = app
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -60,7 +79,7 @@ class EmulatorServer:
             log_config=None,
             access_log=False,  # RequestLogMiddleware logs each request, without query strings
             lifespan="off",
-            http="h11",
+            http=_H11WithTransport,
             ws="none",
             loop="asyncio",
             timeout_graceful_shutdown=5,

@@ -3,12 +3,17 @@
 The server runs in a background thread on a free loopback port; leaving the block stops it
 and closes its database. ``emu.hold_answers()`` is a test hook for crash-recovery tests: the
 emulator stores what it receives but keeps the HTTP answer back until the block ends.
+``emu.faults`` is the emulator's :class:`~gotham_inbox.emulator.faults.FaultPlan`: add rules to
+make it misbehave (``emu.faults.add("unavailable", times=2)``); ``docs/faults.md``.
+``emu.messages()`` and ``emu.clear()`` send the emulator's admin token (``emu.admin_token``),
+which ``/emulator/messages`` requires.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, MESSAGES_PATH, SEND_PATH, create_app
 from gotham_inbox.emulator.directory import Directory, load_directory
+from gotham_inbox.emulator.faults import FaultPlan
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer
 from gotham_inbox.emulator.source_ids import DEFAULT_SOURCE_ID_MODE
@@ -119,6 +125,15 @@ class RunningEmulator:
     source_ids: str = DEFAULT_SOURCE_ID_MODE
     """``honour``, ``ignore`` or ``reject``: how this emulator treats a caller's sourceId."""
     gate: AnswerGate | None = field(default=None, repr=False, compare=False)
+    admin_token: str = field(default="", repr=False)
+    """The bearer token ``/emulator/messages`` requires."""
+    faults: FaultPlan = field(default_factory=FaultPlan, repr=False, compare=False)
+    """The send endpoint's faults on demand (empty: none)."""
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """``{"Authorization": "Bearer <admin token>"}`` for ``/emulator/messages``."""
+        return {"Authorization": f"Bearer {self.admin_token}"}
 
     @property
     def hostname(self) -> str:
@@ -138,14 +153,18 @@ class RunningEmulator:
 
     def messages(self) -> list[dict[str, Any]]:
         """The stored messages as ``GET /emulator/messages`` serves them, oldest first."""
-        response = httpx.get(self.url(MESSAGES_PATH), timeout=10, verify=_PLAIN_HTTP)
+        response = httpx.get(
+            self.url(MESSAGES_PATH), headers=self.admin_headers, timeout=10, verify=_PLAIN_HTTP
+        )
         response.raise_for_status()
         records: list[dict[str, Any]] = response.json()["messages"]
         return records
 
     def clear(self) -> None:
         """Delete every stored message."""
-        httpx.delete(self.url(MESSAGES_PATH), timeout=10, verify=_PLAIN_HTTP).raise_for_status()
+        httpx.delete(
+            self.url(MESSAGES_PATH), headers=self.admin_headers, timeout=10, verify=_PLAIN_HTTP
+        ).raise_for_status()
 
     @contextlib.contextmanager
     def hold_answers(self) -> Iterator[AnswerGate]:
@@ -174,6 +193,8 @@ def running_emulator(
     host: str = "127.0.0.1",
     port: int = 0,
     source_ids: str = DEFAULT_SOURCE_ID_MODE,
+    faults: FaultPlan | None = None,
+    admin_token: str | None = None,
 ) -> Iterator[RunningEmulator]:
     """Serve an emulator in a background thread for the duration of the ``with`` block.
 
@@ -186,8 +207,12 @@ def running_emulator(
         port: the port; 0 picks a free one.
         source_ids: ``honour``, ``ignore`` or ``reject`` a caller-chosen sourceId
             (:mod:`gotham_inbox.emulator.source_ids`).
+        faults: a fault plan to start with (``None``: none; add rules later via ``.faults``).
+        admin_token: the token of ``/emulator/messages`` (``None``: a random one).
     """
     loaded = directory if isinstance(directory, Directory) else load_directory(directory)
+    plan = faults if faults is not None else FaultPlan()
+    admin = admin_token or "emu-admin-" + secrets.token_urlsafe(24)
     with MessageStore(db_path) as store:
         app = create_app(
             loaded,
@@ -195,6 +220,8 @@ def running_emulator(
             max_body_bytes=max_body_bytes,
             token_lifetime_seconds=token_lifetime_seconds,
             source_ids=source_ids,
+            admin_token=admin,
+            faults=plan,
         )
         gate = AnswerGate(app)
         server = EmulatorServer(gate, host=host, port=port)
@@ -205,4 +232,6 @@ def running_emulator(
                 Path(db_path) if db_path is not None else None,
                 source_ids=source_ids,
                 gate=gate,
+                admin_token=admin,
+                faults=plan,
             )

@@ -110,7 +110,10 @@ class InProcessEmulator:
         self.directory: Directory = as_directory(directory)
         self.caller = caller
         self._store = MessageStore()
-        self.transport = InProcessTransport(create_app(self.directory, self._store))
+        self._admin = {"Authorization": "Bearer in-process-admin"}
+        self.transport = InProcessTransport(
+            create_app(self.directory, self._store, admin_token="in-process-admin")
+        )
         self._http = httpx.Client(transport=self.transport, base_url=IN_PROCESS_BASE_URL)
 
     def __enter__(self) -> InProcessEmulator:
@@ -148,7 +151,7 @@ class InProcessEmulator:
 
     def messages(self) -> list[dict[str, Any]]:
         """The stored messages as ``GET /emulator/messages`` serves them, oldest first."""
-        response = self._http.get(MESSAGES_PATH)
+        response = self._http.get(MESSAGES_PATH, headers=self._admin)
         response.raise_for_status()
         records: list[dict[str, Any]] = response.json()["messages"]
         return records

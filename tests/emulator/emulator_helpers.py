@@ -18,6 +18,9 @@ SEND = "/api/gotham/v1/inbox/messages?preview=true"
 RELEASE_BOT = {"Authorization": "Bearer dev-release-bot-token"}
 PARTNER_BOT = {"Authorization": "Bearer dev-partner-bot-token"}
 INTERN = {"Authorization": "Bearer dev-intern-token"}
+ADMIN_TOKEN = "test-admin-token"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+"""The admin token of apps made by :func:`app_client` (``/emulator/messages``)."""
 
 # The example of the endpoint's documentation page, verbatim.
 SEED_MESSAGE: dict[str, Any] = {
@@ -81,6 +84,7 @@ def app_client(
     """An httpx client calling the app in process, and the app's store."""
     owned = store is None
     store = store or MessageStore()
+    options.setdefault("admin_token", ADMIN_TOKEN)
     app = create_app(directory or load_directory(), store, **options)
     transport = InProcessTransport(app)
     try:

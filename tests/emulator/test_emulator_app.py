@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from emulator_helpers import (
+    ADMIN,
     INTERN,
     PARTNER_BOT,
     RELEASE_BOT,
@@ -28,7 +29,9 @@ TOKEN_FORM = {
 
 
 def stored(client: httpx.Client) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = client.get("/emulator/messages").json()["messages"]
+    records: list[dict[str, Any]] = client.get("/emulator/messages", headers=ADMIN).json()[
+        "messages"
+    ]
     return records
 
 
@@ -46,8 +49,8 @@ def test_no_token_is_401_and_nothing_is_stored(client: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("header", "error_name"),
     [
-        ("Bearer not-a-token", "InvalidToken"),
-        ("bearer dev-release-bot-token-2", "InvalidToken"),
+        ("Bearer not-a-token", "Default:Unauthorized"),
+        ("bearer dev-release-bot-token-2", "Default:Unauthorized"),
         ("Basic ZGV2OmRldg==", "MissingCredentials"),
         ("Bearer ", "MissingCredentials"),
     ],
@@ -62,7 +65,7 @@ def test_unknown_token_or_other_scheme_is_401(
 
 def test_caller_outside_the_producer_group_is_403(client: httpx.Client) -> None:
     response = client.post(SEND, json={"messages": [message()]}, headers=INTERN)
-    parameters = assert_envelope(response, 403, "NotInboxAlertProducer")
+    parameters = assert_envelope(response, 403, "ApiUsageDenied")
     assert parameters["caller"] == "intern"
     assert "External Inbox Alert Producers" in parameters["reason"]
     assert stored(client) == []
@@ -103,7 +106,8 @@ def test_every_problem_of_the_batch_is_reported_with_index_and_field(
         message(groupRecipient=[{"name": "platform-team"}]),
     ]
     response = client.post(SEND, json={"messages": batch}, headers=RELEASE_BOT)
-    parameters = assert_envelope(response, 400, "InvalidMessages")
+    # An unknown field makes the body unreadable (Conjure's 422); every problem is listed.
+    parameters = assert_envelope(response, 422, "Conjure:UnprocessableEntity")
     found = {(problem["messageIndex"], problem["field"]) for problem in parameters["problems"]}
     assert found == {
         (1, "groupRecipients"),
@@ -125,7 +129,7 @@ def test_model_problems_use_the_shared_wording(client: httpx.Client) -> None:
     bad = message(body={"value": "x", "formatStyle": "HTML"})
     _, expected = check_messages([bad])
     response = client.post(SEND, json={"messages": [bad]}, headers=RELEASE_BOT)
-    parameters = assert_envelope(response, 400, "InvalidMessages")
+    parameters = assert_envelope(response, 422, "Conjure:UnprocessableEntity")
     assert [p["reason"] for p in parameters["problems"]] == [p.message for p in expected]
 
 
@@ -136,7 +140,8 @@ def test_recipient_without_realm_resolves_to_the_callers_realm(client: httpx.Cli
         json={"messages": [message(groupRecipients=[{"name": "partner-ops"}])]},
         headers=RELEASE_BOT,
     )
-    parameters = assert_envelope(response, 400, "InvalidMessages")
+    parameters = assert_envelope(response, 400, "UnknownRecipients")
+    assert parameters["groupRecipients"] == [{"name": "partner-ops"}]
     assert parameters["field"] == "groupRecipients[0]"
     assert "no group 'partner-ops' in realm 'palantir-internal-realm'" in parameters["reason"]
     assert "exists in realm 'partner-realm': set \"realm\"" in parameters["reason"]
@@ -156,7 +161,8 @@ def test_an_empty_realm_is_an_explicit_realm_not_the_callers(client: httpx.Clien
     # Only an omitted realm defaults to the caller's; "" names a realm that has no groups.
     batch = [message(groupRecipients=[{"name": "platform-team", "realm": ""}])]
     response = client.post(SEND, json={"messages": batch}, headers=RELEASE_BOT)
-    parameters = assert_envelope(response, 400, "InvalidMessages")
+    parameters = assert_envelope(response, 400, "UnknownRecipients")
+    assert parameters["groupRecipients"] == [{"name": "platform-team", "realm": ""}]
     assert parameters["field"] == "groupRecipients[0]"
     assert "no group 'platform-team' in realm '' (its realm)" in parameters["reason"]
     assert stored(client) == []
@@ -165,20 +171,23 @@ def test_an_empty_realm_is_an_explicit_realm_not_the_callers(client: httpx.Clien
 def test_unknown_group_is_400(client: httpx.Client) -> None:
     batch = [message(groupRecipients=[{"name": "platform-team"}, {"name": "nobody"}])]
     response = client.post(SEND, json={"messages": batch}, headers=RELEASE_BOT)
-    parameters = assert_envelope(response, 400, "InvalidMessages")
+    parameters = assert_envelope(response, 400, "UnknownRecipients")
+    assert parameters["groupRecipients"] == [{"name": "nobody"}]
     assert parameters["field"] == "groupRecipients[1]"
     assert parameters["reason"].endswith("check the group name")
 
 
-def test_marking_above_clearance_is_403(client: httpx.Client) -> None:
+def test_marking_above_clearance_is_400_invalid_portion_markings(client: httpx.Client) -> None:
     to_partners = {"groupRecipients": [{"name": "partner-ops"}]}
     batch = [
         message(**to_partners),
         message(**to_partners, security={"portionMarkings": ["UNCLASSIFIED", "SENSITIVE"]}),
     ]
     response = client.post(SEND, json={"messages": batch}, headers=PARTNER_BOT)
-    parameters = assert_envelope(response, 403, "MarkingNotPermitted")
-    assert response.json()["errorCode"] == "PERMISSION_DENIED"
+    # Assumed: the SDK's only marking error (docs/errors.md).
+    parameters = assert_envelope(response, 400, "InvalidMessagePortionMarkings")
+    assert response.json()["errorCode"] == "INVALID_ARGUMENT"
+    assert parameters["portionMarkings"] == ["SENSITIVE"]
     assert (parameters["messageIndex"], parameters["field"]) == (
         1,
         "security.portionMarkings[1]",
@@ -187,12 +196,13 @@ def test_marking_above_clearance_is_403(client: httpx.Client) -> None:
     assert stored(client) == []
 
 
-def test_a_bad_message_next_to_a_clearance_problem_makes_a_400_listing_both(
+def test_a_bad_message_next_to_a_clearance_problem_gets_the_body_error_listing_both(
     client: httpx.Client,
 ) -> None:
     batch = [message(security={"portionMarkings": ["SECRET"]}), message(title={})]
     response = client.post(SEND, json={"messages": batch}, headers=RELEASE_BOT)
-    parameters = assert_envelope(response, 400, "InvalidMessages")
+    # Reading the body comes before Inbox's checks: a missing field's 400 wins (assumed order).
+    parameters = assert_envelope(response, 400, "Default:InvalidArgument")
     assert [(p["messageIndex"], p["field"]) for p in parameters["problems"]] == [
         (0, "security.portionMarkings[0]"),
         (1, "title.value"),
@@ -232,7 +242,7 @@ def test_malformed_bodies_are_400_envelopes(
     response = client.post(
         SEND, content=body, headers={**RELEASE_BOT, "Content-Type": "application/json"}
     )
-    parameters = assert_envelope(response, 400, "InvalidRequestBody")
+    parameters = assert_envelope(response, 422, "Conjure:UnprocessableEntity")
     assert parameters["field"] == field
     assert reason in parameters["reason"]
 
@@ -241,7 +251,7 @@ def test_input_that_cannot_be_encoded_as_utf8_is_echoed_safely(client: httpx.Cli
     # A lone surrogate is valid JSON but not encodable as UTF-8; the error echoes the field name.
     body = b'{"messages": [], "\\ud800": 1}'
     response = client.post(SEND, content=body, headers=RELEASE_BOT)
-    parameters = assert_envelope(response, 400, "InvalidRequestBody")
+    parameters = assert_envelope(response, 422, "Conjure:UnprocessableEntity")
     assert parameters["field"] == "\ud800"
 
 
@@ -249,7 +259,7 @@ def test_body_over_the_limit_is_413() -> None:
     with app_client(max_body_bytes=2000) as (client, store):
         big = message(title={"value": "x" * 3000})
         response = client.post(SEND, json={"messages": [big]}, headers=RELEASE_BOT)
-        parameters = assert_envelope(response, 413, "RequestEntityTooLarge")
+        parameters = assert_envelope(response, 413, "Default:RequestEntityTooLarge")
         assert parameters["maxBytes"] == 2000
         assert store.messages() == []
         assert client.post(SEND, json={"messages": [message()]}, headers=RELEASE_BOT).is_success
@@ -263,7 +273,7 @@ def test_body_over_the_limit_without_content_length_is_413() -> None:
     with app_client(max_body_bytes=2000) as (client, _):
         response = client.post(SEND, content=chunks(), headers=RELEASE_BOT)
         assert "content-length" not in response.request.headers
-        assert_envelope(response, 413, "RequestEntityTooLarge")
+        assert_envelope(response, 413, "Default:RequestEntityTooLarge")
 
 
 # -- storage and the answer ------------------------------------------------------------------
@@ -336,7 +346,7 @@ def test_an_empty_batch_sends_nothing(client: httpx.Client) -> None:
 
 def test_delete_clears_the_messages(client: httpx.Client) -> None:
     client.post(SEND, json={"messages": [message(), message()]}, headers=RELEASE_BOT)
-    assert client.delete("/emulator/messages").json() == {"deleted": 2}
+    assert client.delete("/emulator/messages", headers=ADMIN).json() == {"deleted": 2}
     assert stored(client) == []
 
 
@@ -352,7 +362,7 @@ def test_unknown_path_is_an_empty_404_like_an_unavailable_api(client: httpx.Clie
 
 def test_wrong_method_is_a_405_envelope(client: httpx.Client) -> None:
     response = client.get(SEND, headers=RELEASE_BOT)
-    parameters = assert_envelope(response, 405, "MethodNotAllowed")
+    parameters = assert_envelope(response, 405, "Conjure:MethodNotAllowed")
     assert parameters == {"method": "GET", "allowed": "POST"}
     assert response.headers["Allow"] == "POST"
 
@@ -379,21 +389,25 @@ def test_client_credentials_token_acts_as_the_mapped_user(client: httpx.Client) 
 )
 def test_bad_client_credentials_are_401(client: httpx.Client, change: dict[str, str]) -> None:
     response = client.post("/multipass/api/oauth2/token", data={**TOKEN_FORM, **change})
-    parameters = assert_envelope(response, 401, "InvalidClientCredentials")
-    assert parameters["reason"] == "unknown client_id or wrong client_secret"
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "invalid_client",
+        "error_description": "unknown client_id or wrong client_secret",
+    }
 
 
 def test_other_grant_types_are_400(client: httpx.Client) -> None:
     response = client.post(
         "/multipass/api/oauth2/token", data={**TOKEN_FORM, "grant_type": "password"}
     )
-    parameters = assert_envelope(response, 400, "UnsupportedGrantType")
-    assert parameters["grantType"] == "password"
+    assert response.status_code == 400
+    assert response.json()["error"] == "unsupported_grant_type"
 
 
 def test_a_token_body_that_is_not_a_form_is_400(client: httpx.Client) -> None:
     response = client.post("/multipass/api/oauth2/token", content=b"\xff&&=")
-    assert_envelope(response, 400, "InvalidRequestBody")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
 
 
 def test_tokens_expire_after_their_lifetime(clocked_client: httpx.Client, clock: FakeClock) -> None:
@@ -404,7 +418,7 @@ def test_tokens_expire_after_their_lifetime(clocked_client: httpx.Client, clock:
     assert clocked_client.post(SEND, json={"messages": [message()]}, headers=headers).is_success
     clock.now += 1
     response = clocked_client.post(SEND, json={"messages": [message()]}, headers=headers)
-    parameters = assert_envelope(response, 401, "InvalidToken")
+    parameters = assert_envelope(response, 401, "Default:Unauthorized")
     assert parameters["reason"] == "the token has expired; request a new one"
 
 
@@ -422,7 +436,7 @@ def test_revoked_tokens_stop_working(client: httpx.Client) -> None:
     response = client.post(
         SEND, json={"messages": [message()]}, headers={"Authorization": f"Bearer {token}"}
     )
-    assert_envelope(response, 401, "InvalidToken")
+    assert_envelope(response, 401, "Default:Unauthorized")
 
 
 # -- logging ---------------------------------------------------------------------------------

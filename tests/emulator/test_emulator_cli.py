@@ -21,14 +21,16 @@ from jsonschema import Draft202012Validator
 from gotham_inbox.emulator.directory import example_directory_path
 
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+ADMIN_TOKEN = re.compile(r"admin token for GET/DELETE /emulator/messages: (\S+)")
 
 
 class Emulator:
     """A ``gotham-inbox emulator`` child process and what it logged."""
 
-    def __init__(self, process: subprocess.Popen[str], base_url: str) -> None:
+    def __init__(self, process: subprocess.Popen[str], base_url: str, admin_token: str) -> None:
         self.process = process
         self.base_url = base_url
+        self.admin = {"Authorization": f"Bearer {admin_token}"}
         self.log: list[str] = []
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
@@ -39,12 +41,17 @@ class Emulator:
         return code
 
 
-def _read_until_listening(stream: IO[str], seen: list[str]) -> str:
+def _read_until_listening(stream: IO[str], seen: list[str]) -> tuple[str, str]:
+    """The base URL and the admin token, from the start-up lines."""
+    base_url = None
     for line in stream:
         seen.append(line.rstrip("\n"))
-        match = LISTENING.search(line)
-        if match:
-            return match.group(1)
+        listening = LISTENING.search(line)
+        if listening:
+            base_url = listening.group(1)
+        admin = ADMIN_TOKEN.search(line)
+        if admin and base_url:
+            return base_url, admin.group(1)
     raise AssertionError("the emulator exited before listening:\n" + "\n".join(seen))
 
 
@@ -55,7 +62,7 @@ def emulator_process(*arguments: str) -> Iterator[Emulator]:
     try:
         assert process.stderr is not None
         seen: list[str] = []
-        emulator = Emulator(process, _read_until_listening(process.stderr, seen))
+        emulator = Emulator(process, *_read_until_listening(process.stderr, seen))
         emulator.log += seen
         yield emulator
     finally:
@@ -95,8 +102,11 @@ def test_db_file_keeps_messages_across_restarts(tmp_path: Path) -> None:
         assert send(emulator.base_url, message(sourceId=source_id)).status_code == 200
         assert emulator.stop() == 0
     with emulator_process("--db", str(db)) as emulator:
-        records = httpx.get(emulator.base_url + "/emulator/messages").json()["messages"]
-        assert [record["sourceId"] for record in records] == [source_id]
+        records = httpx.get(emulator.base_url + "/emulator/messages", headers=emulator.admin)
+        assert [record["sourceId"] for record in records.json()["messages"]] == [source_id]
+        # Without the admin token printed at start-up, the store is neither read nor wiped.
+        assert httpx.get(emulator.base_url + "/emulator/messages").status_code == 401
+        assert httpx.delete(emulator.base_url + "/emulator/messages").status_code == 401
         assert emulator.stop() == 0
 
 

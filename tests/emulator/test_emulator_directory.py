@@ -89,7 +89,7 @@ def test_the_printed_schema_is_the_one_generated_from_the_models(
         (
             {"colour": "blue"},
             "(top level): unknown field 'colour'; "
-            "remove it (allowed here: markings, groups, users, clients)",
+            "remove it (allowed here: markings, groups, users, clients, limits)",
         ),
     ],
 )

@@ -83,13 +83,13 @@ def test_confidential_client_with_a_wrong_secret_is_refused(
     cause = caught.value.__cause__
     assert isinstance(cause, httpx.HTTPStatusError)
     assert cause.response.status_code == 401
-    assert cause.response.json()["errorName"] == "InvalidClientCredentials"
+    assert cause.response.json()["error"] == "invalid_client"  # RFC 6749 section 5.2
     assert gotham_emulator.messages() == []
 
 
 ERROR_CASES: list[tuple[str, str, dict[str, Any], type[Exception], str]] = [
-    ("unknown-token", "no-such-token", {}, gotham.UnauthorizedError, "InvalidToken"),
-    ("not-a-producer", "intern", {}, gotham.PermissionDeniedError, "NotInboxAlertProducer"),
+    ("unknown-token", "no-such-token", {}, gotham.UnauthorizedError, "Default:Unauthorized"),
+    ("not-a-producer", "intern", {}, gotham.PermissionDeniedError, "ApiUsageDenied"),
     (
         "preview-false",
         "release-bot",
@@ -109,43 +109,43 @@ ERROR_CASES: list[tuple[str, str, dict[str, Any], type[Exception], str]] = [
         "release-bot",
         {"messages": [message(groupRecipients=[])]},
         gotham.BadRequestError,
-        "InvalidMessages",
+        "InvalidMessageRequests",
     ),
     (
         "no-markings",
         "release-bot",
         {"messages": [message(security={"portionMarkings": []})]},
         gotham.BadRequestError,
-        "InvalidMessages",
+        "InvalidMessagePortionMarkings",
     ),
     (
         "unknown-marking",
         "release-bot",
         {"messages": [message(security={"portionMarkings": ["TOP-SECRET"]})]},
         gotham.BadRequestError,
-        "InvalidMessages",
+        "InvalidMessagePortionMarkings",
     ),
     (
         "group-not-in-callers-realm",
         "release-bot",
         {"messages": [message(groupRecipients=[{"name": "partner-ops"}])]},
         gotham.BadRequestError,
-        "InvalidMessages",
+        "UnknownRecipients",
     ),
     (
         # The official models accept unknown fields; ours do not (a typo would drop data).
         "misspelt-field",
         "release-bot",
         {"messages": [message(sourceID=str(uuid.uuid4()))]},
-        gotham.BadRequestError,
-        "InvalidMessages",
+        gotham.UnprocessableEntityError,
+        "Conjure:UnprocessableEntity",
     ),
     (
         "invalid-source-id",
         "release-bot",
         {"messages": [message(sourceId="not-a-uuid")]},
-        gotham.BadRequestError,
-        "InvalidMessages",
+        gotham.UnprocessableEntityError,
+        "Conjure:UnprocessableEntity",
     ),
     (
         "marking-above-clearance",
@@ -158,8 +158,8 @@ ERROR_CASES: list[tuple[str, str, dict[str, Any], type[Exception], str]] = [
                 )
             ]
         },
-        gotham.PermissionDeniedError,
-        "MarkingNotPermitted",
+        gotham.BadRequestError,
+        "InvalidMessagePortionMarkings",
     ),
 ]
 
@@ -183,10 +183,11 @@ def test_each_refusal_raises_the_official_typed_error(
     with pytest.raises(error_class) as caught:
         client.inbox.Messages.send(**arguments)
     error: Any = caught.value
+    assert type(error) is error_class  # the send endpoint declares no throwable errors
     assert error.name == error_name
     assert uuid.UUID(error.error_instance_id)
     assert error.parameters["reason"]
-    if error_name in {"InvalidMessages", "MarkingNotPermitted"}:
+    if "problems" in error.parameters:
         assert error.parameters["messageIndex"] == 0
         assert error.parameters["field"]
     assert gotham_emulator.messages() == []
@@ -198,7 +199,7 @@ def test_oversized_request_is_the_official_413_error() -> None:
         batch = [message(title={"value": "x" * 1000}) for _ in range(200)]  # ~200 KB
         with pytest.raises(gotham.RequestEntityTooLargeError) as caught:
             client.inbox.Messages.send(messages=batch, preview=True)
-        assert caught.value.name == "RequestEntityTooLarge"
+        assert caught.value.name == "Default:RequestEntityTooLarge"
         assert caught.value.parameters["maxBytes"] == 4096
         assert emulator.messages() == []
         # The connection survives the refusal: the next request works.

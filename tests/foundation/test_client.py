@@ -374,7 +374,7 @@ def test_client_credentials_refresh_shortly_before_expiry() -> None:
 def test_a_401_with_a_cached_token_refreshes_once_and_repeats() -> None:
     clock = FakeClock()
     auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET, clock=clock)
-    unauthorized = envelope(401, "UNAUTHORIZED", "InvalidToken")
+    unauthorized = envelope(401, "UNAUTHORIZED", "Default:Unauthorized")
     recorder = Recorder(
         routed(
             [token_answer("access-1"), token_answer("access-2")],
@@ -394,7 +394,7 @@ def test_a_401_with_a_cached_token_refreshes_once_and_repeats() -> None:
 def test_a_second_401_is_an_unauthorized_error() -> None:
     clock = FakeClock()
     auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET, clock=clock)
-    unauthorized = envelope(401, "UNAUTHORIZED", "InvalidToken")
+    unauthorized = envelope(401, "UNAUTHORIZED", "Default:Unauthorized")
     recorder = Recorder(
         routed(
             [token_answer("access-1"), token_answer("access-2")],

@@ -132,7 +132,9 @@ class DeploysAgainstTheEmulator(RuleBasedStateMachine):
         super().__init__()
         self.emulator = emulator
         self.http = http
-        self.inbox = httpx.Client(transport=http, base_url=emulator.base_url)
+        self.inbox = httpx.Client(
+            transport=http, base_url=emulator.base_url, headers=emulator.admin_headers
+        )
         self.inbox.delete(MESSAGES_PATH).raise_for_status()
         self.delivered: dict[str, dict[str, Any]] = {}
         """Every sourceId the inbox must hold, with the message it was sent as."""

@@ -219,7 +219,7 @@ def test_an_invalid_batch_sends_nothing_and_names_the_message(
 
 @pytest.mark.parametrize(
     ("user", "expected"),
-    [("intern", "NotInboxAlertProducer"), (None, "HTTP 401")],
+    [("intern", "ApiUsageDenied"), (None, "HTTP 401")],
 )
 def test_refusals_by_gotham_are_clear_errors_and_nothing_is_sent(
     gotham_emulator: RunningEmulator,
