@@ -4,6 +4,8 @@ Installed as a ``pytest11`` plugin, so any project with gotham-inbox installed c
 
 - ``gotham_emulator``: a fresh emulator per test, serving ``gotham_directory``
   (a :class:`gotham_inbox.emulator.testing.RunningEmulator`).
+- ``gotham_faults``: ``gotham_emulator``'s faults on demand (a
+  :class:`gotham_inbox.emulator.faults.FaultPlan`; ``--gotham-fault`` seeds it).
 - ``gotham_client``: an :class:`gotham_inbox.client.InboxClient` for it, authenticated as
   ``gotham_caller``.
 - ``gotham_emulator_factory``: starts more emulators, each from a directory of your choice
@@ -34,18 +36,34 @@ import pytest
 if TYPE_CHECKING:
     from gotham_inbox.client import InboxClient
     from gotham_inbox.emulator.directory import Directory
+    from gotham_inbox.emulator.faults import FaultPlan
     from gotham_inbox.emulator.testing import RunningEmulator
     from gotham_inbox.verdicts import PolicyChecker
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """``--gotham-source-ids honour|ignore|reject``: the default of ``gotham_source_ids``."""
+    """``--gotham-source-ids honour|ignore|reject`` (the default of ``gotham_source_ids``) and
+    ``--gotham-fault SPEC`` / ``--gotham-fault-seed N`` (faults of ``gotham_emulator``)."""
     parser.addoption(
         "--gotham-source-ids",
         choices=("honour", "ignore", "reject"),
         default="honour",
         help="how the gotham_emulator fixtures treat a caller-chosen sourceId "
         "(default honour; see docs/source-ids.md)",
+    )
+    parser.addoption(
+        "--gotham-fault",
+        action="append",
+        default=[],
+        metavar="KIND[:OPTIONS]",
+        help="a fault every gotham_emulator fixture starts with, as for gotham-inbox emulator "
+        "--fault (repeatable; see docs/faults.md)",
+    )
+    parser.addoption(
+        "--gotham-fault-seed",
+        type=int,
+        default=None,
+        help="seed of the random draws of --gotham-fault rates",
     )
 
 
@@ -85,13 +103,29 @@ def gotham_source_ids(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def gotham_emulator(gotham_directory: Any, gotham_source_ids: str) -> Iterator[RunningEmulator]:
+def gotham_emulator(
+    gotham_directory: Any, gotham_source_ids: str, gotham_faults: FaultPlan
+) -> Iterator[RunningEmulator]:
     """A fresh emulator serving ``gotham_directory``, with an in-memory database."""
     # Imported here so that merely having the plugin installed costs other test runs nothing.
     from gotham_inbox.emulator.testing import running_emulator
 
-    with running_emulator(_loaded(gotham_directory), source_ids=gotham_source_ids) as emulator:
+    with running_emulator(
+        _loaded(gotham_directory), source_ids=gotham_source_ids, faults=gotham_faults
+    ) as emulator:
         yield emulator
+
+
+@pytest.fixture
+def gotham_faults(request: pytest.FixtureRequest) -> FaultPlan:
+    """The fault plan of ``gotham_emulator``: from ``--gotham-fault`` options (off by
+    default); add rules in a test, e.g. ``gotham_faults.add("unavailable", times=1)``."""
+    from gotham_inbox.emulator.faults import plan_from
+
+    return plan_from(
+        request.config.getoption("--gotham-fault"),
+        seed=request.config.getoption("--gotham-fault-seed"),
+    )
 
 
 @pytest.fixture

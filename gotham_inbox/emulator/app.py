@@ -378,7 +378,11 @@ async def _http_error(request: Request, error: Exception) -> Response:
         allowed = (error.headers or {}).get("Allow", "")
         return EmulatorError.of(
             METHOD_NOT_ALLOWED,
-            {"method": request.method, "allowed": allowed},
+            {
+                "method": request.method,
+                "allowed": allowed,
+                "reason": f"{request.method} is not served here; use {allowed}",
+            },
             headers={"Allow": allowed},
         ).response()
     return EmulatorError(error.status_code, "HttpError", {"reason": error.detail}).response()

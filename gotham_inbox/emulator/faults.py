@@ -13,6 +13,9 @@ Fault kinds (:data:`FAULT_KINDS`):
 - ``unavailable``: 503 before processing; no body.
 - ``error-after-commit``: the batch is processed and committed, then the answer is a 500
   ``Default:Internal`` (what a proxy that lost the upstream answer sends).
+- ``unavailable-after-commit``: processed and committed, then a 503 with no body: what a
+  proxy in front of Gotham sends when the upstream answer was lost. A 503 therefore does not
+  prove that nothing was processed.
 - ``drop-after-commit``: processed and committed, then the connection is closed without an
   answer.
 - ``slow``: processed and committed, then the answer waits ``delay`` seconds.
@@ -40,12 +43,15 @@ FAULT_KINDS: tuple[str, ...] = (
     "throttle",
     "unavailable",
     "error-after-commit",
+    "unavailable-after-commit",
     "drop-after-commit",
     "slow",
     "unknown-conflict",
 )
 BEFORE_PROCESSING = frozenset({"throttle", "unavailable"})
-AFTER_COMMIT = frozenset({"error-after-commit", "drop-after-commit", "slow"})
+AFTER_COMMIT = frozenset(
+    {"error-after-commit", "unavailable-after-commit", "drop-after-commit", "slow"}
+)
 TRANSPORT_EXTENSION = "gotham_inbox.transport"
 """Where the served emulator puts the connection's transport in the ASGI scope (to drop it)."""
 FAULT_STATE = "fault"
@@ -231,12 +237,14 @@ class FaultMiddleware:
                 await send(message)
         elif fault.kind == "error-after-commit":
             await _send_error(EmulatorError.of(INTERNAL, {"reason": "injected fault"}), send)
+        elif fault.kind == "unavailable-after-commit":
+            await _answer_without_processing(fault, send)
         else:
             await _drop(scope)
 
 
 async def _answer_without_processing(fault: Fault, send: Send) -> None:
-    status = 429 if fault.kind == "throttle" else 503
+    status = 429 if fault.kind == "throttle" else 503  # the unavailable kinds
     headers = [(b"content-length", b"0")]
     retry_after = fault.retry_after_header()
     if retry_after is not None:

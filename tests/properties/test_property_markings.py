@@ -62,12 +62,17 @@ def test_missing_unknown_and_over_clearance_markings_are_flagged_and_refused(
     assert objects_to(verdicts.server, index, "security"), verdicts.report
     assert verdicts.stored == []
     if breakage == "marking over the caller's clearance":
-        # Nothing else is wrong: the server's answer is "not permitted", not "invalid".
+        # Gotham's only marking error (its use for clearance is assumed; docs/errors.md).
         assert flags(verdicts.policy, MARKINGS, index, "security.portionMarkings"), verdicts.report
-        assert verdicts.server.status_code == 403, verdicts.report
-        assert verdicts.server.error_name == "MarkingNotPermitted", verdicts.report
+        assert verdicts.server.status_code == 400, verdicts.report
+        assert verdicts.server.error_name == "InvalidMessagePortionMarkings", verdicts.report
+    elif breakage.startswith("missing"):
+        # A required field left out: Conjure's builders refuse it (assumed name).
+        assert verdicts.server.status_code == 400, verdicts.report
+        assert verdicts.server.error_name == "Default:InvalidArgument", verdicts.report
     else:
         assert verdicts.server.status_code == 400, verdicts.report
+        assert verdicts.server.error_name == "InvalidMessagePortionMarkings", verdicts.report
     event(f"{breakage}: {verdicts.server.status_code}")
 
 

@@ -104,7 +104,7 @@ def test_the_in_process_emulator_answers_like_the_running_one(
     with over_http, pytest.raises(BadRequestError) as refused:
         over_http.send(batch)
     assert in_process.status_code == refused.value.status_code == 400
-    assert in_process.error_name == refused.value.error_name == "InvalidMessages"
+    assert in_process.error_name == refused.value.error_name == "UnknownRecipients"
     assert list(in_process.problems) == refused.value.parameters["problems"]
     assert in_process.objected_indexes == {0}
 
