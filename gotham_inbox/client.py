@@ -12,6 +12,15 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from gotham_inbox.delivery import (
+    HOST_MEMORY,
+    Delivery,
+    HostMemory,
+    SourceIdPolicy,
+    behaviour_shown,
+    match_answer,
+    refuses_source_id_field,
+)
 from gotham_inbox.errors import (
     ApiNotAvailableError,
     ConfigurationError,
@@ -23,7 +32,7 @@ from gotham_inbox.errors import (
     error_class_for,
 )
 from gotham_inbox.models import SendMessageRequest, SendMessagesRequest, SendMessagesResponse
-from gotham_inbox.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from gotham_inbox.retry import NOTHING_PROCESSED_STATUSES, RetryPolicy, parse_retry_after
 from gotham_inbox.validation import check_messages
 
 logger = logging.getLogger("gotham_inbox.client")
@@ -71,6 +80,8 @@ class InboxClient:
             Loopback hosts (the emulator) are always allowed.
         retry: a :class:`~gotham_inbox.retry.RetryPolicy`; see its docs for what is retried.
         transport: an httpx transport, e.g. :class:`httpx.MockTransport` in tests.
+        memory: what hosts were seen to do with sourceIds (default: the process-wide
+            :data:`~gotham_inbox.delivery.HOST_MEMORY`); it decides what is idempotent.
 
     ``preview=true`` is always sent: the endpoint refuses calls without it.
     """
@@ -85,8 +96,10 @@ class InboxClient:
         allow_insecure_http: bool = False,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
+        memory: HostMemory | None = None,
     ) -> None:
         self.base_url = base_url_for(hostname)
+        self.memory = HOST_MEMORY if memory is None else memory
         if (
             self.base_url.scheme == "http"
             and not allow_insecure_http
@@ -124,11 +137,17 @@ class InboxClient:
         """Close the connection pool."""
         self._http.close()
 
+    @property
+    def host_key(self) -> str:
+        """The key of this host in :attr:`memory`: the base URL."""
+        return str(self.base_url)
+
     def send(self, messages: Sequence[SendMessageRequest | dict[str, Any]]) -> SendMessagesResponse:
         """Send messages in one request and return the typed answer.
 
         Every message is validated first; if any is invalid, :class:`InvalidMessagesError`
         lists every problem and nothing is sent (the server would refuse the whole batch).
+        :meth:`deliver` matches the answer to the messages and handles sourceId refusals.
 
         Raises:
             InvalidMessagesError: a message failed validation; nothing was sent.
@@ -136,24 +155,96 @@ class InboxClient:
             RequestNotSentError: the server could not be reached; nothing was sent.
             OutcomeUnknownError: the answer was lost and a retry was not safe or ran out.
         """
+        parsed = self._validated(messages)
+        response, _ = self._exchange(parsed, omit_ids=False)
+        return response
+
+    def deliver(
+        self,
+        messages: Sequence[SendMessageRequest | dict[str, Any]],
+        *,
+        source_ids: SourceIdPolicy = "send",
+    ) -> Delivery:
+        """Send messages in one request; per message, the server's id and whether ours was used.
+
+        ``source_ids``: ``send`` puts each message's ``sourceId`` on the wire, ``omit`` leaves
+        it out, ``auto`` sends it unless this host is known to refuse the field, and when the
+        host refuses it (a validation error naming ``sourceId``: nothing was sent) sends the
+        same request once more without ids and remembers that for the host.
+
+        Raises:
+            InvalidMessagesError: a message failed validation; nothing was sent.
+            GothamAPIError: the server answered with an error (a subclass per status).
+            RequestNotSentError: the server could not be reached; nothing was sent.
+            OutcomeUnknownError: the answer was lost, or cannot be matched to the messages
+                unambiguously; the text says what may have happened.
+        """
+        parsed = self._validated(messages)
+        omit = source_ids == "omit" or (
+            source_ids == "auto" and self.memory.behaviour(self.host_key) == "refuses"
+        )
+        try:
+            response, idempotent = self._exchange(parsed, omit_ids=omit)
+        except GothamAPIError as error:
+            if omit or source_ids != "auto" or not refuses_source_id_field(error):
+                raise
+            logger.warning(
+                "%s refused the sourceId field (%s); sending again without sourceIds",
+                self.base_url.host,
+                error.error_name,
+            )
+            omit = True
+            response, idempotent = self._exchange(parsed, omit_ids=True)
+            self.memory.record(self.host_key, "refuses")
+        requested = [str(message.source_id) if message.source_id else None for message in parsed]
+        sent = [None] * len(parsed) if omit else requested
+        results = match_answer(requested, sent, response)
+        shown = behaviour_shown(results)
+        if shown is not None:
+            self.memory.record(self.host_key, shown)
+        return Delivery(results, response, idempotent, ids_sent=not omit)
+
+    def _validated(
+        self, messages: Sequence[SendMessageRequest | dict[str, Any]]
+    ) -> list[SendMessageRequest]:
         parsed, problems = check_messages(messages)
         if problems:
             raise InvalidMessagesError(problems)
+        return [message for message in parsed if message is not None]
+
+    def _exchange(
+        self, parsed: list[SendMessageRequest], *, omit_ids: bool
+    ) -> tuple[SendMessagesResponse, bool]:
+        """POST the messages (with retries); the typed answer and whether it was idempotent."""
+        if omit_ids:
+            parsed = [message.model_copy(update={"source_id": None}) for message in parsed]
         # The validated models are serialised by pydantic-core in one pass: the same JSON as
         # each message's to_wire(), without building the dicts and encoding them again.
-        request = SendMessagesRequest.model_construct(
-            messages=[message for message in parsed if message is not None]
-        )
+        request = SendMessagesRequest.model_construct(messages=parsed)
         body = request.model_dump_json(by_alias=True, exclude_none=True).encode()
-        idempotent = all(message is not None and message.source_id for message in parsed)
+        # A re-send cannot deliver twice only if every message carries an id AND this host has
+        # been seen to honour ids; until an answer proved it, nothing is idempotent.
+        idempotent = (
+            all(message.source_id for message in parsed)
+            and self.memory.behaviour(self.host_key) == "honours"
+        )
         response = self._post_with_retries(body, idempotent=idempotent)
         try:
-            return SendMessagesResponse.model_validate_json(response.content)
+            answer = SendMessagesResponse.model_validate_json(response.content)
         except (ValueError, ValidationError) as error:
             raise OutcomeUnknownError(
                 f"the server answered {response.status_code} with a body that is not a "
                 f"SendMessagesResponse ({type(error).__name__}); the messages may have been sent"
             ) from None
+        if not omit_ids:
+            requested = [str(m.source_id) if m.source_id else None for m in parsed]
+            try:
+                shown = behaviour_shown(match_answer(requested, requested, answer))
+            except OutcomeUnknownError:
+                shown = None
+            if shown is not None:
+                self.memory.record(self.host_key, shown)
+        return answer, idempotent
 
     def _post_with_retries(self, body: bytes, *, idempotent: bool) -> httpx.Response:
         policy = self.retry
@@ -180,7 +271,9 @@ class InboxClient:
                     + (
                         ""
                         if idempotent
-                        else "; not retried because not every message has a sourceId"
+                        else "; not retried: a retry could deliver them twice, because not "
+                        "every message has a sourceId or this host has not been seen to honour "
+                        "sourceIds"
                     )
                 )
                 if not idempotent:
@@ -190,10 +283,14 @@ class InboxClient:
                 if response.is_success:
                     return response
                 failure = self._api_error(response)
-                unknown_outcome = response.status_code >= 500 and response.status_code != 503
-                if response.status_code in RETRYABLE_STATUSES:
+                # 429 proves nothing was processed; any 5xx (503 included: a proxy may answer
+                # it after the service processed the request) leaves the outcome unknown, so it
+                # is re-sent only when the request is idempotent.
+                if response.status_code in NOTHING_PROCESSED_STATUSES or (
+                    response.status_code >= 500 and idempotent
+                ):
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                elif not (unknown_outcome and idempotent):
+                else:
                     raise failure
             wait = policy.backoff(attempt, retry_after)
             out_of_time = policy.clock() - started + wait > policy.max_total_seconds

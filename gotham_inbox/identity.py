@@ -5,10 +5,18 @@ same id (``CONFLICTING_SOURCE_ID``) instead of delivering it twice. Deriving the
 the message is declared (project, stack, resource name, position in a batch) and from what it
 says means a deploy that is re-run after a crash or a lost answer re-sends the same id, and the
 message is never delivered twice. Changing what the message says gives a new id: a new message.
+
+Unsalted, the id is a uuid5 of inputs another producer can know or guess: it can pre-send a
+message under the id (the provider would adopt it), and the plaintext id is a hash of content
+that may be secret (a short secret is recovered by trying every value). An optional secret salt
+(``gotham:sourceIdSalt``) keys the derivation with HMAC-SHA256, so neither is possible without
+the salt. See docs/source-ids.md for the trust model.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Mapping
@@ -63,19 +71,34 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def keyed_uuid(namespace: uuid.UUID, name: str, salt: str | None) -> str:
+    """uuid5(namespace, name) without a salt; with one, a UUID from HMAC-SHA256(salt, name).
+
+    The keyed id has the uuid5 layout (version and variant bits set over the first 16 bytes of
+    the MAC), so it is a valid UUID everywhere a uuid5 is; without the salt it cannot be
+    predicted, nor can ``name`` be recovered from it.
+    """
+    if not salt:
+        return str(uuid.uuid5(namespace, name))
+    digest = hmac.new(salt.encode(), namespace.bytes + name.encode(), hashlib.sha256).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=5))
+
+
 def derive_source_id(
     project: str,
     stack: str,
     resource_name: str,
     message: Any,
     index: int | None = None,
+    salt: str | None = None,
 ) -> str:
     """The deterministic sourceId of a message declared in a Pulumi program.
 
     uuid5 in :data:`SOURCE_ID_NAMESPACE` over the project, the stack, the resource name, the
     message's index in its batch (``None`` for a message that is a resource of its own) and the
     canonical message content without any ``sourceId``. Key order and absent-versus-null
-    optionals do not change the id; any change to what would be sent does.
+    optionals do not change the id; any change to what would be sent does. With ``salt`` the
+    derivation is keyed (:func:`keyed_uuid`).
     """
     content = canonical_message(message)
     if isinstance(content, dict):
@@ -89,7 +112,7 @@ def derive_source_id(
             "message": content,
         }
     )
-    return str(uuid.uuid5(SOURCE_ID_NAMESPACE, name))
+    return keyed_uuid(SOURCE_ID_NAMESPACE, name, salt)
 
 
 def with_source_id(
@@ -98,6 +121,7 @@ def with_source_id(
     stack: str,
     resource_name: str,
     index: int | None = None,
+    salt: str | None = None,
 ) -> Any:
     """The message in wire form, carrying its own ``sourceId`` or a derived one.
 
@@ -109,5 +133,5 @@ def with_source_id(
         return data
     if data.get(SOURCE_ID_KEY) is not None:
         return data
-    derived = derive_source_id(project, stack, resource_name, data, index)
+    derived = derive_source_id(project, stack, resource_name, data, index, salt)
     return {**{k: v for k, v in data.items() if k != SOURCE_ID_KEY}, SOURCE_ID_KEY: derived}

@@ -1,9 +1,11 @@
 """When and how long to wait before sending a request again.
 
-A retry must never send a message twice. So the client repeats a request only when the server
-said it processed nothing (429, 503), when the connection failed before the request went out,
-or, for answers that were lost, when every message carries a ``sourceId`` (a duplicate then
-comes back as a conflict instead of a second message).
+A retry must never send a message twice. So the client repeats a request only when nothing can
+have been processed (the connection was refused or failed before the request went out, or the
+answer is a 429), or, for lost answers and 5xx answers (503 included: a proxy may send it after
+the service processed the request), when the request is idempotent: every message carries a
+``sourceId`` AND this host has been seen to honour sourceIds (a duplicate then comes back as a
+conflict instead of a second message). See docs/source-ids.md.
 """
 
 from __future__ import annotations
@@ -14,8 +16,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-RETRYABLE_STATUSES = frozenset({429, 503})
-"""Statuses by which the server says it processed nothing and asks to come back later."""
+NOTHING_PROCESSED_STATUSES = frozenset({429})
+"""Statuses that prove the request was not processed (a rate limiter refuses before the service
+sees the request: ASSUMED, see docs/source-ids.md); retried whatever the request."""
+
+RETRYABLE_STATUSES = NOTHING_PROCESSED_STATUSES | {503}
+"""Statuses by which a server asks to come back later. Only :data:`NOTHING_PROCESSED_STATUSES`
+are retried for requests that are not idempotent."""
 
 
 @dataclass(frozen=True)

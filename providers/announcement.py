@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gotham_inbox.identity import SOURCE_ID_KEY, canonical_json, plain
+from gotham_inbox.identity import SOURCE_ID_KEY, canonical_json, keyed_uuid, plain
 
 RELEASE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:gotham-inbox:release-announcement:v1")
 """The uuid5 namespace of release sourceIds. Fixed forever: changing it re-announces everything."""
@@ -33,14 +33,15 @@ class AnnouncementError(ValueError):
     """An argument of a release announcement is unusable; the text names it and the fix."""
 
 
-def release_source_id(service: str, version: str) -> str:
+def release_source_id(service: str, version: str, salt: str | None = None) -> str:
     """The sourceId of the announcement of ``version`` of ``service``.
 
     uuid5 in :data:`RELEASE_NAMESPACE` over the canonical JSON of the two strings, so it is the
-    same for every stack, every run and every changelog of that release.
+    same for every stack, every run and every changelog of that release. With ``salt``
+    (``gotham:sourceIdSalt``) it is keyed: the same for every stack that shares the salt.
     """
     name = canonical_json({"service": service, "version": version})
-    return str(uuid.uuid5(RELEASE_NAMESPACE, name))
+    return keyed_uuid(RELEASE_NAMESPACE, name, salt)
 
 
 def _placeholder_list() -> str:
@@ -142,6 +143,7 @@ def announcement_message(
     sender: object,
     title_template: object = DEFAULT_TITLE_TEMPLATE,
     body_template: object = DEFAULT_BODY_TEMPLATE,
+    salt: str | None = None,
 ) -> dict[str, Any]:
     """The announcement as a wire-form message, ``sourceId`` included.
 
@@ -162,5 +164,5 @@ def announcement_message(
         "title": {"value": title},
         "body": {"value": body, "formatStyle": "MARKDOWN"},
         "security": {"portionMarkings": check_markings(markings)},
-        SOURCE_ID_KEY: release_source_id(values["service"], values["version"]),
+        SOURCE_ID_KEY: release_source_id(values["service"], values["version"], salt),
     }

@@ -1,14 +1,19 @@
-"""What happened to each message of a send, read from the server's answer.
+"""What happened to each message of a send, read from the client's matched answer.
 
-Every message the provider sends carries a sourceId that belongs to the resource: derived from
-the stack, the resource and the content, or chosen by the user as that message's idempotency
-key. So a ``CONFLICTING_SOURCE_ID`` failure for one of those ids means the message already
-exists because an earlier attempt at this same create got through (its answer was lost, or
-the deploy crashed before recording it): the message is *adopted* as sent, not sent again.
+The client (:meth:`gotham_inbox.client.InboxClient.deliver`) has already matched the answer to
+the request, by id where the host honoured our sourceIds and by position (the documented
+"request order") where it did not, and refused to guess when the answer is ambiguous. Here
+each result becomes the provider's outcome:
 
-Everything else that leaves a message unsent is an error that lists, message by message, what
-was sent and what was not: an ``UNKNOWN`` conflict, an answer that names a sourceId this
-request did not carry (not ours), or an answer that does not mention a message at all.
+- ``sent``: delivered by this request; its ``source_id`` is the server's id;
+- ``adopted``: a ``CONFLICTING_SOURCE_ID`` failure naming the id we sent. Every id the provider
+  sends belongs to the resource (derived from the stack, the resource and the content, or chosen
+  by the user as that message's idempotency key), so the message exists because an earlier
+  attempt at this same create got through (its answer was lost, or the deploy crashed before
+  recording it): it is adopted as sent, not sent again. Only a host that honours ids can answer
+  this (see docs/source-ids.md for who else could have used the id);
+- anything else (an ``UNKNOWN`` conflict, a message the answer does not mention) is not sent,
+  and the create fails with an error that lists, message by message, what was and was not sent.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gotham_inbox.delivery import CONFLICT, Delivery, MessageResult
+from gotham_inbox.delivery import SENT as DELIVERED
 from gotham_inbox.errors import GothamInboxError
-from gotham_inbox.models import SendMessagesResponse
 
 SENT = "sent"
 ADOPTED = "adopted"
@@ -33,72 +39,65 @@ class PartialSendError(GothamInboxError):
 
 @dataclass(frozen=True)
 class MessageOutcome:
-    """The fate of one message: ``sent``, ``adopted``, or not sent with a reason."""
+    """The fate of one message: ``sent``, ``adopted``, or not sent with a reason.
+
+    ``source_id`` is the message's id in Gotham (the server's); ``requested_id`` the id the
+    message declared; ``honoured`` whether the server used the id we sent (``None``: none sent).
+    """
 
     index: int
-    source_id: str
+    source_id: str | None
     status: str | None
     reason: str = ""
+    requested_id: str | None = None
+    honoured: bool | None = None
 
     @property
     def delivered(self) -> bool:
         """True if the message is in Gotham (sent now, or by an earlier attempt)."""
         return self.status in (SENT, ADOPTED)
 
-
-def outcomes_of(source_ids: Sequence[str], response: SendMessagesResponse) -> list[MessageOutcome]:
-    """Match the answer to the request, message by message (ids compared as UUIDs)."""
-    sent = {str(item.source_id) for item in response.responses}
-    failures = {str(item.source_id): item.reason for item in response.failures}
-    outcomes = []
-    for index, source_id in enumerate(source_ids):
-        key = source_id.lower()
-        if key in sent:
-            outcomes.append(MessageOutcome(index, key, SENT))
-        elif failures.get(key) == "CONFLICTING_SOURCE_ID":
-            outcomes.append(MessageOutcome(index, key, ADOPTED))
-        elif key in failures:
-            outcomes.append(
-                MessageOutcome(
-                    index,
-                    key,
-                    None,
-                    f"not sent: the server reported an {failures[key]} conflict",
-                )
-            )
-        else:
-            outcomes.append(
-                MessageOutcome(
-                    index, key, None, "not sent: the server's answer does not mention it"
-                )
-            )
-    return outcomes
+    @property
+    def idempotent(self) -> bool:
+        """True if a repeat of this message would be refused instead of delivered twice."""
+        return self.honoured is True
 
 
-def foreign_ids(source_ids: Sequence[str], response: SendMessagesResponse) -> list[str]:
-    """sourceIds in the answer that this request did not carry: they are not ours."""
-    ours = {source_id.lower() for source_id in source_ids}
-    named = [str(item.source_id) for item in response.responses]
-    named += [str(item.source_id) for item in response.failures]
-    return sorted({source_id for source_id in named if source_id not in ours})
+def outcome_of(result: MessageResult) -> MessageOutcome:
+    """The provider's view of one matched result."""
+    status: str | None = None
+    reason = ""
+    if result.status == DELIVERED:
+        status = SENT
+    elif result.status == CONFLICT and result.reason == "CONFLICTING_SOURCE_ID":
+        status = ADOPTED
+    elif result.status == CONFLICT:
+        reason = f"not sent: the server reported an {result.reason} conflict"
+    else:
+        reason = "not sent: the server's answer does not mention it"
+    return MessageOutcome(
+        result.index,
+        result.server_id,
+        status,
+        reason,
+        requested_id=result.requested_id,
+        honoured=result.honoured,
+    )
 
 
-def require_all_delivered(
-    what: str, source_ids: Sequence[str], response: SendMessagesResponse
-) -> list[MessageOutcome]:
+def require_all_delivered(what: str, delivery: Delivery) -> list[MessageOutcome]:
     """The outcomes, if every message is now in Gotham; otherwise a :class:`PartialSendError`.
 
     ``what`` names the messages in the error (``message`` or ``messages``), so a user reads
     ``messages[1] (sourceId ...): not sent: ...``.
     """
-    outcomes = outcomes_of(source_ids, response)
-    strangers = foreign_ids(source_ids, response)
-    if all(outcome.delivered for outcome in outcomes) and not strangers:
+    outcomes = [outcome_of(result) for result in delivery.results]
+    if all(outcome.delivered for outcome in outcomes):
         return outcomes
 
     def label(outcome: MessageOutcome) -> str:
-        where = what if len(source_ids) == 1 and what == "message" else f"{what}[{outcome.index}]"
-        return f"{where} (sourceId {outcome.source_id})"
+        where = what if len(outcomes) == 1 and what == "message" else f"{what}[{outcome.index}]"
+        return f"{where} (sourceId {outcome.source_id or outcome.requested_id})"
 
     lines = []
     for outcome in outcomes:
@@ -108,17 +107,14 @@ def require_all_delivered(
             lines.append(f"  - {label(outcome)}: already in Gotham from an earlier attempt")
         else:
             lines.append(f"  - {label(outcome)}: {outcome.reason}")
-    for stranger in strangers:
-        lines.append(
-            f"  - the server answered about sourceId {stranger}, which is not one this request "
-            "sent; it is not ours"
-        )
     delivered = sum(outcome.delivered for outcome in outcomes)
+    # Conflicts and unmentioned messages are only ever matched by our own ids, so the host
+    # honours them: re-sending the same ids cannot deliver a message twice.
     raise PartialSendError(
         f"{len(outcomes) - delivered} of {len(outcomes)} message(s) were not sent:\n"
         + "\n".join(lines)
-        + "\nSent messages cannot be recalled. Running the deploy again is safe: the messages "
-        "already in Gotham come back as conflicts on their own sourceIds and are adopted, "
-        "the others are sent.",
+        + "\nSent messages cannot be recalled. Running the deploy again is safe: this host "
+        "honours sourceIds, so the messages already in Gotham come back as conflicts on their "
+        "own sourceIds and are adopted, the others are sent.",
         outcomes,
     )

@@ -13,8 +13,11 @@ Lifecycle:
 - check validates every message and returns check failures, never an exception;
 - diff replaces the resource when what would be sent changes (a sent message cannot be edited),
   and reports nothing when only the spelling of the input changes (key order, absent vs null);
-- create sends one request whose messages all carry their sourceId; a conflict on one of our
-  own sourceIds means an earlier attempt got through, and the message is adopted as sent;
+- create sends one request; its messages carry their sourceIds as ``gotham:sourceIds`` says
+  (auto / send / omit, docs/source-ids.md). The answer is matched by id where the host honoured
+  them and by position otherwise; a conflict on one of our own sourceIds means an earlier
+  attempt got through, and the message is adopted as sent. Outputs record the server's id and
+  whether the send was idempotent (the host honoured our id);
 - read keeps the recorded state (there is no read API); delete only forgets the resource:
   Gotham messages cannot be recalled.
 """
@@ -39,6 +42,7 @@ from pulumi.dynamic import (
 )
 
 from gotham_inbox.client import InboxClient
+from gotham_inbox.delivery import refuses_source_id_field
 from gotham_inbox.errors import (
     ConfigurationError,
     GothamAPIError,
@@ -48,7 +52,6 @@ from gotham_inbox.errors import (
     RequestNotSentError,
 )
 from gotham_inbox.identity import SOURCE_ID_KEY, SOURCE_ID_NAMESPACE, canonical_message
-from gotham_inbox.models import SendMessagesResponse
 from providers.checks import check_batch, check_single, contains_unknown
 from providers.outcome import MessageOutcome, require_all_delivered
 from providers.settings import ProviderSettings
@@ -124,10 +127,10 @@ class _InboxProvider(ResourceProvider):
                 f"{where}: no sourceId, so a retry could send it twice; nothing was sent. "
                 "Declare messages with providers.InboxMessage or InboxMessageBatch, which add one."
             )
-        source_ids = [str(message[SOURCE_ID_KEY]) for message in messages]
         try:
-            response: SendMessagesResponse = self._inbox_client().send(messages)
-            return require_all_delivered(what, source_ids, response)
+            client = self._inbox_client()
+            delivery = client.deliver(messages, source_ids=settings.source_id_policy())
+            return require_all_delivered(what, delivery)
         except GothamInboxError as error:
             raise InboxProviderError(settings.redact(self._explain(error))) from None
 
@@ -139,25 +142,58 @@ class _InboxProvider(ResourceProvider):
             self._client = self.settings.client()
         return self._client
 
-    @staticmethod
-    def _explain(error: GothamInboxError) -> str:
+    def _explain(self, error: GothamInboxError) -> str:
         text = f"{type(error).__name__}: {error}"
-        # 4xx answers and 503 (unavailable) mean the server processed nothing.
-        refused = isinstance(error, GothamAPIError) and (
-            error.status_code < 500 or error.status_code == 503
-        )
+        # 4xx answers mean the server processed nothing; a 5xx (503 included: a proxy may
+        # answer it after the service processed the request) leaves the outcome unknown.
+        refused = isinstance(error, GothamAPIError) and error.status_code < 500
         nothing_sent = refused or isinstance(
             error, InvalidMessagesError | ConfigurationError | RequestNotSentError
         )
         if nothing_sent:
-            return f"{text}\nNothing was sent."
+            text += "\nNothing was sent."
+            if (
+                isinstance(error, GothamAPIError)
+                and refuses_source_id_field(error)
+                and self.settings.source_ids == "send"
+            ):
+                text += (
+                    " This host refuses the sourceId field, and gotham:sourceIds is 'send', "
+                    "which never falls back. Set it to 'auto' or 'omit' (`pulumi config set "
+                    "gotham:sourceIds auto`): messages are then sent without ids, and a lost "
+                    "answer can no longer be recovered without risk of a second delivery "
+                    "(docs/source-ids.md)."
+                )
+            return text
         if isinstance(error, OutcomeUnknownError | GothamAPIError):
-            return (
-                f"{text}\nThe messages may or may not have been sent. Running the deploy again "
-                "is safe: a message that did arrive comes back as a conflict on its own "
-                "sourceId and is adopted, never sent twice."
-            )
+            return f"{text}\n{self._rerun_advice()}"
         return text
+
+    def _rerun_advice(self) -> str:
+        settings = self.settings
+        behaviour = None
+        if self._client is not None:
+            behaviour = self._client.memory.behaviour(self._client.host_key)
+        if behaviour == "honours" and settings.source_ids != "omit":
+            return (
+                "The messages may or may not have been sent. Running the deploy again is safe: "
+                "this host honours sourceIds, so a message that did arrive comes back as a "
+                "conflict on its own sourceId and is adopted, never sent twice."
+            )
+        why = {
+            "ignores": "this host ignores sourceIds (it assigned its own ids)",
+            "refuses": "this host refuses sourceIds, so they were not sent",
+        }.get(behaviour or "", "this host has not been seen to honour sourceIds in this deploy")
+        if settings.source_ids == "omit":
+            why = "gotham:sourceIds is 'omit', so no sourceIds were sent"
+        return (
+            "The messages may or may not have been delivered, and nothing protects against a "
+            f"second delivery: {why}. Before running the deploy again, check whether the "
+            "recipients received them (their Gotham inbox, or ask the Gotham administrators). "
+            "If they did, record that instead of sending again: `pulumi refresh` cannot see "
+            "them, so remove the message from the program (or keep the resource and accept "
+            "a second delivery). docs/source-ids.md explains the guarantees per mode."
+        )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Keep the recorded state: Gotham has no API to read a sent message back."""
@@ -199,9 +235,11 @@ class InboxMessageProvider(_InboxProvider):
         message = canonical_message(props["message"])
         (outcome,) = self._send("message", [message])
         return CreateResult(
-            outcome.source_id,
+            str(outcome.source_id),
             {
                 "sourceId": outcome.source_id,
+                "requestedSourceId": outcome.requested_id,
+                "idempotent": outcome.idempotent,
                 "status": outcome.status,
                 "message": message,
                 "recipients": _recipients(message, self.settings.realm),
@@ -239,13 +277,15 @@ class InboxMessageBatchProvider(_InboxProvider):
         """Send every message in one request; adopt those an earlier attempt already sent."""
         messages = [canonical_message(item) for item in props["messages"]]
         outcomes = self._send("messages", messages)
-        source_ids = [outcome.source_id for outcome in outcomes]
+        source_ids = [str(outcome.source_id) for outcome in outcomes]
         statuses = [outcome.status for outcome in outcomes]
         batch_id = str(uuid.uuid5(SOURCE_ID_NAMESPACE, "batch:" + ",".join(source_ids)))
         return CreateResult(
             batch_id,
             {
                 "sourceIds": source_ids,
+                "requestedSourceIds": [outcome.requested_id for outcome in outcomes],
+                "idempotent": all(outcome.idempotent for outcome in outcomes),
                 "statuses": statuses,
                 "messages": messages,
                 "recipients": [_recipients(m, self.settings.realm) for m in messages],

@@ -28,7 +28,7 @@ from providers.announcement import (
     check_template,
     check_text,
 )
-from providers.resources import InboxMessage
+from providers.resources import InboxMessage, source_id_salt
 
 RELEASE_ANNOUNCEMENT_TYPE = "gotham:index:ReleaseAnnouncement"
 
@@ -71,10 +71,14 @@ class ReleaseAnnouncement(pulumi.ComponentResource):
     - ``source_id``: the message's sourceId, derived from ``service`` and ``version`` only;
     - ``status``: ``"sent"``, or ``"adopted"`` when this release had already been announced
       (by an earlier deploy whose state is gone, or by another stack) and nothing was sent;
-    - ``message``: the message as sent.
+    - ``message``: the message as sent;
+    - ``idempotent``: True when the host honoured the sourceId. Only then does "once per
+      version, even after the state is lost" hold; otherwise once per version while the state
+      is kept (docs/source-ids.md).
     """
 
     source_id: pulumi.Output[str]
+    idempotent: pulumi.Output[bool]
     status: pulumi.Output[str]
     message: pulumi.Output[dict[str, Any]]
 
@@ -139,8 +143,9 @@ class ReleaseAnnouncement(pulumi.ComponentResource):
         super().__init__(RELEASE_ANNOUNCEMENT_TYPE, resource_name, None, opts)
 
         chosen = {key: value for key, value in templates.items() if value is not None}
+        salt = source_id_salt()
         message = pulumi.Output.all(**fields).apply(
-            lambda known: announcement_message(**known, **chosen)
+            lambda known: announcement_message(**known, **chosen, salt=salt)
         )
         child = InboxMessage(
             f"{resource_name}-message",
@@ -150,8 +155,14 @@ class ReleaseAnnouncement(pulumi.ComponentResource):
         self.source_id = child.source_id
         self.status = child.status
         self.message = child.message
+        self.idempotent = child.idempotent
         self.register_outputs(
-            {"sourceId": self.source_id, "status": self.status, "message": self.message}
+            {
+                "sourceId": self.source_id,
+                "status": self.status,
+                "message": self.message,
+                "idempotent": self.idempotent,
+            }
         )
 
     @staticmethod

@@ -11,13 +11,14 @@ be sent.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import pulumi
 import pulumi.dynamic
 
-from gotham_inbox.identity import plain, with_source_id
+from gotham_inbox.identity import SOURCE_ID_KEY, plain, with_source_id
 from gotham_inbox.models import SendMessageRequest
 from providers.provider import InboxMessageBatchProvider, InboxMessageProvider
 
@@ -51,19 +52,53 @@ def _has_outputs(value: Any) -> bool:
     return isinstance(value, pulumi.Output) or inspect.isawaitable(value)
 
 
+def source_id_salt() -> str | None:
+    """``gotham:sourceIdSalt`` (or ``GOTHAM_SOURCE_ID_SALT``): the key of derived sourceIds.
+
+    Read by the program, where ids are derived; it is used as a key only and is never written
+    to an input, an output or the state.
+    """
+    value = pulumi.runtime.get_config("gotham:sourceIdSalt") or os.environ.get(
+        "GOTHAM_SOURCE_ID_SALT"
+    )
+    text = str(value).strip() if value else ""
+    return text or None
+
+
 def _message_with_id(
     message: pulumi.Input[Any], resource_name: str, index: int | None
 ) -> pulumi.Input[Any]:
     # Resolve nested Outputs first: the id is derived from the content the user finally gives.
     project, stack = pulumi.get_project(), pulumi.get_stack()
+    salt = source_id_salt()
     data = plain(message)
     if not _has_outputs(data):
         # Plain data needs no Output: Output.from_input would wrap every nested value in an
         # Output of its own, which is most of the cost of declaring a message.
-        return with_source_id(data, project, stack, resource_name, index)
+        return with_source_id(data, project, stack, resource_name, index, salt)
     return pulumi.Output.from_input(data).apply(
-        lambda data: with_source_id(data, project, stack, resource_name, index)
+        lambda data: with_source_id(data, project, stack, resource_name, index, salt)
     )
+
+
+def _id_of(message: Any) -> Any:
+    return message.get(SOURCE_ID_KEY) if isinstance(message, dict) else None
+
+
+def _ids_of(messages: Any) -> Any:
+    return [_id_of(item) for item in messages] if isinstance(messages, list) else None
+
+
+def _derived(value: pulumi.Input[Any], pick: Any) -> pulumi.Input[Any]:
+    """``pick(value)``, as an Output of ``value`` when it is one.
+
+    The id inputs are derived from the message so that they are secret exactly when the message
+    holds a secret: the engine keeps an output secret when its input was, and the id of a secret
+    message is a hash of secret content.
+    """
+    if isinstance(value, pulumi.Output):
+        return value.apply(pick)
+    return pick(value)
 
 
 class InboxMessage(_InboxResource, module="gotham", name="InboxMessage"):
@@ -72,7 +107,11 @@ class InboxMessage(_InboxResource, module="gotham", name="InboxMessage"):
     Type token ``pulumi-python:dynamic/gotham:InboxMessage``. Input ``message`` is the message
     in wire form with its ``sourceId``. Outputs:
 
-    - ``source_id`` (``sourceId``): the message's id in Gotham;
+    - ``source_id`` (``sourceId``): the message's id in Gotham (the server's; equal to
+      ``requested_source_id`` only where the host honours sourceIds);
+    - ``requested_source_id`` (``requestedSourceId``): the id the message declared;
+    - ``idempotent``: True when the host honoured that id, so a repeat of this message is
+      refused rather than delivered twice (docs/source-ids.md);
     - ``status``: ``"sent"``, or ``"adopted"`` when an earlier attempt of this deploy had
       already sent it (the id came back as a conflict) and nothing was sent again;
     - ``message``: the message exactly as sent;
@@ -88,11 +127,17 @@ class InboxMessage(_InboxResource, module="gotham", name="InboxMessage"):
     message: pulumi.Output[dict[str, Any]]
     recipients: pulumi.Output[list[dict[str, str]]]
     hostname: pulumi.Output[str]
+    idempotent: pulumi.Output[bool]
 
     @property
     def source_id(self) -> pulumi.Output[str]:
         """The message's id in Gotham (the ``sourceId`` output)."""
         return self._output("sourceId")
+
+    @property
+    def requested_source_id(self) -> pulumi.Output[str]:
+        """The id the message declared (the ``requestedSourceId`` output)."""
+        return self._output("requestedSourceId")
 
     def __init__(
         self,
@@ -108,12 +153,15 @@ class InboxMessage(_InboxResource, module="gotham", name="InboxMessage"):
                 Give ``sourceId`` to choose the id yourself; otherwise one is derived.
             opts: resource options.
         """
+        identified = _message_with_id(message, resource_name, None)
         super().__init__(
             InboxMessageProvider(),
             resource_name,
             {
-                "message": _message_with_id(message, resource_name, None),
-                "sourceId": None,
+                "message": identified,
+                "sourceId": _derived(identified, _id_of),
+                "requestedSourceId": _derived(identified, _id_of),
+                "idempotent": None,
                 "status": None,
                 "recipients": None,
                 "sentAt": None,
@@ -130,7 +178,9 @@ class InboxMessageBatch(_InboxResource, module="gotham", name="InboxMessageBatch
     Type token ``pulumi-python:dynamic/gotham:InboxMessageBatch``. Input ``messages`` is the list
     of messages in wire form, each with its ``sourceId``. Outputs:
 
-    - ``source_ids`` (``sourceIds``): the messages' ids, in order;
+    - ``source_ids`` (``sourceIds``): the messages' ids in Gotham (the server's), in order;
+    - ``requested_source_ids`` (``requestedSourceIds``): the ids the messages declared;
+    - ``idempotent``: True when the host honoured every one of those ids;
     - ``statuses``: ``"sent"`` or ``"adopted"`` for each message, in order;
     - ``messages``: the messages exactly as sent;
     - ``recipients``: each message's groups, as for :class:`InboxMessage`;
@@ -142,11 +192,17 @@ class InboxMessageBatch(_InboxResource, module="gotham", name="InboxMessageBatch
     messages: pulumi.Output[list[dict[str, Any]]]
     recipients: pulumi.Output[list[list[dict[str, str]]]]
     hostname: pulumi.Output[str]
+    idempotent: pulumi.Output[bool]
 
     @property
     def source_ids(self) -> pulumi.Output[list[str]]:
         """The messages' ids in Gotham, in order (the ``sourceIds`` output)."""
         return self._output("sourceIds")
+
+    @property
+    def requested_source_ids(self) -> pulumi.Output[list[str]]:
+        """The ids the messages declared, in order (the ``requestedSourceIds`` output)."""
+        return self._output("requestedSourceIds")
 
     def __init__(
         self,
@@ -164,26 +220,30 @@ class InboxMessageBatch(_InboxResource, module="gotham", name="InboxMessageBatch
             opts: resource options.
         """
         project, stack = pulumi.get_project(), pulumi.get_stack()
+        salt = source_id_salt()
 
         def with_ids(items: Any) -> Any:
             if not isinstance(items, list):
                 return items  # check reports that it is not a list
             return [
-                with_source_id(item, project, stack, resource_name, index)
+                with_source_id(item, project, stack, resource_name, index, salt)
                 for index, item in enumerate(items)
             ]
 
         data = plain(messages)
+        identified = (
+            pulumi.Output.from_input(data).apply(with_ids)
+            if _has_outputs(data)
+            else with_ids(data)  # plain data: no Output per nested value (see above)
+        )
         super().__init__(
             InboxMessageBatchProvider(),
             resource_name,
             {
-                "messages": (
-                    pulumi.Output.from_input(data).apply(with_ids)
-                    if _has_outputs(data)
-                    else with_ids(data)  # plain data: no Output per nested value (see above)
-                ),
-                "sourceIds": None,
+                "messages": identified,
+                "sourceIds": _derived(identified, _ids_of),
+                "requestedSourceIds": _derived(identified, _ids_of),
+                "idempotent": None,
                 "statuses": None,
                 "recipients": None,
                 "sentAt": None,

@@ -20,6 +20,7 @@ import httpx
 
 from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth
 from gotham_inbox.client import InboxClient
+from gotham_inbox.delivery import SOURCE_ID_POLICIES, HostMemory, SourceIdPolicy
 from gotham_inbox.errors import ConfigurationError
 from gotham_inbox.retry import RetryPolicy
 
@@ -45,8 +46,21 @@ CLIENT_ID = Setting("gotham:clientId", "GOTHAM_CLIENT_ID")
 CLIENT_SECRET = Setting("gotham:clientSecret", "GOTHAM_CLIENT_SECRET", secret=True)
 CA_BUNDLE = Setting("gotham:caBundle", "GOTHAM_CA_BUNDLE")
 REALM = Setting("gotham:realm", "GOTHAM_REALM")
+SOURCE_IDS = Setting("gotham:sourceIds", "GOTHAM_SOURCE_IDS")
+SOURCE_ID_SALT = Setting("gotham:sourceIdSalt", "GOTHAM_SOURCE_ID_SALT", secret=True)
 
-ALL_SETTINGS = (HOSTNAME, TOKEN, CLIENT_ID, CLIENT_SECRET, CA_BUNDLE, REALM)
+ALL_SETTINGS = (
+    HOSTNAME,
+    TOKEN,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CA_BUNDLE,
+    REALM,
+    SOURCE_IDS,
+    SOURCE_ID_SALT,
+)
+
+DEFAULT_SOURCE_IDS: SourceIdPolicy = "auto"
 
 ConfigLookup = Callable[[str], Any]
 
@@ -65,8 +79,11 @@ def _text(value: Any) -> str | None:
 class ProviderSettings:
     """Where to send messages and how to authenticate.
 
-    ``token`` and ``client_secret`` are kept out of the repr. ``transport`` and ``retry`` are
-    for tests and embedding (an httpx transport, a retry policy); they never come from config.
+    ``token``, ``client_secret`` and ``source_id_salt`` are kept out of the repr.
+    ``source_ids`` is ``auto``, ``send`` or ``omit`` (see docs/source-ids.md); the salt is read
+    by the program (it keys derived sourceIds) and is here only so that it is redacted too.
+    ``transport``, ``retry`` and ``memory`` are for tests and embedding (an httpx transport, a
+    retry policy, a :class:`~gotham_inbox.delivery.HostMemory`); they never come from config.
     """
 
     hostname: str | None = None
@@ -75,8 +92,11 @@ class ProviderSettings:
     client_secret: str | None = field(default=None, repr=False)
     ca_bundle: str | None = None
     realm: str | None = None
+    source_ids: str = DEFAULT_SOURCE_IDS
+    source_id_salt: str | None = field(default=None, repr=False)
     transport: httpx.BaseTransport | None = field(default=None, repr=False, compare=False)
     retry: RetryPolicy | None = field(default=None, repr=False, compare=False)
+    memory: HostMemory | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def resolve(
@@ -100,11 +120,15 @@ class ProviderSettings:
             client_secret=value(CLIENT_SECRET),
             ca_bundle=value(CA_BUNDLE),
             realm=value(REALM),
+            source_ids=(value(SOURCE_IDS) or DEFAULT_SOURCE_IDS).lower(),
+            source_id_salt=value(SOURCE_ID_SALT),
         )
 
     def secrets(self) -> tuple[str, ...]:
         """The secret values configured, to scrub from any text leaving the provider."""
-        return tuple(secret for secret in (self.token, self.client_secret) if secret)
+        return tuple(
+            secret for secret in (self.token, self.client_secret, self.source_id_salt) if secret
+        )
 
     def redact(self, text: str) -> str:
         """``text`` with every configured secret replaced by ``***``.
@@ -146,6 +170,20 @@ class ProviderSettings:
             f"(or {CLIENT_ID.env_var} and {CLIENT_SECRET.env_var})"
         )
 
+    def source_id_policy(self) -> SourceIdPolicy:
+        """``auto``, ``send`` or ``omit``.
+
+        Raises:
+            ConfigurationError: ``gotham:sourceIds`` has another value.
+        """
+        for policy in SOURCE_ID_POLICIES:
+            if self.source_ids == policy:
+                return policy
+        raise ConfigurationError(
+            f"{SOURCE_IDS.config_key} is '{self.source_ids}'; use auto (the default), send or "
+            f"omit, with {SOURCE_IDS.how_to_set}"
+        )
+
     def _verify(self) -> bool | str:
         if not self.ca_bundle:
             return True
@@ -175,4 +213,5 @@ class ProviderSettings:
             verify=self._verify(),
             retry=self.retry,
             transport=self.transport,
+            memory=self.memory,
         )

@@ -9,8 +9,21 @@ minute and the whole suite two to three; under ``dev`` about 15 s and a minute.
 """
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from gotham_inbox.delivery import HOST_MEMORY
+
+
+@pytest.fixture(autouse=True)
+def _forget_what_hosts_do_with_source_ids() -> Iterator[None]:
+    """Each test starts with no host known to honour, ignore or refuse sourceIds."""
+    HOST_MEMORY.forget()
+    yield
+    HOST_MEMORY.forget()
+
 
 settings.register_profile(
     "dev",

@@ -29,6 +29,7 @@ from gotham_inbox import (
     TokenAuth,
     UnauthorizedError,
 )
+from gotham_inbox.delivery import HostMemory
 from gotham_inbox.errors import InternalServerError
 
 TOKEN = "tok-very-secret-123"
@@ -103,15 +104,21 @@ def make_client(
     *,
     clock: FakeClock | None = None,
     auth: httpx.Auth | None = None,
+    honours_ids: bool = False,
     **retry: Any,
 ) -> InboxClient:
+    """A client of a scripted host; ``honours_ids``: the host was already seen to honour ids."""
     clock = clock or FakeClock()
     policy = RetryPolicy(sleep=clock.sleep, clock=clock, jitter=False, **retry)
+    memory = HostMemory()
+    if honours_ids:
+        memory.record("https://gotham.example.com", "honours")
     return InboxClient(
         "gotham.example.com",
         auth=auth or TokenAuth(TOKEN),
         retry=policy,
         transport=httpx.MockTransport(recorder),
+        memory=memory,
     )
 
 
@@ -237,13 +244,25 @@ def test_429_is_retried_honouring_retry_after() -> None:
     assert clock.sleeps == [3.0]
 
 
-def test_503_is_retried_with_exponential_backoff_and_bounded_attempts() -> None:
+def test_503_is_retried_with_exponential_backoff_and_bounded_attempts_when_idempotent() -> None:
     clock = FakeClock()
     recorder = Recorder(envelope(503, "INTERNAL", "Unavailable"))
+    client = make_client(
+        recorder, clock=clock, honours_ids=True, max_attempts=4, initial_backoff=1.0
+    )
     with pytest.raises(InternalServerError):
-        make_client(recorder, clock=clock, max_attempts=4, initial_backoff=1.0).send([MESSAGE])
+        client.send(with_ids())
     assert len(recorder.requests) == 4
     assert clock.sleeps == [1.0, 2.0, 4.0]
+
+
+@pytest.mark.parametrize("ids", [False, True], ids=["no-ids", "ids-not-yet-seen-honoured"])
+def test_503_is_not_retried_when_a_retry_could_deliver_twice(ids: bool) -> None:
+    # A proxy may answer 503 after the service processed the request.
+    recorder = Recorder(envelope(503, "INTERNAL", "Unavailable"), ok())
+    with pytest.raises(InternalServerError):
+        make_client(recorder).send(with_ids() if ids else [MESSAGE])
+    assert len(recorder.requests) == 1
 
 
 def test_retries_stop_when_the_total_time_would_be_exceeded() -> None:
@@ -284,10 +303,38 @@ def test_a_lost_answer_is_not_retried_when_a_message_has_no_source_id() -> None:
     assert len(recorder.requests) == 1
 
 
-def test_a_lost_answer_is_retried_when_every_message_has_a_source_id() -> None:
+def test_a_lost_answer_is_not_retried_until_the_host_was_seen_to_honour_ids() -> None:
     messages = with_ids(2)
     recorder = Recorder(httpx.ReadTimeout("lost"), ok([m["sourceId"] for m in messages]))
-    response = make_client(recorder).send(messages)
+    with pytest.raises(OutcomeUnknownError, match="has not been seen to honour"):
+        make_client(recorder).send(messages)
+    assert len(recorder.send_requests) == 1
+
+
+def test_an_answer_naming_our_ids_makes_the_next_lost_answer_retryable() -> None:
+    first, second = with_ids(), with_ids()
+    recorder = Recorder(
+        ok([first[0]["sourceId"]]), httpx.ReadTimeout("lost"), ok([second[0]["sourceId"]])
+    )
+    client = make_client(recorder)
+    client.send(first)  # proves the host honours ids
+    client.send(second)
+    assert len(recorder.send_requests) == 3
+
+
+def test_an_answer_with_other_ids_keeps_requests_not_idempotent() -> None:
+    recorder = Recorder(ok(), httpx.ReadTimeout("lost"), ok())
+    client = make_client(recorder, honours_ids=True)
+    client.send(with_ids())  # the server assigned its own id: ids are ignored here
+    with pytest.raises(OutcomeUnknownError):
+        client.send(with_ids())
+    assert len(recorder.send_requests) == 2
+
+
+def test_a_lost_answer_is_retried_when_every_message_has_a_source_id_the_host_honours() -> None:
+    messages = with_ids(2)
+    recorder = Recorder(httpx.ReadTimeout("lost"), ok([m["sourceId"] for m in messages]))
+    response = make_client(recorder, honours_ids=True).send(messages)
     assert len(recorder.send_requests) == 2
     assert recorder.send_requests[0].content == recorder.send_requests[1].content
     assert len(response.responses) == 2
@@ -299,7 +346,7 @@ def test_a_500_is_retried_only_when_every_message_has_a_source_id() -> None:
         make_client(recorder).send([MESSAGE])
     assert len(recorder.requests) == 1
     recorder = Recorder(envelope(500, "INTERNAL", "Boom"), ok())
-    make_client(recorder).send(with_ids())
+    make_client(recorder, honours_ids=True).send(with_ids())
     assert len(recorder.requests) == 2
 
 
@@ -427,7 +474,7 @@ def test_secrets_never_appear_in_reprs_errors_or_logs(caplog: pytest.LogCaptureF
     recorder = Recorder(
         routed(
             [token_answer(TOKEN)],
-            [envelope(503, "INTERNAL", "Unavailable"), envelope(403, "PERMISSION_DENIED", "No")],
+            [envelope(429, "RATE_LIMITED", "Slow"), envelope(403, "PERMISSION_DENIED", "No")],
         )
     )
     client = make_client(recorder, auth=auth)

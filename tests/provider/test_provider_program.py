@@ -73,7 +73,9 @@ def test_inbox_message_registers_its_type_and_message_with_a_derived_source_id(
     assert args.name == "release-4-2"
     expected_id = derive_source_id("releases", "prod", "release-4-2", MESSAGE)
     assert args.inputs["message"] == {**MESSAGE, "sourceId": expected_id}
-    assert set(args.inputs) == {"message", "__provider"}
+    assert set(args.inputs) == {"message", "sourceId", "requestedSourceId", "__provider"}
+    # The id inputs carry the id so that the engine keeps them secret when the message is.
+    assert args.inputs["sourceId"] == args.inputs["requestedSourceId"] == expected_id
     assert source_id == expected_id
     assert resolve(resource.status) == "sent"
     assert resolve(resource.message) == {**MESSAGE, "sourceId": expected_id}
@@ -143,7 +145,8 @@ def test_a_batch_registers_every_message_with_its_own_id_in_order(
 
     (args,) = mocks.registered
     assert args.typ == BATCH_TYPE
-    assert set(args.inputs) == {"messages", "__provider"}
+    assert set(args.inputs) == {"messages", "sourceIds", "requestedSourceIds", "__provider"}
+    assert args.inputs["sourceIds"] == [m["sourceId"] for m in args.inputs["messages"]]
     expected = [
         derive_source_id("inbox-project", "dev", "launch", MESSAGE, 0),
         derive_source_id("inbox-project", "dev", "launch", MESSAGE, 1),
