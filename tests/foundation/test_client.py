@@ -351,7 +351,7 @@ def test_a_500_is_retried_only_when_every_message_has_a_source_id() -> None:
 
 
 def test_a_400_is_never_retried() -> None:
-    recorder = Recorder(envelope(400, "INVALID_ARGUMENT", "InvalidMessages"))
+    recorder = Recorder(envelope(400, "INVALID_ARGUMENT", "UnknownRecipients"))
     with pytest.raises(BadRequestError):
         make_client(recorder).send(with_ids())
     assert len(recorder.requests) == 1
