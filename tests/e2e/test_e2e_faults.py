@@ -1,0 +1,53 @@
+"""`pulumi up` of the example stack, under the real CLI, against an emulator that misbehaves.
+
+The first send is throttled (429: retried after Retry-After), its retry is answered 503 by a
+"proxy" after Gotham stored the message. That deploy cannot know whether the message arrived,
+so it fails and says so, and nothing is sent twice; the next `pulumi up` adopts that message
+and sends the rest, each exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from e2e_support import STACK, PulumiProject, declared_messages, emulator_calls, sends
+
+from gotham_inbox.emulator.testing import running_emulator
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_503_after_commit_fails_the_deploy_honestly_and_the_next_up_sends_nothing_twice(
+    pulumi_engine: None, tmp_path: Path
+) -> None:
+    project = PulumiProject.copy_example(tmp_path)
+    with running_emulator() as emulator:
+        project.init_dev_stack(emulator.base_url)
+        declared = declared_messages(
+            json.loads(project.run("preview", "--json", "--stack", STACK).ok().stdout)
+        )
+        emulator.faults.add("throttle", times=1, retry_after=0.2)
+        emulator.faults.add("unavailable-after-commit", times=1)
+
+        with emulator_calls() as first_calls:
+            failed = project.run("up", "--yes", "--stack", STACK)
+        assert failed.returncode != 0, failed.describe()
+        assert "HTTP 503" in failed.output, failed.describe()
+        assert "may or may not have been delivered" in failed.output, failed.describe()
+        assert emulator.faults.injected == ["throttle", "unavailable-after-commit"]
+        first_sends = sends(first_calls)
+        assert [call.status for call in first_sends[:2]] == [429, 503]
+        stored_after_failure = emulator.messages()
+        assert len(stored_after_failure) == len(
+            {record["sourceId"] for record in stored_after_failure}
+        ), "nothing was stored twice"
+
+        with emulator_calls() as second_calls:
+            project.run("up", "--yes", "--stack", STACK).ok()
+        assert {call.status for call in sends(second_calls)} == {200}
+        stored = emulator.messages()
+
+    assert sorted(record["sourceId"] for record in stored) == sorted(declared)
+    assert {record["sourceId"]: record["message"] for record in stored} == declared
