@@ -67,7 +67,10 @@ def measure(pythonpath: str | None, count: int) -> dict[str, Any]:
                 response = httpx.post(
                     base_url + SEND,
                     content=body,
-                    headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+                    headers={
+                        "Authorization": f"Bearer {TOKEN}",
+                        "Content-Type": "application/json",
+                    },
                     timeout=600,
                 )
                 result["seconds"] = round(time.perf_counter() - started, 3)
