@@ -80,15 +80,20 @@ class GothamAPIError(GothamInboxError):
 
 
 class BadRequestError(GothamAPIError):
-    """400: the server refused the request (validation); nothing was sent."""
+    """400: the server refused the request (validation); nothing was sent.
+
+    ``error_name`` says which check: ``UnknownRecipients``, ``InvalidMessagePortionMarkings``,
+    ``InvalidMessageRequests``, ``ApiFeaturePreviewUsageOnly``... (docs/errors.md).
+    """
 
 
 class UnauthorizedError(GothamAPIError):
-    """401: the token is missing, unknown or expired."""
+    """401: the token is missing (``MissingCredentials``), unknown or expired
+    (``Default:Unauthorized``)."""
 
 
 class PermissionDeniedError(GothamAPIError):
-    """403: the caller may not do this (not an inbox producer, or a marking above clearance)."""
+    """403: the caller may not do this (``ApiUsageDenied``: not an inbox alert producer)."""
 
 
 class NotFoundError(GothamAPIError):
@@ -108,7 +113,7 @@ class RequestTooLargeError(GothamAPIError):
 
 
 class UnprocessableEntityError(GothamAPIError):
-    """422."""
+    """422 (``Conjure:UnprocessableEntity``): the body could not be read; nothing was sent."""
 
 
 class RateLimitedError(GothamAPIError):

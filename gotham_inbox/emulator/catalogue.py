@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 SDK = "official SDK, gotham.v1.gotham.errors"
 GENERAL = (
-    "Palantir API docs, General errors (palantir.com/docs/foundry/api/general/overview/errors)"
+    "Palantir platform API docs, General errors "
+    "(palantir.com/docs/foundry/api/general/overview/errors; Gotham's API is assumed to share them)"
 )
+REFERENCE = "the contract, gotham-inbox-api.md, Errors"
 CONJURE = "Conjure: conjure-java-runtime-api ErrorType"
 STATUS_CODES = "Palantir API docs, Status codes (no error body)"
 RFC6749 = "RFC 6749 section 5.2 (OAuth2 error response)"
@@ -138,7 +140,7 @@ TOO_LARGE = ErrorSpec(
     (),
     "the body is over --max-body-bytes (refused from Content-Length before it is read)",
     True,
-    CONJURE + "; the limit's value is assumed",
+    REFERENCE + "; " + CONJURE + "; the limit's value is assumed",
 )
 INTERNAL = ErrorSpec(
     "Default:Internal",
@@ -156,7 +158,7 @@ METHOD_NOT_ALLOWED = ErrorSpec(
     (),
     "a known path with the wrong method",
     False,
-    "assumed: no Palantir document names it",
+    "no Palantir document names it",
 )
 THROTTLED = ErrorSpec(
     "(no body)",

@@ -89,13 +89,15 @@ def _marking_problem(
         close = difflib.get_close_matches(marking, allowed, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         return (
-            f"marking '{marking}' is not an allowed marking; {hint}use one of {_listing(allowed)}"
+            f"marking '{marking}' is not an allowed marking (Gotham refuses it: 400 "
+            f"InvalidMessagePortionMarkings); {hint}use one of {_listing(allowed)}"
         )
     clearance = config.caller_clearance
     if clearance is not None and marking not in clearance:
         return (
             f"the caller is not cleared for marking '{marking}' (caller clearance: "
-            f"{_listing(clearance)}) and the server refuses it; use a marking the caller holds "
+            f"{_listing(clearance)}) and the server refuses it (400 "
+            "InvalidMessagePortionMarkings); use a marking the caller holds "
             "or send as a caller cleared for it"
         )
     if ceiling is not None and allowed.index(marking) > allowed.index(ceiling):

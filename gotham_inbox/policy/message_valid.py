@@ -18,7 +18,9 @@ DEFAULT_LEVEL = EnforcementLevel.MANDATORY
 DESCRIPTION = (
     "Every Global Inbox message must pass the server's validation: the fields of the wire model, "
     "at least one group recipient and at least one portion marking. The server refuses an invalid "
-    "message (and with it its whole batch). Fix each field named below."
+    "message (and with it its whole batch): 422 Conjure:UnprocessableEntity or 400 "
+    "Default:InvalidArgument for the fields, 400 InvalidMessageRequests without recipients, 400 "
+    "InvalidMessagePortionMarkings without markings (docs/errors.md). Fix each field named below."
 )
 
 

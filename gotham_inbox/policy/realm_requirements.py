@@ -103,8 +103,9 @@ def _check_recipient(
         close = difflib.get_close_matches(name, list(known), n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         return f"{recipient.field}.name", (
-            f"group '{name}' is not a known group; {hint}fix the name, or add the group to "
-            "this policy's groups (or set unknownGroups to ignore)"
+            f"group '{name}' is not a known group (Gotham refuses it: 400 UnknownRecipients); "
+            f"{hint}fix the name, or add the group to this policy's groups (or set "
+            "unknownGroups to ignore)"
         )
     if realm in realms:
         return None
@@ -112,11 +113,11 @@ def _check_recipient(
         return f"{recipient.field}.realm", (
             f"group '{name}' lives in realm {_listing(realms)}, not in the caller's realm "
             f"'{caller_realm}', and a recipient without a realm is looked up in the caller's "
-            f"realm; set realm: {_listing(realms)}"
+            f"realm (Gotham refuses it: 400 UnknownRecipients); set realm: {_listing(realms)}"
         )
     return f"{recipient.field}.realm", (
-        f"group '{name}' does not exist in realm '{recipient.realm}'; it lives in realm "
-        f"{_listing(realms)}; set realm to that"
+        f"group '{name}' does not exist in realm '{recipient.realm}' (Gotham refuses it: 400 "
+        f"UnknownRecipients); it lives in realm {_listing(realms)}; set realm to that"
     )
 
 
