@@ -190,3 +190,23 @@ def test_sigterm_while_a_client_holds_a_keep_alive_connection_still_exits() -> N
     with emulator_process() as emulator, httpx.Client(base_url=emulator.base_url) as client:
         assert client.get("/emulator/health").status_code == 200  # connection stays open
         assert emulator.stop() == 0
+
+
+def test_faults_from_the_command_line_misbehave_and_are_logged() -> None:
+    with emulator_process("--fault", "throttle:times=1,retry-after=2") as emulator:
+        throttled = send(emulator.base_url, message())
+        assert throttled.status_code == 429
+        assert throttled.headers["Retry-After"] == "2"
+        assert send(emulator.base_url, message()).status_code == 200
+        assert emulator.stop() == 0
+    assert any("fault on: throttle (times 1, rate 1)" in line for line in emulator.log)
+    (faulted,) = [line for line in emulator.log if "fault=" in line]
+    assert "POST /api/gotham/v1/inbox/messages 429" in faulted
+    assert faulted.endswith("fault=throttle")
+
+
+def test_a_bad_fault_spec_exits_2_naming_the_problem() -> None:
+    command = [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--fault", "explode"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "unknown fault 'explode'" in done.stderr
