@@ -43,7 +43,7 @@ def _peak_rss_kib(pid: int) -> int:
     return -1
 
 
-def measure(pythonpath: str | None, count: int) -> dict[str, Any]:
+def measure(pythonpath: str | None, count: int, directory: str | None = None) -> dict[str, Any]:
     """Serve, send the hostile body, measure."""
     env = dict(os.environ)
     if pythonpath:
@@ -51,6 +51,8 @@ def measure(pythonpath: str | None, count: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="gotham-inbox-hostile-") as scratch:
         log_path = Path(scratch, "emulator.log")
         command = [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--port", "0"]
+        if directory:
+            command += ["--directory", str(Path(directory).resolve())]
         with log_path.open("wb") as log:
             # cwd: with -m, the current directory comes first on sys.path.
             server = subprocess.Popen(
@@ -120,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hostile", description=__doc__)
     parser.add_argument("--pythonpath", help="serve the emulator from this checkout")
     parser.add_argument("--messages", type=int, default=349_000)
+    parser.add_argument("--directory", help="directory file to serve (e.g. with higher limits)")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.pythonpath, args.messages), indent=2))
+    print(json.dumps(measure(args.pythonpath, args.messages, args.directory), indent=2))
     return 0
 
 

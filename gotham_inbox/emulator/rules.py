@@ -210,13 +210,7 @@ def review_batch(
             )
         )
         return review
-    try:
-        # The common case, a valid batch, in one pass through pydantic-core.
-        parsed: Sequence[SendMessageRequest | None] = parse_request(
-            {"messages": list(messages)}
-        ).messages
-    except ValidationError:
-        parsed = [None] * len(messages)
+    parsed = _parse_fast(messages)
     candidates: list[NewMessage] = []
     for index, data in enumerate(messages):
         if review.count >= MAX_LISTED_PROBLEMS:
@@ -244,6 +238,25 @@ def review_batch(
     if review.count == 0:
         review.accepted = candidates
     return review
+
+
+FAST_CHUNK = 1000
+"""Messages validated per pydantic-core pass. A chunk that fails is left to the message-by-message
+review, which stops at :data:`MAX_LISTED_PROBLEMS`: so the errors pydantic builds are bounded by
+one chunk, however large a hostile batch."""
+
+
+def _parse_fast(messages: Sequence[Any]) -> list[SendMessageRequest | None]:
+    """The models of a valid batch in few pydantic-core passes (the common case); ``None`` for
+    each message from the first chunk that fails on, to be reviewed one by one."""
+    parsed: list[SendMessageRequest | None] = []
+    for start in range(0, len(messages), FAST_CHUNK):
+        chunk = list(messages[start : start + FAST_CHUNK])
+        try:
+            parsed.extend(parse_request({"messages": chunk}).messages)
+        except ValidationError:
+            break
+    return parsed + [None] * (len(messages) - len(parsed))
 
 
 def refusal(review: BatchReview) -> EmulatorError:

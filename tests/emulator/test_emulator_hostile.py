@@ -1,5 +1,5 @@
 """Hostile callers, each tried as a new user would: the emulator bounds its work and its
-answers, keeps serving others, and leaks nothing. Measured numbers: docs/security.md and
+answers, keeps serving others, and leaks nothing. Measured numbers: docs/errors.md ("Hostile callers") and
 ``python -m bench.hostile``."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from emulator_helpers import ADMIN, RELEASE_BOT, SEND, FakeClock, app_client, message
 
 from gotham_inbox.cli import main as cli_main
@@ -52,6 +53,25 @@ def test_a_batch_under_the_message_limit_lists_a_bounded_number_of_problems() ->
     assert len(parameters["problems"]) == MAX_LISTED_PROBLEMS
     assert parameters["problemsTruncated"] is True
     assert len(response.content) < 64 * 1024
+
+
+def test_without_the_message_limit_a_megabyte_of_empty_messages_still_gets_a_small_answer() -> None:
+    data = {**load_directory_data(), "limits": {"max_messages_per_request": 1_000_000}}
+    with app_client(parse_directory(data)) as (client, store):
+        response = client.post(SEND, content=empty_messages(349_000), headers=JSON)
+        assert store.messages() == []
+    assert response.status_code == 400
+    parameters = response.json()["parameters"]
+    assert len(parameters["problems"]) == MAX_LISTED_PROBLEMS
+    assert parameters["problemsTruncated"] is True
+    assert len(response.content) < 64 * 1024
+
+
+def load_directory_data() -> dict[str, Any]:
+    from gotham_inbox.emulator.directory import example_directory_path
+
+    loaded: dict[str, Any] = yaml.safe_load(example_directory_path().read_text())
+    return loaded
 
 
 def test_a_long_review_does_not_stall_other_requests(monkeypatch: pytest.MonkeyPatch) -> None:
