@@ -168,3 +168,17 @@ def test_the_official_client_reads_each_refusal_as_gotham_names_it(
     assert error.parameters["reason"]
     if spec.status not in {500}:
         assert gotham_emulator.messages() == []
+
+
+def test_the_error_table_in_the_docs_has_a_row_for_every_catalogued_error() -> None:
+    from pathlib import Path
+
+    table = (Path(__file__).parents[2] / "docs" / "errors.md").read_text(encoding="utf-8")
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    for spec in catalogue.SEND_ERRORS:
+        name = f"`{spec.name}`" if spec.error_code else "(empty body)"
+        assert any(line.startswith(f"| {spec.status} |") and name in line for line in rows), (
+            f"docs/errors.md has no row for {spec.status} {spec.name}"
+        )
+        documented = [line for line in rows if line.startswith(f"| {spec.status} |")]
+        assert all("documented" in line or "assumed" in line for line in documented)

@@ -1,6 +1,6 @@
 """Hostile callers, each tried as a new user would: the emulator bounds its work and its
-answers, keeps serving others, and leaks nothing. Measured numbers: docs/errors.md ("Hostile callers") and
-``python -m bench.hostile``."""
+answers, keeps serving others, and leaks nothing. Measured numbers: docs/errors.md ("Hostile
+callers") and ``python -m bench.hostile``."""
 
 from __future__ import annotations
 
