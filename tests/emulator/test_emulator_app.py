@@ -363,7 +363,11 @@ def test_unknown_path_is_an_empty_404_like_an_unavailable_api(client: httpx.Clie
 def test_wrong_method_is_a_405_envelope(client: httpx.Client) -> None:
     response = client.get(SEND, headers=RELEASE_BOT)
     parameters = assert_envelope(response, 405, "Conjure:MethodNotAllowed")
-    assert parameters == {"method": "GET", "allowed": "POST"}
+    assert parameters == {
+        "method": "GET",
+        "allowed": "POST",
+        "reason": "GET is not served here; use POST",
+    }
     assert response.headers["Allow"] == "POST"
 
 
