@@ -3,6 +3,9 @@
 - :mod:`~gotham_inbox.emulator.directory`: the directory file (markings, groups, callers).
 - :mod:`~gotham_inbox.emulator.store`: SQLite storage of accepted messages.
 - :mod:`~gotham_inbox.emulator.app`: the Starlette ASGI application.
+- :mod:`~gotham_inbox.emulator.catalogue`: every error it answers, in Gotham's names
+  (``docs/errors.md``).
+- :mod:`~gotham_inbox.emulator.faults`: faults on demand (``docs/faults.md``).
 - :mod:`~gotham_inbox.emulator.server`: serving it with uvicorn.
 - :mod:`~gotham_inbox.emulator.testing`: ``running_emulator()`` for tests.
 """

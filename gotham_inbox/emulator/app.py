@@ -260,7 +260,7 @@ async def send_messages(request: Request) -> Response:
     # Parsing and reviewing a large batch is CPU work: off the event loop, so one hostile
     # request never stalls the others.
     review = await run_in_threadpool(_review, body, caller, config)
-    if not review.accepted and review.count:
+    if review.count:
         raise refusal(review)
     fault: Fault | None = request.scope.get("state", {}).get(FAULT_STATE)
     unknown = review.accepted[:1] if fault is not None and fault.kind == "unknown-conflict" else []
