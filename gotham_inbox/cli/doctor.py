@@ -152,6 +152,14 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
                 marking=args.marking,
                 make_client=lambda memory: _client_with(settings, memory),
             )
+        elif args.send_test_message:
+            diagnosis.add(
+                "test message",
+                "info",
+                "not sent: the checks above failed",
+                "nothing was sent",
+                "fix the failures, then run the doctor again",
+            )
     # Defence in depth: no finding quotes a secret, but error texts come from the server.
     diagnosis.findings = [
         dataclasses.replace(

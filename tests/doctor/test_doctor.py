@@ -190,3 +190,29 @@ def test_text_output_says_what_each_finding_means_and_what_to_do(
     assert "verdict: a deploy would work (sourceIds: accepted)" in text
     assert "cannot be told without sending" in text
     assert "means:" in text and "do:" in text
+
+
+def test_tls_to_a_host_that_does_not_speak_it_would_not_work_and_says_what_to_do(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_emulator() as emulator:  # plain http: the TLS handshake fails
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+        code, report = doctor("--hostname", emulator.hostname)  # no scheme: https
+        assert code == 1
+        (finding,) = [f for f in report["findings"] if f["check"] == "connection"]
+        assert finding["status"] == "fail" and "--ca-bundle" in finding["action"]
+        assert emulator.messages() == []
+
+
+def test_a_host_without_the_inbox_api_would_not_work(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_emulator() as emulator:
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+        code, report = doctor(
+            "--hostname", emulator.base_url + "/elsewhere", "--send-test-message", "--to-group", "g"
+        )
+        assert code == 1
+        assert statuses(report)["api"] == "fail"
+        assert statuses(report)["test message"] == "info"  # not sent: the checks failed
+        assert emulator.messages() == []
