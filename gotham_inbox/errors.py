@@ -47,8 +47,9 @@ class RequestNotSentError(TransportError):
 class OutcomeUnknownError(TransportError):
     """The request may or may not have been processed (timeout or broken answer).
 
-    Re-sending is safe only when every message carries a ``sourceId``: a message that did
-    arrive then comes back as ``CONFLICTING_SOURCE_ID`` instead of being sent twice.
+    Re-sending is safe only when every message carries a ``sourceId`` and the host honours
+    sourceIds: a message that did arrive then comes back as ``CONFLICTING_SOURCE_ID`` instead of
+    being sent twice (docs/source-ids.md).
     """
 
 

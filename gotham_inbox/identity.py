@@ -1,7 +1,8 @@
 """Deterministic message source ids, and the canonical form they are derived from.
 
-A message's ``sourceId`` is its idempotency key: the server refuses a second message with the
-same id (``CONFLICTING_SOURCE_ID``) instead of delivering it twice. Deriving the id from where
+A message's ``sourceId`` is its idempotency key: a host that honours sourceIds refuses a second
+message with the same id (``CONFLICTING_SOURCE_ID``) instead of delivering it twice (a host may
+also ignore or refuse them: docs/source-ids.md). Deriving the id from where
 the message is declared (project, stack, resource name, position in a batch) and from what it
 says means a deploy that is re-run after a crash or a lost answer re-sends the same id, and the
 message is never delivered twice. Changing what the message says gives a new id: a new message.

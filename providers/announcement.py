@@ -5,8 +5,8 @@ inputs are known, and tests and tools can call them directly to see what would b
 
 The sourceId depends on the service and the version only. Announcing the same release again
 (a re-run, a changed changelog, a lost state file, another stack sending to the same Gotham)
-reuses the id, so Gotham answers ``CONFLICTING_SOURCE_ID`` and nothing is delivered twice; a
-new version is a new id, and a new message.
+reuses the id, so a Gotham that honours sourceIds answers ``CONFLICTING_SOURCE_ID`` and nothing
+is delivered twice; a new version is a new id, and a new message.
 """
 
 from __future__ import annotations

@@ -7,8 +7,10 @@ been created or updated successfully.
 
 Its sourceId is derived from the service and the version alone. Deploying the same version
 again changes nothing; if the message's content changed (a corrected changelog) or the state
-was lost, the child is created again with the same sourceId, Gotham answers
-``CONFLICTING_SOURCE_ID`` and the provider adopts it: nothing is sent twice. A new version is a
+was lost, the child is created again with the same sourceId, and a Gotham that honours
+sourceIds answers ``CONFLICTING_SOURCE_ID`` and the provider adopts it: nothing is sent twice.
+A Gotham that ignores or refuses sourceIds cannot recognise it: there, once per version holds
+only while the state is kept (docs/source-ids.md). A new version is a
 new sourceId, which replaces the child and sends a new message.
 """
 

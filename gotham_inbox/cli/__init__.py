@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-SUBCOMMAND_MODULES = ("check", "emulator", "policy_config", "schema")
+SUBCOMMAND_MODULES = ("check", "doctor", "emulator", "policy_config", "schema")
 
 
 def build_parser() -> argparse.ArgumentParser:

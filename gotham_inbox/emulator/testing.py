@@ -51,6 +51,8 @@ class AnswerGate:
         self._lock = threading.Lock()
         self._held = 0  # answers waiting at the gate
         self._unfinished = 0  # requests whose answer was held and that are not done yet
+        self.successes_only = False
+        """Hold only 2xx answers (a refusal, which stored nothing, goes out at once)."""
 
     @property
     def held(self) -> int:
@@ -87,7 +89,11 @@ class AnswerGate:
 
         async def send_when_open(message: Message) -> None:
             nonlocal was_held
-            if message["type"] == "http.response.start" and not self._open.is_set():
+            if (
+                message["type"] == "http.response.start"
+                and not self._open.is_set()
+                and (not self.successes_only or 200 <= message["status"] < 300)
+            ):
                 with self._lock:
                     self._held += 1
                     self._unfinished += 1
@@ -167,15 +173,17 @@ class RunningEmulator:
         ).raise_for_status()
 
     @contextlib.contextmanager
-    def hold_answers(self) -> Iterator[AnswerGate]:
+    def hold_answers(self, *, successes_only: bool = False) -> Iterator[AnswerGate]:
         """Within the block, sends are stored but not answered; the answers go out at its end
-        (which waits until those requests are finished).
+        (which waits until those requests are finished). With ``successes_only`` refusals are
+        answered at once (under ``--source-ids reject`` the first, refused try goes through).
 
         A test starts a deploy, waits until ``gate.held`` answers are held (the messages are
         then in :meth:`messages`), kills the deploy, and checks how the next one recovers.
         """
         if self.gate is None:
             raise RuntimeError("this emulator was not started by running_emulator()")
+        self.gate.successes_only = successes_only
         self.gate.close()
         try:
             yield self.gate

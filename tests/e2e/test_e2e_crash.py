@@ -38,10 +38,14 @@ pytestmark = pytest.mark.e2e
 
 
 def kill_up_once_gotham_stored_a_message(
-    project: PulumiProject, emulator: RunningEmulator, log: Path
+    project: PulumiProject, emulator: RunningEmulator, log: Path, *, successes_only: bool = False
 ) -> list[dict[str, Any]]:
-    """Start `pulumi up`, SIGKILL it while Gotham holds its answer; the messages stored then."""
-    with emulator.hold_answers() as gate:
+    """Start `pulumi up`, SIGKILL it while Gotham holds its answer; the messages stored then.
+
+    ``successes_only``: refusals are answered at once, only an answer to a stored request is
+    held (a host that refuses sourceIds refuses the first try; the kill comes after the next).
+    """
+    with emulator.hold_answers(successes_only=successes_only) as gate:
         engine = project.start("up", "--yes", "--stack", STACK, log=log)
         try:
             wait_until(

@@ -162,3 +162,22 @@ def test_the_pytest_option_reaches_the_fixtures(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_official_client_sends_the_documented_request_in_every_mode(
+    seed_directory: Any, mode: str
+) -> None:
+    # The documented request carries no sourceId: every mode accepts it and assigns the id.
+    import gotham
+    from emulator_helpers import SEED_MESSAGE
+
+    with running_emulator(seed_directory, source_ids=mode) as emulator:
+        client = gotham.GothamClient(
+            auth=gotham.UserTokenAuth(emulator.token_for("docs-bot")),
+            hostname=emulator.hostname,
+            config=gotham.Config(scheme="http"),
+        )
+        answer = client.inbox.Messages.send(messages=[SEED_MESSAGE], preview=True)
+        (record,) = emulator.messages()
+        assert [str(sent.source_id) for sent in answer.responses] == [record["sourceId"]]

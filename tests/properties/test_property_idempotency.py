@@ -1,5 +1,12 @@
 """Property 6, idempotency: whatever the engine does, each live resource's messages are in the
-inbox exactly once, and nothing else was ever sent.
+inbox exactly once, and nothing else was ever sent, under each way a host treats sourceIds.
+
+Under ``honour`` the property is the strong one: every declared message is delivered exactly
+once, even when answers are lost or a deploy fails and is run again. Under ``ignore`` and
+``reject`` nothing on the host can recognise a repeat, so the property is what can be promised
+there: a message is never re-sent automatically after an answer that may have been lost (the
+create fails and says so), the outputs name the server's ids of exactly the messages this
+create delivered, and a deploy run again after such a failure delivers again (and says "sent").
 
 A hypothesis state machine plays the Pulumi engine against a running emulator: it declares
 InboxMessage and InboxMessageBatch resources as a program would (sourceIds derived from the
@@ -28,6 +35,7 @@ from hypothesis.stateful import (
 )
 
 from gotham_inbox import strategies as gs
+from gotham_inbox.delivery import HostMemory
 from gotham_inbox.emulator.app import MESSAGES_PATH
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.identity import canonical_message, with_source_id
@@ -45,6 +53,7 @@ message_lists = st.lists(
     gs.valid_messages_for(EXAMPLE, CALLER, with_source_id=st.just(False)), min_size=1, max_size=3
 )
 kinds = st.sampled_from(["message", "batch"])
+MODES = ("honour", "ignore", "reject")
 
 
 class LosesAnswers(httpx.BaseTransport):
@@ -97,9 +106,13 @@ def respelled(inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def sent_messages(inputs: dict[str, Any]) -> list[dict[str, Any]]:
-    """The messages as the provider sends them."""
+    """The messages as the provider declares them (with their requested sourceIds)."""
     declared = [inputs["message"]] if "message" in inputs else inputs["messages"]
     return [canonical_message(message) for message in declared]
+
+
+def without_id(message: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in message.items() if key != "sourceId"}
 
 
 @dataclass
@@ -131,6 +144,13 @@ class DeploysAgainstTheEmulator(RuleBasedStateMachine):
     def __init__(self, emulator: RunningEmulator, http: httpx.HTTPTransport) -> None:
         super().__init__()
         self.emulator = emulator
+        self.honour = emulator.source_ids == "honour"
+        self.memory = HostMemory()
+        """One provider host process: what it learnt about the host, across its creates."""
+        self.proven = False
+        """An answer has shown this process that the host honours sourceIds."""
+        self.refusal_known = False
+        """reject: an answer has shown this process that the host refuses sourceIds."""
         self.http = http
         self.inbox = httpx.Client(
             transport=http, base_url=emulator.base_url, headers=emulator.admin_headers
@@ -153,20 +173,65 @@ class DeploysAgainstTheEmulator(RuleBasedStateMachine):
                 realm=CALLER_REALM,
                 transport=LosesAnswers(self.http, lose_answers),
                 retry=NO_WAITING,
+                memory=self.memory,
             )
         )
         return provider
 
-    def create(self, kind: str, inputs: dict[str, Any], lose_answers: int = 0) -> Resource:
-        """check then create, as the engine does; the outputs must match the model."""
+    def stored(self) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = (
+            self.inbox.get(MESSAGES_PATH).raise_for_status().json()["messages"]
+        )
+        return records
+
+    def arrived_since(self, before: set[str], sent: list[dict[str, Any]]) -> list[str]:
+        """Under ignore/reject: exactly the messages of ``sent`` arrived once, in order."""
+        new = [record for record in self.stored() if record["sourceId"] not in before]
+        assert [record["message"] for record in new] == [without_id(m) for m in sent]
+        for record in new:
+            self.delivered[record["sourceId"]] = record["message"]
+        return [record["sourceId"] for record in new]
+
+    def create(self, kind: str, inputs: dict[str, Any], lose_answers: int = 0) -> Resource | None:
+        """check then create, as the engine does; the outputs must match the model.
+
+        ``None`` when the create failed because an answer was lost and re-sending was not
+        known to be safe (the messages arrived; the engine records nothing).
+        """
         provider = self.provider(kind, lose_answers)
         assert provider.check({}, inputs).failures == []
-        result = provider.create(inputs)
-        resource = Resource(kind, result.id, inputs, result.outs)
         sent = sent_messages(inputs)
         ids = [str(message["sourceId"]).lower() for message in sent]
-        assert resource.source_ids() == ids
+        before = {record["sourceId"] for record in self.stored()}
+        retry_is_safe = self.honour and self.proven
+        if lose_answers >= NO_WAITING.max_attempts or (lose_answers and not retry_is_safe):
+            with pytest.raises(InboxProviderError, match="may or may not have been"):
+                provider.create(inputs)
+            # The first attempt got through: the messages are in the inbox, unrecorded.
+            if self.honour:
+                for message in sent:
+                    self.delivered.setdefault(str(message["sourceId"]).lower(), message)
+            elif self.emulator.source_ids == "reject" and not self.refusal_known:
+                # The first attempt carried ids: refused, nothing stored, the refusal lost.
+                self.arrived_since(before, [])
+            else:
+                self.arrived_since(before, sent)
+            return None
+        result = provider.create(inputs)
+        resource = Resource(kind, result.id, inputs, result.outs)
+        requested = "requestedSourceId" if kind == "message" else "requestedSourceIds"
+        assert result.outs[requested] == (ids[0] if kind == "message" else ids)
         assert resource.messages() == sent
+        assert result.outs["idempotent"] is self.honour
+        if not self.honour:
+            self.refusal_known = True  # (reject) the answer showed it; no effect under ignore
+            # Nothing can recognise a repeat: this create delivered every message, and the
+            # outputs name the server's ids of exactly those.
+            assert resource.source_ids() == self.arrived_since(before, sent)
+            assert resource.statuses() == ["sent"] * len(sent)
+            return resource
+        self.proven = True
+        assert resource.source_ids() == ids
         # A message is "sent" only if this very request stored it: a retry after a lost answer,
         # or an id an earlier deploy already delivered, is "adopted".
         expected = [
@@ -186,11 +251,18 @@ class DeploysAgainstTheEmulator(RuleBasedStateMachine):
 
     # -- rules ----------------------------------------------------------------------------------
 
+    def record(self, name: str, kind: str, inputs: dict[str, Any], lose_answers: int) -> None:
+        resource = self.create(kind, inputs, lose_answers)
+        if resource is None:
+            self.failed[name] = (kind, inputs)
+        else:
+            self.live[name] = resource
+
     @precondition(lambda self: self.free_names())
     @rule(data=st.data(), kind=kinds, messages=message_lists)
     def create_resource(self, data: st.DataObject, kind: str, messages: list[Any]) -> None:
         name = data.draw(st.sampled_from(self.free_names()), label="name")
-        self.live[name] = self.create(kind, declare(name, kind, messages))
+        self.record(name, kind, declare(name, kind, messages), 0)
 
     @precondition(lambda self: self.free_names())
     @rule(
@@ -203,7 +275,7 @@ class DeploysAgainstTheEmulator(RuleBasedStateMachine):
         self, data: st.DataObject, kind: str, messages: list[Any], lost: int
     ) -> None:
         name = data.draw(st.sampled_from(self.free_names()), label="name")
-        self.live[name] = self.create(kind, declare(name, kind, messages), lose_answers=lost)
+        self.record(name, kind, declare(name, kind, messages), lost)
 
     @precondition(lambda self: self.free_names())
     @rule(data=st.data(), kind=kinds, messages=message_lists)
@@ -211,22 +283,19 @@ class DeploysAgainstTheEmulator(RuleBasedStateMachine):
         self, data: st.DataObject, kind: str, messages: list[Any]
     ) -> None:
         name = data.draw(st.sampled_from(self.free_names()), label="name")
-        inputs = declare(name, kind, messages)
-        provider = self.provider(kind, lose_answers=NO_WAITING.max_attempts)
-        with pytest.raises(InboxProviderError, match="may or may not have been sent"):
-            provider.create(inputs)
-        # The first attempt got through: the messages are in the inbox, unrecorded.
-        for message in sent_messages(inputs):
-            self.delivered.setdefault(str(message["sourceId"]).lower(), message)
-        self.failed[name] = (kind, inputs)
+        self.record(name, kind, declare(name, kind, messages), NO_WAITING.max_attempts)
 
     @precondition(lambda self: self.failed)
     @rule(data=st.data())
     def deploy_again_after_a_failure(self, data: st.DataObject) -> None:
         name = data.draw(st.sampled_from(sorted(self.failed)), label="name")
         kind, inputs = self.failed.pop(name)
-        self.live[name] = self.create(kind, inputs)
-        assert set(self.live[name].statuses()) == {"adopted"}
+        resource = self.create(kind, inputs)
+        assert resource is not None
+        self.live[name] = resource
+        # honour: what the failed deploy delivered is adopted. ignore/reject: it is delivered
+        # again (create checked that), the one guarantee those hosts cannot give.
+        assert set(resource.statuses()) == ({"adopted"} if self.honour else {"sent"})
 
     @precondition(lambda self: self.live)
     @rule(data=st.data(), messages=message_lists)
@@ -240,6 +309,7 @@ class DeploysAgainstTheEmulator(RuleBasedStateMachine):
             return
         assert diff.changes and diff.replaces and not diff.delete_before_replace
         new = self.create(old.kind, inputs)
+        assert new is not None
         self.provider(old.kind).delete(old.id, old.outputs)
         self.live[name] = new
 
@@ -280,14 +350,16 @@ class DeploysAgainstTheEmulator(RuleBasedStateMachine):
                 resource.source_ids(), resource.messages(), resource.recipients(), strict=True
             ):
                 record = by_id[source_id]
-                assert record["message"] == message, name
+                assert record["message"] == (message if self.honour else without_id(message)), name
                 assert record["caller"] == CALLER, name
                 # The recipients output says where Gotham delivered it.
                 assert record["recipients"] == recipients, name
 
 
+@pytest.mark.parametrize("mode", MODES)
 def test_each_live_resource_is_in_the_inbox_exactly_once_and_nothing_else_was_sent(
-    gotham_emulator: RunningEmulator,
+    gotham_emulator_factory: Any, mode: str
 ) -> None:
+    emulator = gotham_emulator_factory(source_ids=mode)
     with httpx.HTTPTransport() as http:
-        run_state_machine_as_test(lambda: DeploysAgainstTheEmulator(gotham_emulator, http))
+        run_state_machine_as_test(lambda: DeploysAgainstTheEmulator(emulator, http))

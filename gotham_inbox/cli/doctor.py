@@ -1,0 +1,184 @@
+"""``gotham-inbox doctor``: will a deploy work against this Gotham? Nothing is delivered.
+
+``gotham-inbox doctor --hostname HOST`` with ``GOTHAM_TOKEN`` or ``GOTHAM_CLIENT_ID`` and
+``GOTHAM_CLIENT_SECRET`` (the provider's variables), or ``gotham-inbox doctor PROJECT_DIR
+--stack NAME`` reading the stack's ``gotham:*`` settings (secrets from the environment, as
+Pulumi secrets cannot be decrypted here). Every probe is a request the server must refuse by
+validation; only ``--send-test-message --to-group NAME`` sends one real message.
+
+Exit status: 0 when a deploy would work, 1 when it would not, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from gotham_inbox.delivery import HostMemory
+from gotham_inbox.doctor import Diagnosis, Doctor
+from gotham_inbox.errors import ConfigurationError, InsecureTransportError
+
+EXIT_WORKS = 0
+EXIT_WOULD_NOT_WORK = 1
+EXIT_BAD_INPUT = 2
+
+_MARKS = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "info": "info"}
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "doctor",
+        help="check that deploys would work against a Gotham host, without delivering anything",
+        description="Probe a Gotham host with requests it must refuse by validation: TLS, "
+        "authentication, the producers group, the preview flag and how the host treats "
+        "sourceId. Exit 0 when a deploy would work, 1 when it would not, 2 for bad input.",
+    )
+    parser.add_argument(
+        "project_dir",
+        nargs="?",
+        type=Path,
+        metavar="PROJECT_DIR",
+        help="a Pulumi project whose stack's gotham:* settings to use",
+    )
+    parser.add_argument("--stack", help="the stack of PROJECT_DIR (default: its only or dev)")
+    parser.add_argument("--hostname", help="the Gotham host (overrides gotham:hostname)")
+    parser.add_argument("--ca-bundle", metavar="PEM", help="CA bundle (overrides gotham:caBundle)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--send-test-message",
+        action="store_true",
+        help="send ONE real message (to --to-group) to tell whether sourceIds are honoured",
+    )
+    parser.add_argument("--to-group", metavar="NAME", help="the group of the test message")
+    parser.add_argument("--to-realm", metavar="REALM", help="its realm (default: the caller's)")
+    parser.add_argument(
+        "--marking", default="UNCLASSIFIED", help="the test message's portion marking"
+    )
+    parser.set_defaults(run=run)
+
+
+def _bad_input(text: str) -> int:
+    print(f"gotham-inbox doctor: {text}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _stack_config(args: argparse.Namespace) -> tuple[dict[str, str], frozenset[str]]:
+    from gotham_inbox.policy.project import load_project
+
+    project = load_project(args.project_dir, args.stack)
+    return project.plain_config, project.secret_keys
+
+
+def _settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
+    # The provider's own resolution, so the doctor checks what a deploy would use.
+    from providers.settings import ProviderSettings
+
+    config: dict[str, str] = {}
+    secret_keys: frozenset[str] = frozenset()
+    if args.project_dir is not None:
+        config, secret_keys = _stack_config(args)
+    if args.hostname:
+        config["gotham:hostname"] = args.hostname
+    if args.ca_bundle:
+        config["gotham:caBundle"] = args.ca_bundle
+    for key, variable in (
+        ("gotham:token", "GOTHAM_TOKEN"),
+        ("gotham:clientSecret", "GOTHAM_CLIENT_SECRET"),
+    ):
+        if key in secret_keys and not environ.get(variable):
+            raise ConfigurationError(
+                f"{key} is a Pulumi secret in the stack, which the doctor cannot decrypt; "
+                f"set {variable} to the same value (e.g. {variable}=$(pulumi config get {key}))"
+            )
+    return ProviderSettings.resolve(config, environ)
+
+
+def render_text(diagnosis: Diagnosis) -> str:
+    """The findings, one block each, then the verdict."""
+    lines = [f"gotham-inbox doctor: {diagnosis.target}"]
+    for finding in diagnosis.findings:
+        lines.append(f"  [{_MARKS[finding.status]}] {finding.check}: {finding.summary}")
+        if finding.meaning:
+            lines.append(f"         means: {finding.meaning}")
+        if finding.action:
+            lines.append(f"         do:    {finding.action}")
+    verdict = "a deploy would work" if diagnosis.works else "a deploy would NOT work"
+    lines.append(f"verdict: {verdict} (sourceIds: {diagnosis.source_ids})")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
+    environ = os.environ if environ is None else environ
+    if args.project_dir is None and not args.hostname:
+        return _bad_input("give --hostname HOST, or a PROJECT_DIR (with --stack) to read it from")
+    if args.send_test_message and not args.to_group:
+        return _bad_input("--send-test-message needs --to-group NAME (the group to send it to)")
+    try:
+        from gotham_inbox.policy.project import ProjectError
+
+        settings = _settings(args, environ)
+        policy = settings.source_id_policy()
+        if not settings.hostname:
+            raise ConfigurationError(
+                "no hostname: the stack has no gotham:hostname; pass --hostname HOST"
+            )
+        client = settings.client()
+    except InsecureTransportError as error:
+        diagnosis = Diagnosis(str(settings.hostname))
+        diagnosis.add(
+            "transport",
+            "fail",
+            str(error),
+            "the provider refuses to send a token over plain http to this host: every create "
+            "would fail (nothing is sent)",
+            "use https:// (the default when no scheme is given)",
+        )
+        return _report(args, diagnosis)
+    except (ConfigurationError, ProjectError) as error:
+        return _bad_input(str(error))
+    with client:
+        doctor = Doctor(client, source_id_setting=policy)
+        diagnosis = doctor.run()
+        if args.send_test_message and diagnosis.works:
+            doctor.send_test_message(
+                args.to_group,
+                realm=args.to_realm,
+                marking=args.marking,
+                make_client=lambda memory: _client_with(settings, memory),
+            )
+        elif args.send_test_message:
+            diagnosis.add(
+                "test message",
+                "info",
+                "not sent: the checks above failed",
+                "nothing was sent",
+                "fix the failures, then run the doctor again",
+            )
+    # Defence in depth: no finding quotes a secret, but error texts come from the server.
+    diagnosis.findings = [
+        dataclasses.replace(
+            finding,
+            summary=settings.redact(finding.summary),
+            meaning=settings.redact(finding.meaning),
+        )
+        for finding in diagnosis.findings
+    ]
+    return _report(args, diagnosis)
+
+
+def _client_with(settings: Any, memory: HostMemory) -> Any:
+    return dataclasses.replace(settings, memory=memory).client()
+
+
+def _report(args: argparse.Namespace, diagnosis: Diagnosis) -> int:
+    if args.format == "json":
+        print(json.dumps(diagnosis.to_json(), indent=2))
+    else:
+        print(render_text(diagnosis))
+    return EXIT_WORKS if diagnosis.works else EXIT_WOULD_NOT_WORK

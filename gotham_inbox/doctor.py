@@ -1,0 +1,395 @@
+"""Will a deploy work against this Gotham? Probes that the server must refuse, and findings.
+
+Every probe is a send request the server must refuse by validation, which happens before
+anything is sent (documented batch atomicity): one message to a group that cannot exist
+(``gotham-inbox-doctor-<uuid4>``) carrying a made-up portion marking. From the answers:
+
+- ``transport``: https, or plain http to loopback only (what the provider allows);
+- ``connection``: TLS and reachability;
+- ``authentication`` and ``producer``: the token, and membership of the producers group where
+  the answer reveals it (a 403 does; an answer that reaches validation implies it);
+- ``api``: an empty 404 means the Inbox API is not on this host;
+- ``preview``: the same probe without ``preview=true`` is refused as the documentation says;
+- ``validation``: the probe is refused by validation (and so never delivered);
+- ``sourceIds``: the probe again with a ``sourceId``: refused (names the field) or accepted.
+  Honoured and ignored cannot be told apart without sending a real message; the opt-in
+  :func:`send_test_message` sends one, to a group the user names, to tell them apart.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+from gotham_inbox.client import SEND_PATH, InboxClient
+from gotham_inbox.delivery import HostMemory, refuses_source_id_field
+from gotham_inbox.errors import (
+    ApiNotAvailableError,
+    GothamAPIError,
+    GothamInboxError,
+    PermissionDeniedError,
+    UnauthorizedError,
+)
+
+Status = Literal["ok", "warn", "fail", "info"]
+PROBE_GROUP_PREFIX = "gotham-inbox-doctor-"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check: what was seen, what it means for the provider's guarantees, what to do."""
+
+    check: str
+    status: Status
+    summary: str
+    meaning: str
+    action: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        """The finding as a JSON object."""
+        return asdict(self)
+
+
+@dataclass
+class Diagnosis:
+    """Every finding, and the verdict: would a deploy work?"""
+
+    target: str
+    findings: list[Finding] = field(default_factory=list)
+    source_ids: str = "unknown"
+    """``refused``, ``accepted``, ``honoured``, ``ignored`` or ``unknown``."""
+
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        """Add a :class:`Finding`."""
+        self.findings.append(Finding(*args, **kwargs))
+
+    @property
+    def works(self) -> bool:
+        """True when no finding is a failure."""
+        return all(finding.status != "fail" for finding in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        """The diagnosis as JSON: target, verdict, sourceIds behaviour, findings."""
+        return {
+            "target": self.target,
+            "deployWouldWork": self.works,
+            "sourceIds": self.source_ids,
+            "findings": [finding.to_json() for finding in self.findings],
+        }
+
+
+def probe_message(with_source_id: bool) -> dict[str, Any]:
+    """A message no validation can accept: a group and a marking that cannot exist."""
+    token = uuid.uuid4()
+    message: dict[str, Any] = {
+        "groupRecipients": [{"name": f"{PROBE_GROUP_PREFIX}{token}"}],
+        "sender": {"displayName": "gotham-inbox doctor"},
+        "title": {"value": "gotham-inbox doctor probe (must be refused)"},
+        "security": {"portionMarkings": [f"GOTHAM-INBOX-DOCTOR-NOT-A-MARKING-{token.hex}"]},
+    }
+    if with_source_id:
+        message["sourceId"] = str(uuid.uuid4())
+    return message
+
+
+def _error_of(response: httpx.Response) -> GothamAPIError:
+    return InboxClient._api_error(response)
+
+
+class Doctor:
+    """Runs the probes with an authenticated httpx client built like the provider's."""
+
+    def __init__(self, client: InboxClient, *, source_id_setting: str = "auto") -> None:
+        self.base_url = client.base_url
+        # The client's own connection: the same auth, TLS settings and headers a deploy uses;
+        # the probes need requests the client would never make (no preview flag, bad input).
+        self.http = client._http
+        self.source_id_setting = source_id_setting
+        self.diagnosis = Diagnosis(str(client.base_url))
+
+    def _post(self, message: dict[str, Any], *, preview: bool = True) -> httpx.Response:
+        params = {"preview": "true"} if preview else {}
+        return self.http.post(SEND_PATH, params=params, json={"messages": [message]})
+
+    def run(self) -> Diagnosis:
+        """Every probe in order; stops at the first one that leaves nothing more to learn."""
+        add = self.diagnosis.add
+        add(
+            "transport",
+            "ok",
+            f"{self.base_url.scheme}://{self.base_url.host}"
+            + (" (loopback)" if self.base_url.scheme == "http" else ""),
+            "the token travels encrypted"
+            if self.base_url.scheme == "https"
+            else "plain http is allowed for loopback hosts only (the local emulator)",
+        )
+        try:
+            first = self._post(probe_message(with_source_id=False))
+        except GothamInboxError as error:  # the OAuth2 token request failed
+            return self._auth_failed(error)
+        except httpx.HTTPError as error:
+            return self._unreachable(error)
+        if not self._reached_validation(first):
+            return self.diagnosis
+        self._check_preview()
+        self._check_source_ids()
+        return self.diagnosis
+
+    # -- the answers ------------------------------------------------------------------------
+
+    def _unreachable(self, error: httpx.HTTPError) -> Diagnosis:
+        text = f"{type(error).__name__}: {error}"
+        tls = "CERTIFICATE" in text.upper() or "SSL" in text.upper()
+        self.diagnosis.add(
+            "connection",
+            "fail",
+            f"cannot reach {self.base_url.host}: {text}",
+            "no deploy can send anything to this host",
+            "pass --ca-bundle (gotham:caBundle) with the CA that signed the host's certificate"
+            if tls
+            else "check the hostname, the port and the network path (proxy, VPN, firewall)",
+        )
+        return self.diagnosis
+
+    def _auth_failed(self, error: GothamInboxError) -> Diagnosis:
+        self.diagnosis.add(
+            "authentication",
+            "fail",
+            f"{type(error).__name__}: {error}",
+            "the provider could not authenticate; every create would fail (nothing is sent)",
+            "check gotham:clientId / gotham:clientSecret (GOTHAM_CLIENT_ID / "
+            "GOTHAM_CLIENT_SECRET) or use a token",
+        )
+        return self.diagnosis
+
+    def _reached_validation(self, response: httpx.Response) -> bool:
+        add = self.diagnosis.add
+        add("connection", "ok", f"{self.base_url.host} answered", "TLS and the network path work")
+        if response.is_success:
+            add(
+                "validation",
+                "fail",
+                "the host ACCEPTED a message to a group that cannot exist with a made-up marking",
+                "this host does not validate as documented; the doctor's probes are not safe "
+                "against it and the policy pack's checks do not describe it",
+                "report this to the Gotham administrators before deploying",
+            )
+            return False
+        error = _error_of(response)
+        if isinstance(error, UnauthorizedError):
+            add(
+                "authentication",
+                "fail",
+                f"the token was refused ({error.error_name})",
+                "every create would fail with HTTP 401; nothing is sent",
+                "set a valid token (gotham:token / GOTHAM_TOKEN) or client credentials",
+            )
+            return False
+        add("authentication", "ok", "the token was accepted", "the provider can authenticate")
+        if isinstance(error, ApiNotAvailableError):
+            add(
+                "api",
+                "fail",
+                "the Inbox API is not available on this host (404 with an empty body)",
+                "every create would fail; nothing is sent",
+                "check the hostname (gotham:hostname): it must be the Gotham host itself",
+            )
+            return False
+        if isinstance(error, PermissionDeniedError):
+            add(
+                "producer",
+                "fail",
+                f"the caller may not send ({error.error_name}: {error.parameters})",
+                "every create would fail with HTTP 403; nothing is sent",
+                "ask the Gotham administrators to add the caller to the group "
+                "'External Inbox Alert Producers'",
+            )
+            return False
+        if error.status_code not in (400, 422):
+            add(
+                "validation",
+                "fail",
+                f"unexpected answer to the probe: {error}",
+                "the host does not answer as documented; what a deploy would do is unknown",
+                "run again; if it persists, ask the Gotham administrators",
+            )
+            return False
+        add(
+            "producer",
+            "ok",
+            "the caller got as far as message validation",
+            "the caller is allowed to send (Gotham checks membership of the producers group "
+            "before validating messages; ASSUMED order, undocumented)",
+        )
+        add(
+            "validation",
+            "ok",
+            f"the probe was refused by validation ({error.error_name})",
+            "invalid messages are refused whole, before anything is sent (batch atomicity)",
+        )
+        return True
+
+    def _check_preview(self) -> None:
+        try:
+            response = self._post(probe_message(with_source_id=False), preview=False)
+        except (httpx.HTTPError, GothamInboxError) as error:
+            self.diagnosis.add(
+                "preview", "warn", f"the probe without preview=true failed: {error}", "unknown"
+            )
+            return
+        name = _error_of(response).error_name if not response.is_success else ""
+        if name == "ApiFeaturePreviewUsageOnly":
+            self.diagnosis.add(
+                "preview",
+                "ok",
+                "a call without preview=true is refused (ApiFeaturePreviewUsageOnly)",
+                "the endpoint is still a preview; the provider always sends preview=true",
+            )
+        else:
+            self.diagnosis.add(
+                "preview",
+                "info",
+                f"a call without preview=true got {response.status_code} {name}".rstrip(),
+                "the preview flag is not enforced (or is checked after validation); the "
+                "provider sends preview=true anyway",
+            )
+
+    def _check_source_ids(self) -> None:
+        add = self.diagnosis.add
+        try:
+            response = self._post(probe_message(with_source_id=True))
+        except (httpx.HTTPError, GothamInboxError) as error:
+            add("sourceIds", "warn", f"the sourceId probe failed: {error}", "unknown")
+            return
+        refusal = _error_of(response) if not response.is_success else None
+        if refusal is not None and refuses_source_id_field(refusal):
+            self.diagnosis.source_ids = "refused"
+            failing = self.source_id_setting == "send"
+            add(
+                "sourceIds",
+                "fail" if failing else "warn",
+                f"this host REFUSES the sourceId field ({refusal.error_name}: "
+                f"{refusal.parameters.get('path', refusal.parameters)})",
+                "messages go out without ids: a retry after a lost answer is never automatic, "
+                "a deploy killed after sending sends again when re-run, and a "
+                "ReleaseAnnouncement is once per version only while the state is kept",
+                "gotham:sourceIds is 'send', which never falls back: every create would fail; "
+                "set it to 'auto' (the default) or 'omit'"
+                if failing
+                else "nothing to change: gotham:sourceIds 'auto' falls back to no ids (set "
+                "'omit' to skip the refused first try); see docs/source-ids.md",
+            )
+            return
+        self.diagnosis.source_ids = "accepted"
+        add(
+            "sourceIds",
+            "info",
+            "this host accepts the sourceId field; whether it HONOURS it (idempotent sends, "
+            "adoption after a lost answer) or IGNORES it (assigns its own ids) cannot be told "
+            "without sending a real message",
+            "until a send shows the host honours ids, the provider treats sends as not "
+            "idempotent: no automatic retry of a lost answer",
+            "run `gotham-inbox doctor ... --send-test-message --to-group GROUP` to send one "
+            "real message to a group you choose and find out",
+        )
+
+    # -- the opt-in ----------------------------------------------------------------------------
+
+    def send_test_message(
+        self,
+        group: str,
+        *,
+        realm: str | None,
+        marking: str,
+        make_client: Callable[[HostMemory], InboxClient],
+    ) -> None:
+        """Send ONE real message with a fresh sourceId to ``group``; honoured or ignored?
+
+        If the id comes back, the same message is sent again with the same id: a host that
+        honours ids refuses it as ``CONFLICTING_SOURCE_ID`` (nothing delivered).
+        """
+        add = self.diagnosis.add
+        recipient = {"name": group} if realm is None else {"name": group, "realm": realm}
+        message = {
+            "groupRecipients": [recipient],
+            "sender": {"displayName": "gotham-inbox doctor"},
+            "title": {"value": "gotham-inbox doctor: test message (you may delete it)"},
+            "security": {"portionMarkings": [marking]},
+            "sourceId": str(uuid.uuid4()),
+        }
+        with make_client(HostMemory()) as client:
+            try:
+                first = client.deliver([message], source_ids="send").results[0]
+            except GothamAPIError as error:
+                if refuses_source_id_field(error):
+                    self.diagnosis.source_ids = "refused"
+                    add("test message", "warn", "refused with its sourceId; nothing was sent", "")
+                else:
+                    add(
+                        "test message",
+                        "fail",
+                        f"not sent: {error}",
+                        "the message you asked for could not be sent; nothing was sent",
+                        "check --to-group, --to-realm and --marking",
+                    )
+                return
+            except GothamInboxError as error:
+                add(
+                    "test message",
+                    "fail",
+                    f"{type(error).__name__}: {error}",
+                    "the test message may or may not have been delivered",
+                    "look for it in the group's inbox before trying again",
+                )
+                return
+            if not first.honoured:
+                self.diagnosis.source_ids = "ignored"
+                add(
+                    "test message",
+                    "warn",
+                    f"delivered to {group}; the host IGNORED our sourceId and assigned "
+                    f"{first.server_id}",
+                    "sends to this host are never idempotent: no automatic retry of a lost "
+                    "answer, a killed deploy re-run sends again, a ReleaseAnnouncement is once "
+                    "per version only while the state is kept",
+                    "nothing to change (gotham:sourceIds auto records the server's ids); see "
+                    "docs/source-ids.md",
+                )
+                return
+            try:
+                again = client.deliver([message], source_ids="send").results[0]
+            except GothamInboxError as error:
+                add(
+                    "test message",
+                    "warn",
+                    f"delivered once with our sourceId; the repeat failed: {error}",
+                    "the host used our id, but whether it refuses a repeat is unknown",
+                    "run the doctor again with --send-test-message",
+                )
+                return
+        if again.status == "conflict" and again.reason == "CONFLICTING_SOURCE_ID":
+            self.diagnosis.source_ids = "honoured"
+            add(
+                "test message",
+                "ok",
+                f"delivered once to {group}; the same sourceId again was refused as "
+                "CONFLICTING_SOURCE_ID",
+                "this host honours sourceIds: retries and re-runs never deliver twice, lost "
+                "answers are adopted, a ReleaseAnnouncement is once per version even after the "
+                "state is lost",
+            )
+        else:
+            add(
+                "test message",
+                "fail",
+                f"the host used our sourceId but delivered the same id twice to {group}",
+                "sourceIds are not idempotency keys here: re-runs may deliver twice",
+                "set gotham:sourceIds to 'omit' and report this to the Gotham administrators",
+            )
+
+
+__all__ = ["Diagnosis", "Doctor", "Finding", "probe_message"]

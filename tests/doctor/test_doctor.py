@@ -1,0 +1,218 @@
+"""``gotham-inbox doctor``: the right verdict for each host, and nothing is ever delivered."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gotham_inbox.cli import main
+from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
+
+MODES = ("honour", "ignore", "reject")
+CREDENTIAL_VARIABLES = (
+    "GOTHAM_TOKEN",
+    "GOTHAM_CLIENT_ID",
+    "GOTHAM_CLIENT_SECRET",
+    "GOTHAM_HOSTNAME",
+    "GOTHAM_SOURCE_IDS",
+    "GOTHAM_CA_BUNDLE",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture(params=MODES)
+def emulator(request: pytest.FixtureRequest) -> Iterator[RunningEmulator]:
+    with running_emulator(source_ids=request.param) as running:
+        yield running
+
+
+Doctor = Callable[..., tuple[int, dict[str, Any]]]
+
+
+@pytest.fixture
+def doctor(capsys: pytest.CaptureFixture[str]) -> Doctor:
+    def run(*arguments: str) -> tuple[int, dict[str, Any]]:
+        code = main(["doctor", *arguments, "--format", "json"])
+        out = capsys.readouterr().out
+        return code, json.loads(out) if out.strip() else {}
+
+    return run
+
+
+def statuses(report: dict[str, Any]) -> dict[str, str]:
+    return {finding["check"]: finding["status"] for finding in report["findings"]}
+
+
+def test_each_mode_gets_its_verdict_and_nothing_is_stored(
+    emulator: RunningEmulator, doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+    code, report = doctor("--hostname", emulator.base_url)
+    assert code == 0, report
+    assert report["deployWouldWork"] is True
+    expected = "refused" if emulator.source_ids == "reject" else "accepted"
+    assert report["sourceIds"] == expected
+    found = statuses(report)
+    assert found["authentication"] == found["producer"] == found["validation"] == "ok"
+    assert found["preview"] == "ok"
+    assert found["sourceIds"] == ("warn" if expected == "refused" else "info")
+    assert emulator.messages() == []
+
+
+def test_send_refused_by_the_host_would_not_work(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_emulator(source_ids="reject") as emulator:
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+        monkeypatch.setenv("GOTHAM_SOURCE_IDS", "send")
+        code, report = doctor("--hostname", emulator.base_url)
+        assert code == 1
+        assert statuses(report)["sourceIds"] == "fail"
+        (finding,) = [f for f in report["findings"] if f["check"] == "sourceIds"]
+        assert "'auto'" in finding["action"]
+        assert emulator.messages() == []
+
+
+def test_a_non_producer_and_a_wrong_token_would_not_work(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with running_emulator() as emulator:
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("intern"))
+        code, report = doctor("--hostname", emulator.base_url)
+        assert code == 1 and statuses(report)["producer"] == "fail"
+        assert "External Inbox Alert Producers" in json.dumps(report)
+
+        wrong = "wrong-token-5e6f7a8b9c"
+        monkeypatch.setenv("GOTHAM_TOKEN", wrong)
+        code, report = doctor("--hostname", emulator.base_url)
+        assert code == 1 and statuses(report)["authentication"] == "fail"
+        assert wrong not in json.dumps(report)
+        assert emulator.messages() == []
+
+
+def test_client_credentials_are_used_like_the_provider_uses_them(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_emulator() as emulator:
+        monkeypatch.setenv("GOTHAM_CLIENT_ID", "release-pipeline")
+        monkeypatch.setenv("GOTHAM_CLIENT_SECRET", "dev-release-pipeline-secret")
+        assert doctor("--hostname", emulator.base_url)[0] == 0
+        monkeypatch.setenv("GOTHAM_CLIENT_SECRET", "not-the-secret-1234")
+        code, report = doctor("--hostname", emulator.base_url)
+        assert code == 1 and statuses(report)["authentication"] == "fail"
+        assert "not-the-secret-1234" not in json.dumps(report)
+
+
+def test_plain_http_to_a_host_that_is_not_loopback_would_not_work(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOTHAM_TOKEN", "some-token-value")
+    code, report = doctor("--hostname", "http://gotham.example.com")
+    assert code == 1
+    assert statuses(report) == {"transport": "fail"}
+    assert "some-token-value" not in json.dumps(report)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "why"),
+    [
+        ([], "--hostname"),
+        (["--hostname", "gotham.example.com"], "no Gotham credentials"),
+        (["--hostname", "h", "--send-test-message"], "--to-group"),
+        (["--hostname", "gotham.example.com", "--ca-bundle", "/no/such.pem"], "caBundle"),
+    ],
+)
+def test_bad_input_exits_2_and_says_what_to_give(
+    arguments: list[str],
+    why: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if why != "no Gotham credentials":
+        monkeypatch.setenv("GOTHAM_TOKEN", "some-token-value")
+    assert main(["doctor", *arguments]) == 2
+    assert why in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("mode", "verdict", "stored"),
+    [("honour", "honoured", 1), ("ignore", "ignored", 1), ("reject", "refused", 0)],
+)
+def test_the_opt_in_test_message_tells_honoured_from_ignored(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch, mode: str, verdict: str, stored: int
+) -> None:
+    with running_emulator(source_ids=mode) as emulator:
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+        code, report = doctor(
+            "--hostname", emulator.base_url, "--send-test-message", "--to-group", "platform-team"
+        )
+        assert code == 0, report
+        assert report["sourceIds"] == verdict
+        # One real message at most: under honour the repeat is refused as a conflict.
+        assert len(emulator.messages()) == stored
+
+
+def test_a_project_stack_is_read_and_its_secret_token_comes_from_the_environment(
+    tmp_path: Path, doctor: Doctor, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    with running_emulator() as emulator:
+        (tmp_path / "Pulumi.yaml").write_text("name: proj\nruntime: python\n")
+        (tmp_path / "__main__.py").write_text("")
+        (tmp_path / "Pulumi.prod.yaml").write_text(
+            "config:\n"
+            f"  gotham:hostname: {emulator.base_url}\n"
+            "  gotham:token:\n    secure: v1:AAAA\n"
+        )
+        assert main(["doctor", str(tmp_path), "--stack", "prod"]) == 2
+        assert "GOTHAM_TOKEN" in capsys.readouterr().err
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+        code, report = doctor(str(tmp_path), "--stack", "prod")
+        assert code == 0 and report["target"].startswith(emulator.base_url)
+        assert main(["doctor", str(tmp_path), "--stack", "nope"]) == 2
+
+
+def test_text_output_says_what_each_finding_means_and_what_to_do(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_emulator(source_ids="ignore") as emulator:
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+        assert main(["doctor", "--hostname", emulator.base_url]) == 0
+    text = capsys.readouterr().out
+    assert "verdict: a deploy would work (sourceIds: accepted)" in text
+    assert "cannot be told without sending" in text
+    assert "means:" in text and "do:" in text
+
+
+def test_tls_to_a_host_that_does_not_speak_it_would_not_work_and_says_what_to_do(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_emulator() as emulator:  # plain http: the TLS handshake fails
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+        code, report = doctor("--hostname", emulator.hostname)  # no scheme: https
+        assert code == 1
+        (finding,) = [f for f in report["findings"] if f["check"] == "connection"]
+        assert finding["status"] == "fail" and "--ca-bundle" in finding["action"]
+        assert emulator.messages() == []
+
+
+def test_a_host_without_the_inbox_api_would_not_work(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_emulator() as emulator:
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+        code, report = doctor(
+            "--hostname", emulator.base_url + "/elsewhere", "--send-test-message", "--to-group", "g"
+        )
+        assert code == 1
+        assert statuses(report)["api"] == "fail"
+        assert statuses(report)["test message"] == "info"  # not sent: the checks failed
+        assert emulator.messages() == []
