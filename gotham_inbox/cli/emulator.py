@@ -13,7 +13,7 @@ from typing import Any
 from gotham_inbox.client import is_loopback_host
 from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, create_app
 from gotham_inbox.emulator.directory import DIRECTORY_SCHEMA, DirectoryError, load_directory
-from gotham_inbox.emulator.faults import FAULT_KINDS, FaultRule, parse_fault, plan_from
+from gotham_inbox.emulator.faults import FAULT_KINDS, FaultPlan, FaultRule, parse_fault
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer
 from gotham_inbox.emulator.source_ids import DEFAULT_SOURCE_ID_MODE, SOURCE_ID_MODES
@@ -157,8 +157,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     chosen_token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV)
     admin_token = chosen_token or "emu-admin-" + secrets.token_urlsafe(24)
-    faults = plan_from([], seed=args.fault_seed)
-    faults.rules.extend(args.fault)
+    faults = FaultPlan(seed=args.fault_seed, rules=list(args.fault))
     with store:
         app = create_app(
             directory,
