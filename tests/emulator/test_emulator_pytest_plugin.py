@@ -55,3 +55,49 @@ def test_fixtures_reach_an_outside_project_and_each_test_gets_a_fresh_emulator(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+def test_gotham_faults_is_the_emulators_plan(
+    gotham_emulator: RunningEmulator, gotham_faults: object
+) -> None:
+    assert gotham_faults is gotham_emulator.faults
+
+
+def test_gotham_fault_options_make_every_fixture_emulator_misbehave(tmp_path: Path) -> None:
+    (tmp_path / "test_flaky.py").write_text(
+        textwrap.dedent(
+            """
+            import httpx
+
+            def test_the_first_send_is_throttled(gotham_emulator, gotham_faults):
+                url = gotham_emulator.base_url + "/api/gotham/v1/inbox/messages?preview=true"
+                headers = {"Authorization": "Bearer dev-release-bot-token"}
+                first = httpx.post(url, json={"messages": []}, headers=headers)
+                second = httpx.post(url, json={"messages": []}, headers=headers)
+                assert (first.status_code, first.headers["Retry-After"]) == (429, "3")
+                assert second.status_code == 200
+                assert gotham_faults.injected == ["throttle"]
+            """
+        )
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--gotham-fault",
+            "throttle:times=1,retry-after=3",
+            "--gotham-fault-seed",
+            "1",
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
