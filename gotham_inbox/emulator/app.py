@@ -406,7 +406,8 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        status: int | None = None
+        disconnected = False
         state = scope.setdefault("state", {})
 
         async def send_and_record(message: Message) -> None:
@@ -419,14 +420,23 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_and_record)
         except ClientDisconnect:
             # The caller hung up while sending: nothing to answer, and no error of ours.
-            status = 499
+            disconnected = True
+        except Exception:
+            status = 500  # answered by the server-error handler outside this middleware
+            raise
         finally:
             fault = state.get(FAULT_STATE)
+            if disconnected:
+                shown = "499 (client disconnected)"
+            elif status is None:
+                shown = "000 (no answer: connection closed)"  # the drop-after-commit fault
+            else:
+                shown = str(status)
             logger.info(
                 "%s %s %s caller=%s %.1fms%s",
                 scope["method"],
                 scope["path"],
-                "499 (client disconnected)" if status == 499 else status,
+                shown,
                 state.get("caller") or "-",
                 (time.perf_counter() - started) * 1000,
                 f" fault={fault.kind}" if fault is not None else "",

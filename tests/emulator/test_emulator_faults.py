@@ -89,6 +89,11 @@ def test_drop_after_commit_closes_the_connection_unanswered(
     assert len(gotham_emulator.messages()) == 1
     assert post(gotham_emulator, message()).status_code == 200
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    lines = [record.getMessage() for record in caplog.records]
+    assert any(
+        "000 (no answer: connection closed)" in line and line.endswith("fault=drop-after-commit")
+        for line in lines
+    ), lines
 
 
 def test_slow_answers_arrive_late_after_committing(gotham_emulator: RunningEmulator) -> None:
