@@ -26,6 +26,14 @@ DESCRIPTION = (
     "as CONFLICTING_SOURCE_ID). Fix the invalid messages, give every message its own sourceId, "
     "and split batches larger than maxBatchSize."
 )
+DISPLAY_NAME = "Batches are all-or-nothing"
+SEVERITY = "high"
+REMEDIATION_STEPS = (
+    'Fix the message the finding names (see the other findings on it), or move it to an '
+    'InboxMessage of its own; give every message its own sourceId; split a batch larger than '
+    'maxBatchSize into several InboxMessageBatch resources.'
+)
+TAGS = ("reliability", "batch")
 
 
 class BatchAtomicityConfig(PolicyConfig):

@@ -26,6 +26,14 @@ DESCRIPTION = (
     "recipient unless allowBroadcast is set. Edit the message as each finding says, or adjust "
     "this policy's limits."
 )
+DISPLAY_NAME = "Message content is sound and leaks no credential"
+SEVERITY = "medium"
+REMEDIATION_STEPS = (
+    'Edit the field the finding names: a non-empty title and sender within the limits, a body'
+    ' under maxBodyBytes, no credential in the text (rotate it if it was real), no broadcast '
+    'group unless allowBroadcast.'
+)
+TAGS = ("security", "content")
 
 
 class SecretPattern(PolicyConfig):

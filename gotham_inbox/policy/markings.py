@@ -28,6 +28,14 @@ DESCRIPTION = (
     "for, and that stay under the stack's ceiling. Change the markings as each finding says, "
     "send as a caller cleared for them, or update the policy config if the directory changed."
 )
+DISPLAY_NAME = "Markings are allowed, cleared and under the ceiling"
+SEVERITY = "critical"
+REMEDIATION_STEPS = (
+    'Use a marking from allowedMarkings that the caller is cleared for and that is at or '
+    "below the stack's ceiling (stackMaxMarkings, else maxMarking), or send from a stack or "
+    'as a caller allowed to; regenerate the policy config if the directory changed.'
+)
+TAGS = ("security", "classification")
 
 _MARKINGS_FIELD = "security.portionMarkings"
 

@@ -20,6 +20,15 @@ DESCRIPTION = (
     "at least one group recipient and at least one portion marking. The server refuses an invalid "
     "message (and with it its whole batch). Fix each field named below."
 )
+DISPLAY_NAME = "Messages pass the server's validation"
+SEVERITY = "high"
+REMEDIATION_STEPS = (
+    'Run `gotham-inbox check` and fix each field it names: every message needs '
+    'groupRecipients, sender.displayName, title.value and at least one '
+    'security.portionMarkings entry; remove unknown fields (a typo names the field it '
+    'probably meant).'
+)
+TAGS = ("validation", "reliability")
 
 
 class MessageValidConfig(PolicyConfig):

@@ -35,6 +35,14 @@ DESCRIPTION = (
     "explicit realm. Set the realm each finding names, fix the group name, or tell the policy "
     "the caller's realm (callerRealm, or stack config gotham:realm) and the known groups."
 )
+DISPLAY_NAME = "Recipients resolve in the intended realm"
+SEVERITY = "high"
+REMEDIATION_STEPS = (
+    'Give a recipient in another realm its realm explicitly, fix a misspelt group name, or '
+    "tell the policy the caller's realm (callerRealm, or stack config gotham:realm) and the "
+    'groups that exist (regenerate the policy config with `gotham-inbox policy-config`).'
+)
+TAGS = ("security", "realms")
 
 
 class KnownGroup(PolicyConfig):

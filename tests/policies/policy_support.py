@@ -836,17 +836,30 @@ def configure_request(
 
 
 class Analyzer:
-    """The pack started as Pulumi's Python policy host starts it, driven over gRPC."""
+    """The pack started as Pulumi's Python policy host starts it, driven over gRPC.
 
-    def __init__(self, stack: str, config: Mapping[str, str]) -> None:
+    Like the engine, it tells the pack the stack in ``ConfigureStack`` (``via="protocol"``),
+    and the pack's environment holds no stack. ``via="environment"`` instead starts the pack
+    with ``PULUMI_STACK``/``PULUMI_CONFIG`` and never calls ``ConfigureStack``: the fallback.
+    """
+
+    def __init__(
+        self,
+        stack: str,
+        config: Mapping[str, str],
+        *,
+        via: str = "protocol",
+        secret_keys: Sequence[str] = (),
+    ) -> None:
         env = {key: value for key, value in os.environ.items() if not key.startswith("PULUMI_")}
-        env.update(
-            PULUMI_CONFIG=json.dumps(dict(config)),
-            PULUMI_PROJECT=PROJECT,
-            PULUMI_STACK=stack,
-            PULUMI_DRY_RUN="true",
-            PULUMI_ORGANIZATION="organization",
-        )
+        if via == "environment":
+            env.update(
+                PULUMI_CONFIG=json.dumps(dict(config)),
+                PULUMI_PROJECT=PROJECT,
+                PULUMI_STACK=stack,
+                PULUMI_DRY_RUN="true",
+                PULUMI_ORGANIZATION="organization",
+            )
         # What pulumi-analyzer-policy-python runs: python -u -m pulumi.policy <engine> <pack dir>
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
@@ -863,6 +876,23 @@ class Analyzer:
             raise RuntimeError(f"the pack did not start: {first_line!r} {errors.decode()}")
         self.channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        if via == "protocol":
+            self.configure_stack(stack, config, secret_keys)
+
+    def configure_stack(
+        self, stack: str, config: Mapping[str, str], secret_keys: Sequence[str] = ()
+    ) -> None:
+        """``ConfigureStack`` as the engine sends it before it analyzes anything."""
+        self.stub.ConfigureStack(
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=stack,
+                project=PROJECT,
+                organization="organization",
+                dry_run=True,
+                config=dict(config),
+                config_secret_keys=list(secret_keys),
+            )
+        )
 
     def info(self) -> Any:
         return self.stub.GetAnalyzerInfo(empty_pb2.Empty())

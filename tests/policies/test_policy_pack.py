@@ -23,7 +23,7 @@ from policy_support import (
 )
 from pulumi.runtime.proto import analyzer_pb2
 
-from gotham_inbox.policy import PACK_NAME, POLICIES, resolve_pack_config
+from gotham_inbox.policy import PACK_NAME, POLICIES, PolicyConfigError, resolve_pack_config
 
 
 def test_pack_project_runs_python_in_the_project_virtualenv() -> None:
@@ -127,19 +127,41 @@ def test_configure_without_resolved_levels_would_turn_mandatory_policies_advisor
     assert levels == {analyzer_pb2.MANDATORY}
 
 
-def test_bad_config_reaching_the_pack_is_a_clear_error(
+def test_bad_config_reaching_the_pack_is_refused_by_configure_with_checks_text(
     analyzer_for: Callable[..., Analyzer],
 ) -> None:
+    # Refused at Configure, before the engine analyzes anything, with the text check prints:
+    # the CLI reports the failure instead of showing the pack as passed.
     analyzer = analyzer_for()
     settings = resolve_pack_config(None)
     request = configure_request(settings)
     request.policyConfig["inbox-content"].properties.update({"maxTitleLength": 0})
-    analyzer.stub.Configure(request)
     with pytest.raises(grpc.RpcError) as raised:
-        analyzer.analyze(single("ok", message()))
+        analyzer.stub.Configure(request)
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     details = raised.value.details()
     assert "inbox-content.maxTitleLength" in details
     assert "greater than or equal to 1; got 0" in details
+    with pytest.raises(PolicyConfigError) as from_check:
+        resolve_pack_config({"inbox-content": {"maxTitleLength": 0}})
+    assert details == str(from_check.value)
+
+
+def test_a_config_the_schema_accepts_but_the_model_refuses_is_refused_at_configure(
+    analyzer_for: Callable[..., Analyzer],
+) -> None:
+    # The CLI validates the JSON Schema itself; a ceiling outside allowedMarkings passes the
+    # schema, so only the pack can refuse it.
+    analyzer = analyzer_for()
+    request = configure_request(resolve_pack_config(None))
+    request.policyConfig["inbox-markings"].properties.update(
+        {"allowedMarkings": ["UNCLASSIFIED"], "maxMarking": "SECRET"}
+    )
+    with pytest.raises(grpc.RpcError) as raised:
+        analyzer.stub.Configure(request)
+    assert "inbox-markings: maxMarking is 'SECRET', which is not in allowedMarkings" in (
+        raised.value.details()
+    )
 
 
 def test_secret_inputs_are_checked_like_plain_ones(analyzer_for: Callable[..., Analyzer]) -> None:
