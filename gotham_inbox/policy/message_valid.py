@@ -23,10 +23,10 @@ DESCRIPTION = (
 DISPLAY_NAME = "Messages pass the server's validation"
 SEVERITY = "high"
 REMEDIATION_STEPS = (
-    'Run `gotham-inbox check` and fix each field it names: every message needs '
-    'groupRecipients, sender.displayName, title.value and at least one '
-    'security.portionMarkings entry; remove unknown fields (a typo names the field it '
-    'probably meant).'
+    "Run `gotham-inbox check` and fix each field it names: every message needs "
+    "groupRecipients, sender.displayName, title.value and at least one "
+    "security.portionMarkings entry; remove unknown fields (a typo names the field it "
+    "probably meant)."
 )
 TAGS = ("validation", "reliability")
 

@@ -232,4 +232,3 @@ def pack_metadata() -> dict[str, Any]:
 def serve_pack() -> None:
     """Start the pack's analyzer (what ``policies/__main__.py`` runs); serves until killed."""
     PolicyPack(name=PACK_NAME, policies=build_policies(), **pack_metadata())
-

@@ -38,9 +38,9 @@ DESCRIPTION = (
 DISPLAY_NAME = "Recipients resolve in the intended realm"
 SEVERITY = "high"
 REMEDIATION_STEPS = (
-    'Give a recipient in another realm its realm explicitly, fix a misspelt group name, or '
+    "Give a recipient in another realm its realm explicitly, fix a misspelt group name, or "
     "tell the policy the caller's realm (callerRealm, or stack config gotham:realm) and the "
-    'groups that exist (regenerate the policy config with `gotham-inbox policy-config`).'
+    "groups that exist (regenerate the policy config with `gotham-inbox policy-config`)."
 )
 TAGS = ("security", "realms")
 
@@ -126,6 +126,29 @@ def _check_recipient(
         f"group '{name}' does not exist in realm '{recipient.realm}'; it lives in realm "
         f"{_listing(realms)}; set realm to that"
     )
+
+
+def refusal(
+    ref: MessageRef, config: RealmRequirementsConfig, context: StackContext
+) -> tuple[str, str] | None:
+    """The first recipient the server would refuse (``UnknownRecipients``), if any.
+
+    Only what the config knows for certain: a group that does not exist (when unknown groups
+    are flagged) or that does not live in the realm the server looks in. A recipient whose
+    realm cannot be told (no realm and no caller realm) may well be sent, so it is not one.
+    """
+    caller_realm = caller_realm_of(config, context)
+    known = config.realms_by_group
+    if not known:
+        return None
+    for recipient in ref.recipients:
+        if recipient.realm is None and caller_realm is None:
+            continue
+        problem = _check_recipient(recipient, caller_realm, known, config)
+        if problem is not None:
+            field, message = problem
+            return field, message.split("; ", 1)[0]
+    return None
 
 
 def caller_realm_of(config: RealmRequirementsConfig, context: StackContext) -> str | None:

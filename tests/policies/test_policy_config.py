@@ -135,10 +135,15 @@ def test_config_file_errors_name_the_file(tmp_path: Path) -> None:
         load_pack_config(tmp_path / "missing.json")
 
 
-def test_empty_file_means_defaults_as_for_pulumi(tmp_path: Path) -> None:
+@pytest.mark.parametrize("text", ["", "  \n", "\t\r\n"], ids=["empty", "blank", "whitespace"])
+def test_an_empty_or_whitespace_file_is_an_error_not_silent_defaults(
+    tmp_path: Path, text: str
+) -> None:
+    # Read as {}, it would turn off the group and marking checks: an unknown group would pass.
     empty = tmp_path / "policy-config.json"
-    empty.write_text("  \n")
-    assert load_pack_config(empty) == resolve_pack_config(None)
+    empty.write_text(text)
+    with pytest.raises(PolicyConfigError, match=r"policy-config.json is empty; write a JSON object"):
+        load_pack_config(empty)
 
 
 def test_config_file_round_trips_through_json(tmp_path: Path) -> None:
