@@ -80,6 +80,17 @@ def test_entry_without_level_keeps_the_policys_default() -> None:
             {"inbox-content": {"maxTitleLenght": 10}},
             "inbox-content.maxTitleLenght: unknown property; did you mean 'maxTitleLength'?",
         ),
+        (
+            # A typo in a nested entry names that entry's properties, not the policy's.
+            {"inbox-recipients-can-read": {"groups": [{"nam": "ops", "clearance": []}]}},
+            "inbox-recipients-can-read.groups[0].nam: unknown property; did you mean 'name'? "
+            "remove it (properties: clearance, name, realm)",
+        ),
+        (
+            {"inbox-content": {"secretPatterns": [{"name": "k", "patern": "x"}]}},
+            "inbox-content.secretPatterns[0].patern: unknown property; did you mean 'pattern'? "
+            "remove it (properties: name, pattern)",
+        ),
         ({"inbox-batch-atomicity": {"maxBatchSize": "ten"}}, "inbox-batch-atomicity.maxBatchSize"),
         ({"inbox-batch-atomicity": {"maxBatchSize": 0}}, "greater than or equal to 1; got 0"),
         (
