@@ -153,7 +153,9 @@ def test_an_empty_or_whitespace_file_is_an_error_not_silent_defaults(
     # Read as {}, it would turn off the group and marking checks: an unknown group would pass.
     empty = tmp_path / "policy-config.json"
     empty.write_text(text)
-    with pytest.raises(PolicyConfigError, match=r"policy-config.json is empty; write a JSON object"):
+    with pytest.raises(
+        PolicyConfigError, match=r"policy-config.json is empty; write a JSON object"
+    ):
         load_pack_config(empty)
 
 

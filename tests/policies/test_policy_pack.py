@@ -24,6 +24,7 @@ from policy_support import (
 from pulumi.runtime.proto import analyzer_pb2
 
 from gotham_inbox.policy import PACK_NAME, POLICIES, PolicyConfigError, resolve_pack_config
+from gotham_inbox.policy.registry import PACK_DISPLAY_NAME, PACK_REPOSITORY, PACK_TAGS
 
 
 def test_pack_project_runs_python_in_the_project_virtualenv() -> None:
@@ -178,3 +179,55 @@ def test_secret_inputs_are_checked_like_plain_ones(analyzer_for: Callable[..., A
     assert [(item.policy, item.text.split(":")[0]) for item in found] == [
         ("inbox-message-valid", "message.groupRecipients")
     ]
+
+
+def test_analyzer_carries_crossguard_metadata_for_the_pack_and_every_policy(
+    analyzer_for: Callable[..., Analyzer],
+) -> None:
+    info = analyzer_for().info()
+    assert info.displayName == PACK_DISPLAY_NAME
+    assert info.repository == PACK_REPOSITORY
+    assert list(info.tags) == list(PACK_TAGS)
+    # The readme names every policy with its remediation.
+    for spec in POLICIES:
+        assert f"`{spec.name}`" in info.readme
+        assert spec.remediation_steps in info.readme
+    described = {policy.name: policy for policy in info.policies}
+    for spec in POLICIES:
+        policy = described[spec.name]
+        assert policy.displayName == spec.display_name != ""
+        severity = analyzer_pb2.PolicySeverity.Name(policy.severity)
+        assert severity == f"POLICY_SEVERITY_{spec.severity.value.upper()}"
+        assert policy.remediation_steps == spec.remediation_steps != ""
+        assert policy.url == spec.url and policy.url.endswith(f"#{spec.name}")
+        assert list(policy.tags) == list(spec.tags) != []
+
+
+def test_diagnostics_carry_the_policys_severity(analyzer_for: Callable[..., Analyzer]) -> None:
+    analyzer = analyzer_for()
+    analyzer.configure(resolve_pack_config(None))
+    resource = single("no-sender", message(sender=None, groupRecipients=to(("x", REALM))))
+    (diagnostic,) = analyzer.analyze(resource)
+    assert diagnostic.policyName == "inbox-message-valid"
+    assert diagnostic.severity == analyzer_pb2.POLICY_SEVERITY_HIGH
+
+
+def test_a_resource_that_is_not_an_inbox_message_is_not_applicable(
+    analyzer_for: Callable[..., Analyzer],
+) -> None:
+    analyzer = analyzer_for()
+    analyzer.configure(resolve_pack_config(None))
+    response = analyzer.stub.Analyze(
+        analyzer_pb2.AnalyzeRequest(
+            type="aws:s3/bucket:Bucket",
+            properties=struct({"bucket": "b"}),
+            urn="urn:pulumi:dev::p::aws:s3/bucket:Bucket::b",
+            name="b",
+        )
+    )
+    assert list(response.diagnostics) == []
+    resource_policies = [spec.name for spec in POLICIES if spec.checks_resources]
+    assert [item.policy_name for item in response.not_applicable] == resource_policies
+    assert {item.reason for item in response.not_applicable} == {
+        "not a Gotham Global Inbox message (InboxMessage or batch)"
+    }
