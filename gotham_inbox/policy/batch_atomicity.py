@@ -77,15 +77,28 @@ def _invalid(ref: MessageRef) -> tuple[str, str] | None:
     return None
 
 
-def first_refusal(ref: MessageRef, context: StackContext) -> tuple[str, str, str] | None:
-    """``(policy, field, reason)`` of the first reason the server would refuse the message."""
+def refusal_checks(context: StackContext) -> list[tuple[str, Refusal, Any]]:
+    """The refusal checks of the enabled policies, each with its policy's config."""
+    return [
+        (policy, refusal, context.policies[policy])
+        for policy, refusal in REFUSAL_SOURCES
+        if policy in context.policies
+    ]
+
+
+def first_refusal(
+    ref: MessageRef,
+    context: StackContext,
+    checks: list[tuple[str, Refusal, Any]] | None = None,
+) -> tuple[str, str, str] | None:
+    """``(policy, field, reason)`` of the first reason the server would refuse the message.
+
+    ``checks`` defaults to :func:`refusal_checks` of ``context`` (give it to reuse it).
+    """
     invalid = _invalid(ref)
     if invalid is not None:
         return _VALIDATION, *invalid
-    for policy, refusal in REFUSAL_SOURCES:
-        config = context.policies.get(policy)
-        if config is None:
-            continue
+    for policy, refusal, config in refusal_checks(context) if checks is None else checks:
         found = refusal(ref, config, context)
         if found is not None:
             return policy, *found
@@ -111,8 +124,9 @@ def check_resource(
             )
         )
     first_use: dict[str, int] = {}
+    checks = refusal_checks(context)
     for ref in refs:
-        refused = first_refusal(ref, context)
+        refused = first_refusal(ref, context, checks)
         if refused is not None:
             policy, field, reason = refused
             verdict = "is invalid" if policy == _VALIDATION else "would be refused"

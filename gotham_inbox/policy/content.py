@@ -205,6 +205,14 @@ def refusal(
 ) -> tuple[str, str] | None:
     """The first field over one of the configured size limits: the server refuses a message
     whose text exceeds its Inbox limits (``InvalidMessageRequests``)."""
+    title, sender, body = ref.title, ref.sender, ref.body
+    # The usual case, a message within every limit, without building any text.
+    if (
+        (title is None or len(title) <= config.max_title_length)
+        and (sender is None or len(sender) <= config.max_sender_length)
+        and (body is None or len(body) <= config.max_body_bytes // 4)
+    ):
+        return None
     for field, message in _limit_findings(ref, config):
         return field, message.split("; ", 1)[0]
     return None

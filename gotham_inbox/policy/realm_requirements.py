@@ -142,7 +142,11 @@ def refusal(
     if not known:
         return None
     for recipient in ref.recipients:
-        if recipient.realm is None and caller_realm is None:
+        realm = recipient.realm if recipient.realm is not None else caller_realm
+        if realm is None:
+            continue
+        realms = known.get(recipient.name)
+        if realms is not None and realm in realms:  # the usual case, without building text
             continue
         problem = _check_recipient(recipient, caller_realm, known, config)
         if problem is not None:
