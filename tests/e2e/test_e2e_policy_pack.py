@@ -37,6 +37,7 @@ from e2e_support import (
 )
 
 from gotham_inbox.emulator.testing import running_emulator
+from gotham_inbox.policy import POLICIES
 
 pytestmark = pytest.mark.e2e
 
@@ -107,6 +108,7 @@ class Recorded:
     realm_from_changed_stack: BothWays
     bad_config_preview: Run
     bad_config_check: subprocess.CompletedProcess[str]
+    invalid: BothWays
     corpus: dict[str, CorpusCase]
 
 
@@ -152,7 +154,10 @@ def run_all(where: Path) -> Recorded:
     bad_config_preview = bad.run("preview", "--stack", STACK, *pack_args())
     bad_config_check, _ = check_policy_findings(bad, "--stack", STACK)
 
-    # 4. The parity corpus, as written and all advisory.
+    # 4. Messages the server's validation refuses (the provider's check refuses them too).
+    invalid = both_ways(corpus_project(where, "invalid"))
+
+    # 5. The parity corpus, as written and all advisory.
     corpus = {}
     for case in CORPUS_CASES:
         project = corpus_project(where, case)
@@ -173,6 +178,7 @@ def run_all(where: Path) -> Recorded:
         realm_from_changed_stack,
         bad_config_preview,
         bad_config_check,
+        invalid,
         corpus,
     )
 
@@ -238,6 +244,24 @@ def test_a_bad_policy_config_is_a_clear_error_both_ways(recorded: Recorded) -> N
     assert said in check.stderr
 
 
+def test_an_invalid_message_fails_both_ways_with_the_same_findings(recorded: Recorded) -> None:
+    both = recorded.invalid
+    assert both.check.returncode == 1
+    assert both.preview.returncode != 0, both.preview.describe()
+    assert both.preview_findings == both.check_findings, both.preview.describe()
+    invalid = [f for f in both.check_findings if f.policy == "inbox-message-valid"]
+    assert len(invalid) == 3  # two problems of message 0, one of message 1
+    assert {f.policy for f in both.check_findings} == {
+        "inbox-message-valid",
+        "inbox-batch-atomicity",
+    }
+    for finding in invalid:
+        field, _, text = finding.text.partition(": ")
+        # The provider's own check refuses the same field, in the same words.
+        assert f"property {field} value" in both.preview.output, both.preview.describe()
+        assert text in both.preview.output, (text, both.preview.describe())
+
+
 @pytest.mark.parametrize("case", CORPUS_CASES)
 def test_corpus_same_pass_or_fail_and_what_the_engine_shows_check_shows(
     recorded: Recorded, case: str
@@ -268,16 +292,8 @@ def test_the_corpus_violates_every_policy_and_exercises_components_batches_and_o
     found = [
         finding for case in recorded.corpus.values() for finding in case.advisory.check_findings
     ]
-    policies = {finding.policy for finding in found}
-    # inbox-message-valid is the provider's own check too: an invalid message never reaches
-    # the pack under the CLI (see test_policy_rules for it).
-    assert policies == {
-        "inbox-batch-atomicity",
-        "inbox-realm-requirements",
-        "inbox-markings",
-        "inbox-recipients-can-read",
-        "inbox-content",
-    }
+    found += recorded.invalid.check_findings
+    assert {finding.policy for finding in found} == {spec.name for spec in POLICIES}
     urns = {finding.urn for finding in found}
     assert any("gotham:index:ReleaseAnnouncement$" in urn for urn in urns)  # a component
     assert any("InboxMessageBatch::one-refused" in urn for urn in urns)  # a batch
