@@ -44,6 +44,7 @@ pytestmark = pytest.mark.e2e
 CORPUS = Path(__file__).parent / "parity_corpus"
 CORPUS_CASES = ("example", "violations", "advisory")
 UNREACHABLE = "http://127.0.0.1:9"  # a preview sends nothing
+SECRET_REALM = "s3cret-realm-7f1e"
 
 
 def pack_args(config: str = POLICY_CONFIG) -> tuple[str, ...]:
@@ -106,6 +107,7 @@ class Recorded:
     ceiling_up_calls: list[EmulatorRequest]
     realm_from_stack: BothWays
     realm_from_changed_stack: BothWays
+    realm_from_secret: BothWays
     bad_config_preview: Run
     bad_config_check: subprocess.CompletedProcess[str]
     invalid: BothWays
@@ -144,6 +146,8 @@ def run_all(where: Path) -> Recorded:
     realm_from_stack = both_ways(realm)
     realm.run("config", "set", "--stack", STACK, "gotham:realm", "partner-realm").ok()
     realm_from_changed_stack = both_ways(realm)
+    realm.run("config", "set", "--stack", STACK, "--secret", "gotham:realm", SECRET_REALM).ok()
+    realm_from_secret = both_ways(realm)
 
     # 3. A config the JSON Schema accepts and the policy refuses (a ceiling it cannot order).
     bad = PulumiProject.copy_example(where / "bad")
@@ -176,6 +180,7 @@ def run_all(where: Path) -> Recorded:
         ceiling_up_calls,
         realm_from_stack,
         realm_from_changed_stack,
+        realm_from_secret,
         bad_config_preview,
         bad_config_check,
         invalid,
@@ -228,6 +233,18 @@ def test_the_caller_realm_comes_from_gotham_realm_when_the_policy_config_has_non
     assert realm_findings, changed.preview.describe()
     assert all("not in the caller's realm 'partner-realm'" in f.text for f in realm_findings)
     assert set(changed.preview_findings) <= set(changed.check_findings)
+
+
+def test_a_secret_gotham_realm_is_neither_used_nor_shown_both_ways(recorded: Recorded) -> None:
+    # ConfigureStack lists gotham:realm among the secret keys: the pack drops it, as check
+    # (which never decrypts) does, so the caller's realm is unknown to both.
+    both = recorded.realm_from_secret
+    assert both.preview.returncode != 0, both.preview.describe()
+    assert both.preview_findings, both.preview.describe()
+    assert all("the caller's realm is unknown" in f.text for f in both.preview_findings)
+    assert set(both.preview_findings) <= set(both.check_findings)
+    assert SECRET_REALM not in both.preview.output
+    assert SECRET_REALM not in both.check.stdout + both.check.stderr
 
 
 def test_a_bad_policy_config_is_a_clear_error_both_ways(recorded: Recorded) -> None:
