@@ -2,15 +2,10 @@
 
 The rules live in ``gotham_inbox.policy`` (one module per policy) and are shared with
 ``gotham-inbox check``, which evaluates exactly these policies without the Pulumi CLI.
+``serve_pack`` builds the ``PolicyPack`` with its metadata, served by an analyzer that keeps the
+stack context the engine sends in ``ConfigureStack``.
 """
 
-from pulumi_policy import PolicyPack
+from gotham_inbox.policy.pack import serve_pack
 
-from gotham_inbox.policy.pack import build_policies
-from gotham_inbox.policy.registry import PACK_NAME
-
-PolicyPack(
-    name=PACK_NAME,
-    policies=build_policies(),
-    description="Checks every Gotham Global Inbox message before a deploy sends it.",
-)
+serve_pack()

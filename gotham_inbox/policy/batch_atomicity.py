@@ -1,17 +1,25 @@
 """``inbox-batch-atomicity``: a batch is sent whole, or not at all.
 
-The server refuses a whole request when any message is invalid, but sends the valid messages of
-a request whose source ids collide and reports the rest as ``CONFLICTING_SOURCE_ID``: a partial
-send. So a batch is all-or-nothing only if every message is valid and no two messages can
-conflict, in the batch or across the stack.
+The server refuses a whole request when it would refuse any of its messages, but sends the
+valid messages of a request whose source ids collide and reports the rest as
+``CONFLICTING_SOURCE_ID``: a partial send. So a batch is all-or-nothing only if the server would
+accept every message and no two messages can conflict, in the batch or across the stack.
+
+Whether the server would refuse a message is asked of the policies that know: the server's
+validation (always), and each *enabled* policy among ``inbox-realm-requirements`` (an unknown
+group, a wrong realm), ``inbox-markings`` (a marking not allowed, or beyond the caller's
+clearance) and ``inbox-content`` (a text over its size limit), each with its own config
+(``StackContext.policies``). A disabled policy's knowledge is not used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from pydantic import Field
 
+from gotham_inbox.policy import content, markings, realm_requirements
 from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
@@ -26,6 +34,14 @@ DESCRIPTION = (
     "as CONFLICTING_SOURCE_ID). Fix the invalid messages, give every message its own sourceId, "
     "and split batches larger than maxBatchSize."
 )
+DISPLAY_NAME = "Batches are all-or-nothing"
+SEVERITY = "high"
+REMEDIATION_STEPS = (
+    "Fix the message the finding names (see the other findings on it), or move it to an "
+    "InboxMessage of its own; give every message its own sourceId; split a batch larger than "
+    "maxBatchSize into several InboxMessageBatch resources."
+)
+TAGS = ("reliability", "batch")
 
 
 class BatchAtomicityConfig(PolicyConfig):
@@ -38,7 +54,19 @@ class BatchAtomicityConfig(PolicyConfig):
     )
 
 
-def _first_problem(ref: MessageRef) -> tuple[str, str] | None:
+Refusal = Callable[[MessageRef, Any, StackContext], "tuple[str, str] | None"]
+
+REFUSAL_SOURCES: tuple[tuple[str, Refusal], ...] = (
+    (realm_requirements.NAME, realm_requirements.refusal),
+    (markings.NAME, markings.refusal),
+    (content.NAME, content.refusal),
+)
+"""The policies that can tell that the server would refuse a message, in the order asked."""
+
+_VALIDATION = "inbox-message-valid"
+
+
+def _invalid(ref: MessageRef) -> tuple[str, str] | None:
     problems = ref.problems
     if not problems or is_unknown(ref.data):
         return None
@@ -46,6 +74,34 @@ def _first_problem(ref: MessageRef) -> tuple[str, str] | None:
     for problem in problems:
         if not is_within(problem.field, unknown):
             return problem.field, problem.message
+    return None
+
+
+def refusal_checks(context: StackContext) -> list[tuple[str, Refusal, Any]]:
+    """The refusal checks of the enabled policies, each with its policy's config."""
+    return [
+        (policy, refusal, context.policies[policy])
+        for policy, refusal in REFUSAL_SOURCES
+        if policy in context.policies
+    ]
+
+
+def first_refusal(
+    ref: MessageRef,
+    context: StackContext,
+    checks: list[tuple[str, Refusal, Any]] | None = None,
+) -> tuple[str, str, str] | None:
+    """``(policy, field, reason)`` of the first reason the server would refuse the message.
+
+    ``checks`` defaults to :func:`refusal_checks` of ``context`` (give it to reuse it).
+    """
+    invalid = _invalid(ref)
+    if invalid is not None:
+        return _VALIDATION, *invalid
+    for policy, refusal, config in refusal_checks(context) if checks is None else checks:
+        found = refusal(ref, config, context)
+        if found is not None:
+            return policy, *found
     return None
 
 
@@ -68,18 +124,20 @@ def check_resource(
             )
         )
     first_use: dict[str, int] = {}
+    checks = refusal_checks(context)
     for ref in refs:
-        problem = _first_problem(ref)
-        if problem is not None:
-            field, reason = problem
+        refused = first_refusal(ref, context, checks)
+        if refused is not None:
+            policy, field, reason = refused
+            verdict = "is invalid" if policy == _VALIDATION else "would be refused"
             findings.append(
                 message_finding(
                     resource,
                     ref,
                     field,
-                    f"message {ref.index} is invalid ({reason}), so the server refuses the whole "
+                    f"message {ref.index} {verdict} ({reason}), so the server refuses the whole "
                     f"batch and sends none of its {total} messages; fix message {ref.index} "
-                    "(see inbox-message-valid) or move it to a resource of its own",
+                    f"(see {policy}) or move it to a resource of its own",
                 )
             )
         key = ref.source_id

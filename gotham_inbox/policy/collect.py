@@ -112,6 +112,20 @@ def _outputs(resource_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return outputs
 
 
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def engine_urn(stack: str, project: str, parent: str, type_: str, name: str) -> str:
+    """The URN the engine gives a resource: the parent's whole type chain, the root stack left
+    out (Pulumi's mocks keep only the parent's last type, and the stack's), so that ``check``
+    names each resource exactly as ``pulumi preview`` does."""
+    if parent:
+        qualified = parent.split("::")[2]
+        if qualified != ROOT_STACK_TYPE:
+            type_ = f"{qualified}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+
 def _run_program(request: dict[str, Any]) -> dict[str, Any]:
     import runpy
 
@@ -130,6 +144,9 @@ def _run_program(request: dict[str, Any]) -> dict[str, Any]:
             return {}, None
 
     class CollectingMonitor(mocks.MockMonitor):
+        def make_urn(self, parent: str, type_: str, name: str) -> str:
+            return engine_urn(request["stack"], request["project"], parent, type_, name)
+
         def RegisterResource(self, request: Any) -> Any:
             response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
             if request.type != "pulumi:pulumi:Stack":

@@ -26,6 +26,14 @@ DESCRIPTION = (
     "recipient unless allowBroadcast is set. Edit the message as each finding says, or adjust "
     "this policy's limits."
 )
+DISPLAY_NAME = "Message content is sound and leaks no credential"
+SEVERITY = "medium"
+REMEDIATION_STEPS = (
+    "Edit the field the finding names: a non-empty title and sender within the limits, a body"
+    " under maxBodyBytes, no credential in the text (rotate it if it was real), no broadcast "
+    "group unless allowBroadcast."
+)
+TAGS = ("security", "content")
 
 
 class SecretPattern(PolicyConfig):
@@ -149,36 +157,37 @@ def _utf8_length(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
-def _length_findings(ref: MessageRef, config: ContentConfig) -> list[tuple[str, str]]:
+def _empty_findings(ref: MessageRef) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    if ref.title is not None and not ref.title.strip():
+        problems.append(
+            ("title.value", "the title is empty; write a title that says what happened")
+        )
+    if ref.sender is not None and not ref.sender.strip():
+        problems.append(("sender.displayName", "the sender display name is empty; name the sender"))
+    return problems
+
+
+def _limit_findings(ref: MessageRef, config: ContentConfig) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     title = ref.title
-    if title is not None:
-        if not title.strip():
-            problems.append(
-                ("title.value", "the title is empty; write a title that says what happened")
+    if title is not None and len(title) > config.max_title_length:
+        problems.append(
+            (
+                "title.value",
+                f"the title is {len(title)} characters, more than maxTitleLength "
+                f"{config.max_title_length}; shorten it and put the detail in the body",
             )
-        elif len(title) > config.max_title_length:
-            problems.append(
-                (
-                    "title.value",
-                    f"the title is {len(title)} characters, more than maxTitleLength "
-                    f"{config.max_title_length}; shorten it and put the detail in the body",
-                )
-            )
+        )
     sender = ref.sender
-    if sender is not None:
-        if not sender.strip():
-            problems.append(
-                ("sender.displayName", "the sender display name is empty; name the sender")
+    if sender is not None and len(sender) > config.max_sender_length:
+        problems.append(
+            (
+                "sender.displayName",
+                f"the sender display name is {len(sender)} characters, more than "
+                f"maxSenderLength {config.max_sender_length}; shorten it",
             )
-        elif len(sender) > config.max_sender_length:
-            problems.append(
-                (
-                    "sender.displayName",
-                    f"the sender display name is {len(sender)} characters, more than "
-                    f"maxSenderLength {config.max_sender_length}; shorten it",
-                )
-            )
+        )
     body = ref.body
     if body is not None and _utf8_length(body) > config.max_body_bytes:
         problems.append(
@@ -189,6 +198,24 @@ def _length_findings(ref: MessageRef, config: ContentConfig) -> list[tuple[str, 
             )
         )
     return problems
+
+
+def refusal(
+    ref: MessageRef, config: ContentConfig, context: StackContext
+) -> tuple[str, str] | None:
+    """The first field over one of the configured size limits: the server refuses a message
+    whose text exceeds its Inbox limits (``InvalidMessageRequests``)."""
+    title, sender, body = ref.title, ref.sender, ref.body
+    # The usual case, a message within every limit, without building any text.
+    if (
+        (title is None or len(title) <= config.max_title_length)
+        and (sender is None or len(sender) <= config.max_sender_length)
+        and (body is None or len(body) <= config.max_body_bytes // 4)
+    ):
+        return None
+    for field, message in _limit_findings(ref, config):
+        return field, message.split("; ", 1)[0]
+    return None
 
 
 def _leak_findings(ref: MessageRef, scan: SecretScan) -> list[tuple[str, str]]:
@@ -217,7 +244,7 @@ def check_message(
     resource: InboxResource, ref: MessageRef, config: ContentConfig, context: StackContext
 ) -> list[Finding]:
     """Content problems of one message."""
-    problems = _length_findings(ref, config)
+    problems = _empty_findings(ref) + _limit_findings(ref, config)
     problems += _leak_findings(ref, config.secret_scan)
     findings = [message_finding(resource, ref, field, message) for field, message in problems]
     if not config.allow_broadcast:

@@ -8,6 +8,7 @@ they report the same violations.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from gotham_inbox.policy.levels import EnforcementLevel
@@ -54,16 +55,21 @@ def evaluate(
     """Every violation of the pack's enabled policies, sorted by resource, field and policy.
 
     ``config`` comes from :func:`resolve_pack_config` (default: every policy at its own level
-    with default properties); ``context`` gives the stack name and config.
+    with default properties); ``context`` gives the stack name and config. The context's
+    ``policies`` is set here from ``config`` (the enabled policies' configs), as the pack sets
+    it from the engine's ``Configure``.
     """
     settings = resolve_pack_config(None) if config is None else config
-    context = StackContext() if context is None else context
     inbox = [resource for resource in resources if resource.type in INBOX_TYPES]
     enabled = [
         (spec, settings[spec.name])
         for spec in POLICIES
         if settings[spec.name].level is not EnforcementLevel.DISABLED
     ]
+    context = replace(
+        StackContext() if context is None else context,
+        policies={spec.name: policy.config for spec, policy in enabled},
+    )
     resource_rules = [
         (spec.check_resource, spec.name, policy.level, policy.config)
         for spec, policy in enabled

@@ -28,6 +28,14 @@ DESCRIPTION = (
     "for, and that stay under the stack's ceiling. Change the markings as each finding says, "
     "send as a caller cleared for them, or update the policy config if the directory changed."
 )
+DISPLAY_NAME = "Markings are allowed, cleared and under the ceiling"
+SEVERITY = "critical"
+REMEDIATION_STEPS = (
+    "Use a marking from allowedMarkings that the caller is cleared for and that is at or "
+    "below the stack's ceiling (stackMaxMarkings, else maxMarking), or send from a stack or "
+    "as a caller allowed to; regenerate the policy config if the directory changed."
+)
+TAGS = ("security", "classification")
 
 _MARKINGS_FIELD = "security.portionMarkings"
 
@@ -109,23 +117,36 @@ def _marking_problem(
     return None
 
 
+def refusal(
+    ref: MessageRef, config: MarkingsConfig, context: StackContext
+) -> tuple[str, str] | None:
+    """The first marking the server would refuse: not an allowed marking
+    (``InvalidMessagePortionMarkings``) or one the caller is not cleared for. A ceiling is
+    this project's rule, not the server's, so a marking above it is not a refusal."""
+    raw = ref.markings
+    if raw is UNKNOWN or not isinstance(raw, list):
+        return None
+    allowed, clearance = config.allowed_markings, config.caller_clearance
+    for position, marking in known_markings(raw):
+        field = f"{_MARKINGS_FIELD}[{position}]"
+        if allowed and marking not in allowed:
+            return field, f"marking '{marking}' is not an allowed marking"
+        if clearance is not None and marking not in clearance:
+            return field, f"the caller is not cleared for marking '{marking}'"
+    return None
+
+
 def check_message(
     resource: InboxResource, ref: MessageRef, config: MarkingsConfig, context: StackContext
 ) -> list[Finding]:
-    """Marking problems of one message."""
+    """Marking problems of one message.
+
+    Missing, empty or malformed markings are not reported here: the server's validation
+    refuses them, and ``inbox-message-valid`` says so (one mistake, one finding).
+    """
     raw = ref.markings
-    if raw is UNKNOWN:
+    if raw is UNKNOWN or not isinstance(raw, list):
         return []
-    if not isinstance(raw, list) or not raw:
-        return [
-            message_finding(
-                resource,
-                ref,
-                _MARKINGS_FIELD,
-                "no portion markings; add at least one (allowed: "
-                f"{_listing(config.allowed_markings) if config.allowed_markings else 'any'})",
-            )
-        ]
     findings = []
     ceiling = config.ceiling_for(context.stack)
     for position, marking in known_markings(raw):

@@ -22,6 +22,15 @@ DESCRIPTION = (
     "Default:InvalidArgument for the fields, 400 InvalidMessageRequests without recipients, 400 "
     "InvalidMessagePortionMarkings without markings (docs/errors.md). Fix each field named below."
 )
+DISPLAY_NAME = "Messages pass the server's validation"
+SEVERITY = "high"
+REMEDIATION_STEPS = (
+    "Run `gotham-inbox check` and fix each field it names: every message needs "
+    "groupRecipients, sender.displayName, title.value and at least one "
+    "security.portionMarkings entry; remove unknown fields (a typo names the field it "
+    "probably meant)."
+)
+TAGS = ("validation", "reliability")
 
 
 class MessageValidConfig(PolicyConfig):

@@ -1,36 +1,48 @@
 """The pulumi_policy side of the pack: thin wrappers around the shared rule functions.
 
-``policies/__main__.py`` builds ``PolicyPack(name="gotham-inbox", policies=build_policies())``.
+``policies/__main__.py`` calls :func:`serve_pack` (or builds
+``PolicyPack(name="gotham-inbox", policies=build_policies(), **pack_metadata())`` itself).
 Each wrapper turns the engine's arguments into an :class:`InboxResource` and a
-:class:`StackContext`, runs the policy's rule through :mod:`.engine` and reports each finding
-as ``"<property path>: <what is wrong and how to fix it>"``.
+:class:`StackContext` (what ``ConfigureStack`` said, see :mod:`.stack_context`), runs the
+policy's rule through :mod:`.engine` and reports each finding as
+``"<property path>: <what is wrong and how to fix it>"``. A resource that is not an inbox
+message is reported to the engine as not applicable.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi.runtime
 from pulumi_policy import (
     EnforcementLevel as PulumiEnforcementLevel,
 )
 from pulumi_policy import (
     Policy,
     PolicyConfigSchema,
+    PolicyPack,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy import Severity as PulumiSeverity
 from pulumi_policy.deserialize import serialize_properties
 
+from gotham_inbox.policy import stack_context as engine_state
 from gotham_inbox.policy.engine import run_resource_rule, run_stack_rule
-from gotham_inbox.policy.registry import POLICIES, PolicySpec
+from gotham_inbox.policy.registry import (
+    PACK_DESCRIPTION,
+    PACK_DISPLAY_NAME,
+    PACK_NAME,
+    PACK_REPOSITORY,
+    PACK_TAGS,
+    POLICIES,
+    PolicySpec,
+)
 from gotham_inbox.policy.resources import (
-    CALLER_REALM_KEY,
+    INBOX_TYPES,
     InboxResource,
     StackContext,
     inbox_resource,
@@ -47,15 +59,9 @@ def _plain(props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def stack_context() -> StackContext:
-    """The stack as the engine describes it to the pack: its name and its config.
-
-    The Pulumi CLI starts a policy pack with ``PULUMI_STACK`` and the stack's config, secrets
-    decrypted, as JSON in ``PULUMI_CONFIG``. Secret keys are not marked there, so only the keys
-    the rules read are kept.
-    """
-    config = pulumi.runtime.get_config_env()
-    kept = {key: value for key, value in config.items() if key == CALLER_REALM_KEY}
-    return StackContext(stack=os.environ.get("PULUMI_STACK") or None, config=kept)
+    """The stack as the engine described it to the pack (``ConfigureStack``), secrets left out;
+    the environment only when no ``ConfigureStack`` came (see :mod:`.stack_context`)."""
+    return engine_state.STATE.context()
 
 
 def _resource(args: ResourceValidationArgs) -> InboxResource | None:
@@ -71,6 +77,8 @@ def _report(findings: list[Finding], report_violation: ReportViolation, stack: b
 
 def _validate_resource(spec: PolicySpec[Any]) -> Any:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type not in INBOX_TYPES:
+            args.not_applicable("not a Gotham Global Inbox message (InboxMessage or batch)")
         config = spec.parse_config(args.get_config())
         resource = _resource(args)
         if resource is not None:
@@ -113,8 +121,9 @@ class ResourceAndStackValidationPolicy(ResourceValidationPolicy, StackValidation
         validate_stack: Any,
         enforcement_level: PulumiEnforcementLevel,
         config_schema: PolicyConfigSchema,
+        **metadata: Any,
     ) -> None:
-        Policy.__init__(self, name, description, enforcement_level, config_schema)
+        Policy.__init__(self, name, description, enforcement_level, config_schema, **metadata)
         self._validate_resource = validate_resource
         self._validate_stack = validate_stack
 
@@ -136,9 +145,21 @@ def _schema(spec: PolicySpec[Any]) -> PolicyConfigSchema:
     return PolicyConfigSchema(properties=schema["properties"], required=schema.get("required"))
 
 
+def policy_metadata(spec: PolicySpec[Any]) -> dict[str, Any]:
+    """What CrossGuard shows of a policy besides its description (pulumi_policy >= 1.18)."""
+    return {
+        "display_name": spec.display_name or None,
+        "severity": PulumiSeverity(spec.severity.value),
+        "tags": list(spec.tags),
+        "remediation_steps": spec.remediation_steps or None,
+        "url": spec.url,
+    }
+
+
 def build_policy(spec: PolicySpec[Any]) -> Policy:
     """The pulumi_policy policy for one spec."""
     level = PulumiEnforcementLevel(spec.default_level.value)
+    metadata = policy_metadata(spec)
     if spec.checks_resources and spec.check_stack is not None:
         return ResourceAndStackValidationPolicy(
             spec.name,
@@ -147,6 +168,7 @@ def build_policy(spec: PolicySpec[Any]) -> Policy:
             _validate_stack(spec),
             level,
             _schema(spec),
+            **metadata,
         )
     if spec.check_stack is not None:
         return StackValidationPolicy(
@@ -155,6 +177,7 @@ def build_policy(spec: PolicySpec[Any]) -> Policy:
             validate=_validate_stack(spec),
             enforcement_level=level,
             config_schema=_schema(spec),
+            **metadata,
         )
     return ResourceValidationPolicy(
         spec.name,
@@ -162,9 +185,50 @@ def build_policy(spec: PolicySpec[Any]) -> Policy:
         validate=_validate_resource(spec),
         enforcement_level=level,
         config_schema=_schema(spec),
+        **metadata,
     )
 
 
 def build_policies() -> list[Policy]:
-    """Every policy of the pack, in the registry's order."""
+    """Every policy of the pack, in the registry's order.
+
+    Also makes the pack's ``PolicyPack`` serve with the servicer that keeps the stack context
+    (:func:`.stack_context.install`): without it the rules would never learn the stack.
+    """
+    engine_state.install()
     return [build_policy(spec) for spec in POLICIES]
+
+
+def pack_readme() -> str:
+    """The pack's README text: its policies, each with what it checks and how to fix it."""
+    lines = [f"# {PACK_DISPLAY_NAME} (`{PACK_NAME}`)", "", PACK_DESCRIPTION, ""]
+    for spec in POLICIES:
+        lines += [
+            f"## {spec.display_name} (`{spec.name}`, {spec.default_level.value}, "
+            f"severity {spec.severity.value})",
+            "",
+            spec.description,
+            "",
+            f"Remediation: {spec.remediation_steps}",
+            "",
+            f"Documentation: {spec.url}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def pack_metadata() -> dict[str, Any]:
+    """``PolicyPack`` arguments besides name and policies: description, display name, readme,
+    repository and tags."""
+    return {
+        "description": PACK_DESCRIPTION,
+        "display_name": PACK_DISPLAY_NAME,
+        "readme": pack_readme(),
+        "repository": PACK_REPOSITORY,
+        "tags": list(PACK_TAGS),
+    }
+
+
+def serve_pack() -> None:
+    """Start the pack's analyzer (what ``policies/__main__.py`` runs); serves until killed."""
+    PolicyPack(name=PACK_NAME, policies=build_policies(), **pack_metadata())

@@ -109,7 +109,12 @@ def load_pack_config(path: Path) -> dict[str, PolicySettings]:
     except OSError as error:
         raise PolicyConfigError(f"cannot read policy config {path}: {error.strerror}") from None
     if not text.strip():
-        return resolve_pack_config(None)
+        # Read as {} (as the Pulumi CLI v3.274 does; the pack cannot tell), it would switch the
+        # group and marking checks off without a word: an unknown group would then pass.
+        raise PolicyConfigError(
+            f"policy config {path} is empty; write a JSON object (e.g. {{}} for every policy's "
+            "defaults), or leave --policy-config out"
+        )
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:

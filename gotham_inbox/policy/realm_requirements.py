@@ -35,6 +35,14 @@ DESCRIPTION = (
     "explicit realm. Set the realm each finding names, fix the group name, or tell the policy "
     "the caller's realm (callerRealm, or stack config gotham:realm) and the known groups."
 )
+DISPLAY_NAME = "Recipients resolve in the intended realm"
+SEVERITY = "high"
+REMEDIATION_STEPS = (
+    "Give a recipient in another realm its realm explicitly, fix a misspelt group name, or "
+    "tell the policy the caller's realm (callerRealm, or stack config gotham:realm) and the "
+    "groups that exist (regenerate the policy config with `gotham-inbox policy-config`)."
+)
+TAGS = ("security", "realms")
 
 
 class KnownGroup(PolicyConfig):
@@ -119,6 +127,33 @@ def _check_recipient(
         f"group '{name}' does not exist in realm '{recipient.realm}' (Gotham refuses it: 400 "
         f"UnknownRecipients); it lives in realm {_listing(realms)}; set realm to that"
     )
+
+
+def refusal(
+    ref: MessageRef, config: RealmRequirementsConfig, context: StackContext
+) -> tuple[str, str] | None:
+    """The first recipient the server would refuse (``UnknownRecipients``), if any.
+
+    Only what the config knows for certain: a group that does not exist (when unknown groups
+    are flagged) or that does not live in the realm the server looks in. A recipient whose
+    realm cannot be told (no realm and no caller realm) may well be sent, so it is not one.
+    """
+    caller_realm = caller_realm_of(config, context)
+    known = config.realms_by_group
+    if not known:
+        return None
+    for recipient in ref.recipients:
+        realm = recipient.realm if recipient.realm is not None else caller_realm
+        if realm is None:
+            continue
+        realms = known.get(recipient.name)
+        if realms is not None and realm in realms:  # the usual case, without building text
+            continue
+        problem = _check_recipient(recipient, caller_realm, known, config)
+        if problem is not None:
+            field, message = problem
+            return field, message.split("; ", 1)[0]
+    return None
 
 
 def caller_realm_of(config: RealmRequirementsConfig, context: StackContext) -> str | None:

@@ -33,6 +33,14 @@ DESCRIPTION = (
     "the markings, remove the group, or send the group a separate message it can read; update "
     "the policy config's groups if a clearance changed."
 )
+DISPLAY_NAME = "Recipients can read what they are sent"
+SEVERITY = "medium"
+REMEDIATION_STEPS = (
+    "Lower the message's markings to what every recipient group can read, remove the group, "
+    "or send it a separate message it can read; update groups in the policy config if a "
+    "clearance changed."
+)
+TAGS = ("security", "classification")
 
 
 class GroupClearance(PolicyConfig):

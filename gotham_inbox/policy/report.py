@@ -1,4 +1,9 @@
-"""The ``gotham-inbox check`` report: readable text, JSON, or SARIF 2.1.0 for CI annotations."""
+"""The ``gotham-inbox check`` report: readable text, JSON, or SARIF 2.1.0 for CI annotations.
+
+The JSON report is versioned (:data:`JSON_REPORT_VERSION`, its ``"version"`` field) and
+documented in ``docs/policy-pack.md``: a field is only ever added within a version; renaming,
+removing or changing the meaning of one makes a new version.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,29 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.policy.levels import EnforcementLevel
-from gotham_inbox.policy.registry import PACK_NAME, POLICIES, POLICIES_BY_NAME
+from gotham_inbox.policy.registry import (
+    PACK_NAME,
+    PACK_REPOSITORY,
+    POLICIES,
+    POLICIES_BY_NAME,
+    Severity,
+)
 from gotham_inbox.policy.resources import InboxResource
 from gotham_inbox.policy.violation import Violation
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FORMATS = ("text", "json", "sarif")
+JSON_REPORT_VERSION = 1
+"""The version of the ``--format json`` document (its ``"version"`` field)."""
+
+SECURITY_SEVERITY: dict[Severity, str] = {
+    Severity.LOW: "3.0",
+    Severity.MEDIUM: "5.5",
+    Severity.HIGH: "8.0",
+    Severity.CRITICAL: "9.5",
+}
+"""SARIF ``security-severity`` (GitHub code scanning's 0-10 scale: low < 4, medium < 7,
+high < 9, critical >= 9) of each policy severity."""
 
 
 @dataclass(frozen=True)
@@ -93,13 +115,18 @@ def _source_json(report: CheckReport, violation: Violation) -> dict[str, Any]:
 def render_json(report: CheckReport) -> str:
     """A report for scripts."""
     document = {
+        "version": JSON_REPORT_VERSION,
         "project": report.project,
         "stack": report.stack,
         "policyConfig": str(report.policy_config) if report.policy_config else None,
         "resources": len(report.resources),
         "messages": report.message_count,
         "violations": [
-            {**violation.to_json(), "source": _source_json(report, violation)}
+            {
+                **violation.to_json(),
+                "severity": POLICIES_BY_NAME[violation.policy].severity.value,
+                "source": _source_json(report, violation),
+            }
             for violation in report.violations
         ],
         "summary": {"mandatory": report.mandatory, "advisory": report.advisory},
@@ -125,7 +152,11 @@ def _sarif_result(report: CheckReport, violation: Violation) -> dict[str, Any]:
                 ],
             }
         ],
-        "properties": {"field": violation.field, "messageIndex": violation.message_index},
+        "properties": {
+            "field": violation.field,
+            "messageIndex": violation.message_index,
+            "enforcementLevel": violation.level.value,
+        },
     }
 
 
@@ -135,12 +166,23 @@ def render_sarif(report: CheckReport) -> str:
         {
             "id": spec.name,
             "name": spec.name,
-            "shortDescription": {"text": spec.description.split(". ")[0].rstrip(".") + "."},
+            "shortDescription": {"text": spec.display_name},
             "fullDescription": {"text": spec.description},
+            "help": {
+                "text": spec.remediation_steps,
+                "markdown": f"{spec.remediation_steps}\n\n[Documentation]({spec.url})",
+            },
+            "helpUri": spec.url,
             "defaultConfiguration": {
                 "level": "error"
                 if spec.default_level.reported is EnforcementLevel.MANDATORY
                 else "warning"
+            },
+            "properties": {
+                "security-severity": SECURITY_SEVERITY[spec.severity],
+                "severity": spec.severity.value,
+                "tags": list(spec.tags),
+                "displayName": spec.display_name,
             },
         }
         for spec in POLICIES
@@ -150,7 +192,13 @@ def render_sarif(report: CheckReport) -> str:
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {"driver": {"name": PACK_NAME, "rules": rules}},
+                "tool": {
+                    "driver": {
+                        "name": PACK_NAME,
+                        "informationUri": PACK_REPOSITORY,
+                        "rules": rules,
+                    }
+                },
                 "results": [_sarif_result(report, violation) for violation in report.violations],
             }
         ],

@@ -203,14 +203,20 @@ def inbox_resource(
 
 @dataclass(frozen=True)
 class StackContext:
-    """What a rule may know about the stack: its name and its (namespaced) configuration.
+    """What a rule may know about the stack: its name, project, organization and config.
 
-    Secret configuration values are left out: the policies never need them, and a ciphertext
-    must not be mistaken for a realm.
+    Secret configuration values are left out: the policies never need them, a ciphertext must
+    not be mistaken for a realm, and a value that is not here cannot leak into a finding.
+    ``policies`` holds the parsed config of every *enabled* policy of the pack, by name: a rule
+    that judges what the others know (``inbox-batch-atomicity`` asks each whether the server
+    would refuse a message) reads their config there.
     """
 
     stack: str | None = None
     config: Mapping[str, Any] = field(default_factory=dict)
+    project: str | None = None
+    organization: str | None = None
+    policies: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def get(self, key: str) -> str | None:
         """A configuration value as text, or ``None`` when unset, empty or unknown."""

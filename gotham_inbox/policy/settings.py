@@ -76,12 +76,31 @@ def _shown(value: object) -> str:
     return repr(value)
 
 
+def _properties_at(schema: Mapping[str, Any], path: tuple[Any, ...]) -> list[str]:
+    """The property names of the object at ``path`` (names and list indexes) in ``schema``."""
+    node: Any = schema
+    for step in path:
+        if isinstance(step, int):
+            node = node.get("items", {}) if isinstance(node, Mapping) else {}
+        else:
+            node = node.get("properties", {}).get(step, {}) if isinstance(node, Mapping) else {}
+        # An optional nested object is "anyOf: [{object}, {null}]".
+        if isinstance(node, Mapping) and "anyOf" in node:
+            node = next(
+                (item for item in node["anyOf"] if item.get("type") in ("object", "array")), {}
+            )
+    if not isinstance(node, Mapping):
+        return []
+    return sorted(node.get("properties", {}))
+
+
 def _explain(policy: str, model: type[PolicyConfig], error: Any) -> str:
     location = format_location(error["loc"])
     where = f"{policy}.{location}" if location else policy
     kind = error["type"]
     if kind == "extra_forbidden":
-        known = sorted(config_schema(model)["properties"])
+        # The properties of the entry the typo is in: a group's for groups[0].nam.
+        known = _properties_at(config_schema(model), tuple(error["loc"][:-1]))
         close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         allowed = ", ".join(known) or "none"

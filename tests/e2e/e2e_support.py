@@ -186,12 +186,12 @@ class PulumiProject:
         """The full command line of ``pulumi ARGS`` (plain, non-interactive output)."""
         return [str(PULUMI), *args, "--color=never", "--non-interactive"]
 
-    def run(self, *args: str) -> Run:
+    def run(self, *args: str, extra_env: dict[str, str] | None = None) -> Run:
         """Run ``pulumi ARGS`` in the copy and record it in the transcript."""
         finished = subprocess.run(
             self.command(*args),
             cwd=self.root,
-            env=self.env(),
+            env={**self.env(), **(extra_env or {})},
             capture_output=True,
             text=True,
             timeout=COMMAND_TIMEOUT_SECONDS,
@@ -237,6 +237,71 @@ class PulumiProject:
     def program(self) -> Path:
         """The copy's program file."""
         return self.root / "__main__.py"
+
+
+# -- policy findings, both ways -----------------------------------------------------------------
+
+GOTHAM_INBOX = REPO / ".venv" / "bin" / "gotham-inbox"
+
+
+@dataclass(frozen=True, order=True)
+class PolicyFinding:
+    """One policy violation as both ``check`` and the engine report it, comparable."""
+
+    policy: str
+    level: str
+    urn: str
+    text: str
+
+
+def preview_policy_findings(project: PulumiProject, *args: str) -> tuple[Run, list[PolicyFinding]]:
+    """``pulumi preview --json ARGS`` with streamed engine events, and its policy findings.
+
+    ``preview --json`` prints only a summary; ``PULUMI_ENABLE_STREAMING_JSON_PREVIEW`` makes it
+    stream the engine events, whose ``policyEvent`` carries each violation: the policy's
+    description, a newline, then the text the rule reported.
+    """
+    run = project.run(
+        "preview", "--json", *args, extra_env={"PULUMI_ENABLE_STREAMING_JSON_PREVIEW": "true"}
+    )
+    findings = []
+    for document in json_documents(run.stdout):
+        event = document.get("policyEvent") if isinstance(document, dict) else None
+        if event is None:
+            continue
+        _, _, text = event["message"].partition("\n")
+        findings.append(
+            PolicyFinding(
+                event["policyName"], event["enforcementLevel"], event["resourceUrn"], text.strip()
+            )
+        )
+    return run, sorted(findings)
+
+
+def check_policy_findings(
+    project: PulumiProject, *args: str
+) -> tuple[subprocess.CompletedProcess[str], list[PolicyFinding]]:
+    """``gotham-inbox check --format json ARGS`` on the copy, and its findings."""
+    finished = subprocess.run(
+        [str(GOTHAM_INBOX), "check", str(project.root), "--format", "json", *args],
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if finished.returncode not in (0, 1):
+        return finished, []
+    report = json.loads(finished.stdout)
+    findings = [
+        PolicyFinding(
+            item["policy"],
+            item["level"],
+            item["urn"],
+            f"{item['field']}: {item['message']}" if item["field"] else item["message"],
+        )
+        for item in report["violations"]
+    ]
+    return finished, sorted(findings)
 
 
 # -- what the engine planned, did and recorded -------------------------------------------------

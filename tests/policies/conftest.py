@@ -12,8 +12,8 @@ from policy_support import Analyzer
 def analyzer_for() -> Iterator[Callable[..., Analyzer]]:
     """``analyzer_for(stack, config)``: the pack as the engine starts it for that stack.
 
-    The engine gives a pack its stack name and config in the environment at start-up, so one
-    process serves every test with the same stack setup; each test configures it afresh.
+    The engine tells a pack its stack and config once, in ``ConfigureStack``, so one process
+    serves every test with the same stack setup; each test configures it afresh.
     """
     started: dict[tuple[str, tuple[tuple[str, str], ...]], Analyzer] = {}
 

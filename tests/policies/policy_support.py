@@ -181,6 +181,69 @@ def assert_expectations(case: Case, found: Iterable[Reported]) -> None:
             ), (expect, got)
 
 
+def _refused_batch_cases(example: Mapping[str, Any]) -> list[Case]:
+    """A batch of two whose second message the server would refuse, for each reason."""
+    reasons = [
+        (
+            "unknown-group",
+            {"groupRecipients": to("nope-team")},
+            "groupRecipients[0].name",
+            "group 'nope-team' is not a known group",
+            "inbox-realm-requirements",
+        ),
+        (
+            "wrong-realm",
+            {"groupRecipients": to(("platform-team", "partner-realm"))},
+            "groupRecipients[0].realm",
+            "group 'platform-team' does not exist in realm 'partner-realm'",
+            "inbox-realm-requirements",
+        ),
+        (
+            "invalid-marking",
+            {"security": marked("SECERT")},
+            "security.portionMarkings[0]",
+            "marking 'SECERT' is not an allowed marking",
+            "inbox-markings",
+        ),
+        (
+            "beyond-clearance",
+            {"security": marked("SECRET")},
+            "security.portionMarkings[0]",
+            "the caller is not cleared for marking 'SECRET'",
+            "inbox-markings",
+        ),
+        (
+            "over-a-limit",
+            {"title": {"value": "x" * 201}},
+            "title.value",
+            "the title is 201 characters, more than maxTitleLength 200",
+            "inbox-content",
+        ),
+    ]
+    cases = []
+    for name, change, field_path, reason, owner in reasons:
+        owner_level = (
+            EnforcementLevel.ADVISORY if owner == "inbox-content" else EnforcementLevel.MANDATORY
+        )
+        cases.append(
+            Case(
+                f"batch-refused-whole-for-{name}",
+                [batch("team", [message("a"), message("b", **change)])],
+                config=example,
+                expect=[
+                    Expect(
+                        "inbox-batch-atomicity",
+                        f"messages[1].{field_path}",
+                        f"message 1 would be refused ({reason}), so the server refuses the whole "
+                        f"batch and sends none of its 2 messages; fix message 1 (see {owner})",
+                    ),
+                    Expect(owner, f"messages[1].{field_path}", reason, owner_level),
+                ],
+            )
+        )
+    return cases
+
+
 def _cases() -> list[Case]:
     example = example_config()
     dup = source_id("shared")
@@ -312,7 +375,78 @@ def _cases() -> list[Case]:
                 Expect("inbox-batch-atomicity", "messages[0].sourceId", "also used by first"),
             ],
         ),
+        Case(
+            "batch-at-max-size-is-clean",
+            [batch("full", [message(str(i)) for i in range(2)])],
+            config={"inbox-batch-atomicity": {"maxBatchSize": 2}},
+            clean=["inbox-batch-atomicity"],
+        ),
+        *_refused_batch_cases(example),
+        Case(
+            "ceiling-is-not-a-server-refusal",
+            [batch("dev-alerts", [message("a"), message("b", security=marked("SENSITIVE"))])],
+            config={
+                "inbox-markings": {
+                    "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
+                    "stackMaxMarkings": {"dev": "UNCLASSIFIED"},
+                },
+                "inbox-realm-requirements": "disabled",
+            },
+            expect=[
+                Expect(
+                    "inbox-markings", "messages[1].security.portionMarkings[0]", "above the ceiling"
+                )
+            ],
+            clean=["inbox-batch-atomicity"],
+        ),
+        Case(
+            "disabled-policy-knowledge-is-not-used-for-atomicity",
+            [batch("team", [message("a"), message("b", groupRecipients=to("nope-team"))])],
+            config={**example, "inbox-realm-requirements": "disabled"},
+            clean=["inbox-batch-atomicity", "inbox-realm-requirements"],
+        ),
         # --- inbox-realm-requirements --------------------------------------------------------
+        Case(
+            "policy-caller-realm-wins-over-stack-realm",
+            [single("implicit", message(groupRecipients=to("platform-team")))],
+            config={
+                "inbox-realm-requirements": {
+                    "callerRealm": REALM,
+                    "groups": [{"name": "platform-team", "realm": REALM}],
+                }
+            },
+            stack_config={"gotham:realm": "partner-realm"},
+            clean=["inbox-realm-requirements"],
+        ),
+        Case(
+            "stack-realm-is-the-fallback-of-caller-realm",
+            [single("implicit", message(groupRecipients=to("platform-team")))],
+            config={
+                "inbox-realm-requirements": {
+                    "groups": [{"name": "platform-team", "realm": REALM}],
+                }
+            },
+            stack_config={"gotham:realm": "partner-realm"},
+            expect=[
+                Expect(
+                    "inbox-realm-requirements",
+                    "message.groupRecipients[0].realm",
+                    "not in the caller's realm 'partner-realm'",
+                )
+            ],
+        ),
+        Case(
+            "empty-realm-is-not-an-omitted-realm",
+            [single("empty", message(groupRecipients=[{"name": "platform-team", "realm": ""}]))],
+            config=example,
+            expect=[
+                Expect(
+                    "inbox-realm-requirements",
+                    "message.groupRecipients[0].realm",
+                    "group 'platform-team' does not exist in realm ''",
+                )
+            ],
+        ),
         Case(
             "no-caller-realm-requires-explicit-realm",
             [
@@ -466,11 +600,70 @@ def _cases() -> list[Case]:
             "no-markings",
             [single("bare", message(security=marked()))],
             config=example,
+            # One mistake, one finding: the server's validation owns it, not inbox-markings.
             expect=[
-                Expect("inbox-markings", "message.security.portionMarkings", "no portion markings"),
                 Expect(
                     "inbox-message-valid", "message.security.portionMarkings", "no portion markings"
                 ),
+            ],
+            clean=["inbox-markings", "inbox-batch-atomicity"],
+        ),
+        Case(
+            "no-markings-in-a-batch",
+            [batch("bare", [message("a"), message("b", security=marked())])],
+            config=example,
+            expect=[
+                Expect(
+                    "inbox-message-valid",
+                    "messages[1].security.portionMarkings",
+                    "no portion markings",
+                ),
+                Expect(
+                    "inbox-batch-atomicity",
+                    "messages[1].security.portionMarkings",
+                    "message 1 is invalid (no portion markings",
+                ),
+            ],
+            clean=["inbox-markings"],
+        ),
+        Case(
+            "marking-at-the-ceiling-is-clean",
+            [single("at", message(security=marked("SENSITIVE")))],
+            config={
+                "inbox-markings": {
+                    "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
+                    "maxMarking": "SENSITIVE",
+                }
+            },
+            clean=["inbox-markings"],
+        ),
+        Case(
+            "marking-just-above-the-ceiling",
+            [single("above", message(security=marked("SECRET")))],
+            config={
+                "inbox-markings": {
+                    "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
+                    "maxMarking": "SENSITIVE",
+                }
+            },
+            expect=[
+                Expect(
+                    "inbox-markings",
+                    "message.security.portionMarkings[0]",
+                    "above the ceiling 'SENSITIVE' of this stack",
+                )
+            ],
+        ),
+        Case(
+            "empty-caller-clearance-clears-nothing",
+            [single("none", message(security=marked("UNCLASSIFIED")))],
+            config={"inbox-markings": {"callerClearance": []}},
+            expect=[
+                Expect(
+                    "inbox-markings",
+                    "message.security.portionMarkings[0]",
+                    "the caller is not cleared for marking 'UNCLASSIFIED' (caller clearance: none)",
+                )
             ],
         ),
         Case(
@@ -836,17 +1029,30 @@ def configure_request(
 
 
 class Analyzer:
-    """The pack started as Pulumi's Python policy host starts it, driven over gRPC."""
+    """The pack started as Pulumi's Python policy host starts it, driven over gRPC.
 
-    def __init__(self, stack: str, config: Mapping[str, str]) -> None:
+    Like the engine, it tells the pack the stack in ``ConfigureStack`` (``via="protocol"``),
+    and the pack's environment holds no stack. ``via="environment"`` instead starts the pack
+    with ``PULUMI_STACK``/``PULUMI_CONFIG`` and never calls ``ConfigureStack``: the fallback.
+    """
+
+    def __init__(
+        self,
+        stack: str,
+        config: Mapping[str, str],
+        *,
+        via: str = "protocol",
+        secret_keys: Sequence[str] = (),
+    ) -> None:
         env = {key: value for key, value in os.environ.items() if not key.startswith("PULUMI_")}
-        env.update(
-            PULUMI_CONFIG=json.dumps(dict(config)),
-            PULUMI_PROJECT=PROJECT,
-            PULUMI_STACK=stack,
-            PULUMI_DRY_RUN="true",
-            PULUMI_ORGANIZATION="organization",
-        )
+        if via == "environment":
+            env.update(
+                PULUMI_CONFIG=json.dumps(dict(config)),
+                PULUMI_PROJECT=PROJECT,
+                PULUMI_STACK=stack,
+                PULUMI_DRY_RUN="true",
+                PULUMI_ORGANIZATION="organization",
+            )
         # What pulumi-analyzer-policy-python runs: python -u -m pulumi.policy <engine> <pack dir>
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
@@ -863,6 +1069,23 @@ class Analyzer:
             raise RuntimeError(f"the pack did not start: {first_line!r} {errors.decode()}")
         self.channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        if via == "protocol":
+            self.configure_stack(stack, config, secret_keys)
+
+    def configure_stack(
+        self, stack: str, config: Mapping[str, str], secret_keys: Sequence[str] = ()
+    ) -> None:
+        """``ConfigureStack`` as the engine sends it before it analyzes anything."""
+        self.stub.ConfigureStack(
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=stack,
+                project=PROJECT,
+                organization="organization",
+                dry_run=True,
+                config=dict(config),
+                config_secret_keys=list(secret_keys),
+            )
+        )
 
     def info(self) -> Any:
         return self.stub.GetAnalyzerInfo(empty_pb2.Empty())

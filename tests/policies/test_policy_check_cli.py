@@ -15,6 +15,8 @@ from policy_support import REALM, example_config
 
 from gotham_inbox.cli import main
 from gotham_inbox.emulator.testing import RunningEmulator
+from gotham_inbox.policy import POLICIES, POLICIES_BY_NAME
+from gotham_inbox.policy.report import JSON_REPORT_VERSION
 
 PROGRAM_HEADER = """\
 import pulumi
@@ -121,7 +123,12 @@ def test_violations_are_reported_with_exit_1(
         ("inbox-content", "everyone", "message.groupRecipients[0].name", "advisory"),
     }
     assert report["summary"] == {"mandatory": 4, "advisory": 1}
+    assert report["version"] == JSON_REPORT_VERSION == 1
     assert report["stack"] == "dev"
+    severities = {v["policy"]: v["severity"] for v in report["violations"]}
+    assert severities == {
+        spec.name: spec.severity.value for spec in POLICIES if spec.name in severities
+    }
     realm = next(v for v in report["violations"] if v["policy"] == "inbox-realm-requirements")
     assert "set realm: 'partner-realm'" in realm["message"]
     assert realm["urn"].endswith("gotham:InboxMessage::partner-alert")
@@ -167,6 +174,14 @@ def test_a_recipient_who_cannot_read_a_message_is_advice_that_does_not_fail_the_
     assert report["summary"] == {"mandatory": 0, "advisory": 1}
 
 
+SEVERITY_BANDS = {
+    "low": (0.1, 4.0),
+    "medium": (4.0, 7.0),
+    "high": (7.0, 9.0),
+    "critical": (9.0, 10.01),
+}
+
+
 def test_sarif_points_at_the_declaring_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -191,6 +206,20 @@ def test_sarif_points_at_the_declaring_line(
         assert result["level"] in ("error", "warning")
         assert result["message"]["text"]
         assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    for rule in run["tool"]["driver"]["rules"]:
+        spec = POLICIES_BY_NAME[rule["id"]]
+        # What GitHub code scanning shows: a help text, a link, and a 0-10 security severity
+        # that puts the rule in the band of its severity.
+        assert rule["help"]["text"] == spec.remediation_steps
+        assert rule["helpUri"] == spec.url
+        assert rule["shortDescription"]["text"] == spec.display_name
+        score = float(rule["properties"]["security-severity"])
+        low, high = SEVERITY_BANDS[spec.severity.value]
+        assert low <= score < high, (spec.name, score)
+        assert "security" in rule["properties"]["tags"] or spec.name in (
+            "inbox-message-valid",
+            "inbox-batch-atomicity",
+        )
     secret = next(r for r in results if r["ruleId"] == "inbox-markings")
     assert secret["level"] == "error"
     location = secret["locations"][0]

@@ -80,6 +80,17 @@ def test_entry_without_level_keeps_the_policys_default() -> None:
             {"inbox-content": {"maxTitleLenght": 10}},
             "inbox-content.maxTitleLenght: unknown property; did you mean 'maxTitleLength'?",
         ),
+        (
+            # A typo in a nested entry names that entry's properties, not the policy's.
+            {"inbox-recipients-can-read": {"groups": [{"nam": "ops", "clearance": []}]}},
+            "inbox-recipients-can-read.groups[0].nam: unknown property; did you mean 'name'? "
+            "remove it (properties: clearance, name, realm)",
+        ),
+        (
+            {"inbox-content": {"secretPatterns": [{"name": "k", "patern": "x"}]}},
+            "inbox-content.secretPatterns[0].patern: unknown property; did you mean 'pattern'? "
+            "remove it (properties: name, pattern)",
+        ),
         ({"inbox-batch-atomicity": {"maxBatchSize": "ten"}}, "inbox-batch-atomicity.maxBatchSize"),
         ({"inbox-batch-atomicity": {"maxBatchSize": 0}}, "greater than or equal to 1; got 0"),
         (
@@ -135,10 +146,17 @@ def test_config_file_errors_name_the_file(tmp_path: Path) -> None:
         load_pack_config(tmp_path / "missing.json")
 
 
-def test_empty_file_means_defaults_as_for_pulumi(tmp_path: Path) -> None:
+@pytest.mark.parametrize("text", ["", "  \n", "\t\r\n"], ids=["empty", "blank", "whitespace"])
+def test_an_empty_or_whitespace_file_is_an_error_not_silent_defaults(
+    tmp_path: Path, text: str
+) -> None:
+    # Read as {}, it would turn off the group and marking checks: an unknown group would pass.
     empty = tmp_path / "policy-config.json"
-    empty.write_text("  \n")
-    assert load_pack_config(empty) == resolve_pack_config(None)
+    empty.write_text(text)
+    with pytest.raises(
+        PolicyConfigError, match=r"policy-config.json is empty; write a JSON object"
+    ):
+        load_pack_config(empty)
 
 
 def test_config_file_round_trips_through_json(tmp_path: Path) -> None:

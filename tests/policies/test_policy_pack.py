@@ -23,7 +23,8 @@ from policy_support import (
 )
 from pulumi.runtime.proto import analyzer_pb2
 
-from gotham_inbox.policy import PACK_NAME, POLICIES, resolve_pack_config
+from gotham_inbox.policy import PACK_NAME, POLICIES, PolicyConfigError, resolve_pack_config
+from gotham_inbox.policy.registry import PACK_DISPLAY_NAME, PACK_REPOSITORY, PACK_TAGS
 
 
 def test_pack_project_runs_python_in_the_project_virtualenv() -> None:
@@ -127,19 +128,41 @@ def test_configure_without_resolved_levels_would_turn_mandatory_policies_advisor
     assert levels == {analyzer_pb2.MANDATORY}
 
 
-def test_bad_config_reaching_the_pack_is_a_clear_error(
+def test_bad_config_reaching_the_pack_is_refused_by_configure_with_checks_text(
     analyzer_for: Callable[..., Analyzer],
 ) -> None:
+    # Refused at Configure, before the engine analyzes anything, with the text check prints:
+    # the CLI reports the failure instead of showing the pack as passed.
     analyzer = analyzer_for()
     settings = resolve_pack_config(None)
     request = configure_request(settings)
     request.policyConfig["inbox-content"].properties.update({"maxTitleLength": 0})
-    analyzer.stub.Configure(request)
     with pytest.raises(grpc.RpcError) as raised:
-        analyzer.analyze(single("ok", message()))
+        analyzer.stub.Configure(request)
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     details = raised.value.details()
     assert "inbox-content.maxTitleLength" in details
     assert "greater than or equal to 1; got 0" in details
+    with pytest.raises(PolicyConfigError) as from_check:
+        resolve_pack_config({"inbox-content": {"maxTitleLength": 0}})
+    assert details == str(from_check.value)
+
+
+def test_a_config_the_schema_accepts_but_the_model_refuses_is_refused_at_configure(
+    analyzer_for: Callable[..., Analyzer],
+) -> None:
+    # The CLI validates the JSON Schema itself; a ceiling outside allowedMarkings passes the
+    # schema, so only the pack can refuse it.
+    analyzer = analyzer_for()
+    request = configure_request(resolve_pack_config(None))
+    request.policyConfig["inbox-markings"].properties.update(
+        {"allowedMarkings": ["UNCLASSIFIED"], "maxMarking": "SECRET"}
+    )
+    with pytest.raises(grpc.RpcError) as raised:
+        analyzer.stub.Configure(request)
+    assert "inbox-markings: maxMarking is 'SECRET', which is not in allowedMarkings" in (
+        raised.value.details()
+    )
 
 
 def test_secret_inputs_are_checked_like_plain_ones(analyzer_for: Callable[..., Analyzer]) -> None:
@@ -156,3 +179,55 @@ def test_secret_inputs_are_checked_like_plain_ones(analyzer_for: Callable[..., A
     assert [(item.policy, item.text.split(":")[0]) for item in found] == [
         ("inbox-message-valid", "message.groupRecipients")
     ]
+
+
+def test_analyzer_carries_crossguard_metadata_for_the_pack_and_every_policy(
+    analyzer_for: Callable[..., Analyzer],
+) -> None:
+    info = analyzer_for().info()
+    assert info.displayName == PACK_DISPLAY_NAME
+    assert info.repository == PACK_REPOSITORY
+    assert list(info.tags) == list(PACK_TAGS)
+    # The readme names every policy with its remediation.
+    for spec in POLICIES:
+        assert f"`{spec.name}`" in info.readme
+        assert spec.remediation_steps in info.readme
+    described = {policy.name: policy for policy in info.policies}
+    for spec in POLICIES:
+        policy = described[spec.name]
+        assert policy.displayName == spec.display_name != ""
+        severity = analyzer_pb2.PolicySeverity.Name(policy.severity)
+        assert severity == f"POLICY_SEVERITY_{spec.severity.value.upper()}"
+        assert policy.remediation_steps == spec.remediation_steps != ""
+        assert policy.url == spec.url and policy.url.endswith(f"#{spec.name}")
+        assert list(policy.tags) == list(spec.tags) != []
+
+
+def test_diagnostics_carry_the_policys_severity(analyzer_for: Callable[..., Analyzer]) -> None:
+    analyzer = analyzer_for()
+    analyzer.configure(resolve_pack_config(None))
+    resource = single("no-sender", message(sender=None, groupRecipients=to(("x", REALM))))
+    (diagnostic,) = analyzer.analyze(resource)
+    assert diagnostic.policyName == "inbox-message-valid"
+    assert diagnostic.severity == analyzer_pb2.POLICY_SEVERITY_HIGH
+
+
+def test_a_resource_that_is_not_an_inbox_message_is_not_applicable(
+    analyzer_for: Callable[..., Analyzer],
+) -> None:
+    analyzer = analyzer_for()
+    analyzer.configure(resolve_pack_config(None))
+    response = analyzer.stub.Analyze(
+        analyzer_pb2.AnalyzeRequest(
+            type="aws:s3/bucket:Bucket",
+            properties=struct({"bucket": "b"}),
+            urn="urn:pulumi:dev::p::aws:s3/bucket:Bucket::b",
+            name="b",
+        )
+    )
+    assert list(response.diagnostics) == []
+    resource_policies = [spec.name for spec in POLICIES if spec.checks_resources]
+    assert [item.policy_name for item in response.not_applicable] == resource_policies
+    assert {item.reason for item in response.not_applicable} == {
+        "not a Gotham Global Inbox message (InboxMessage or batch)"
+    }
