@@ -19,6 +19,7 @@ from gotham_inbox.errors import (
     PermissionDeniedError,
     RateLimitedError,
     RequestNotSentError,
+    TokenEndpointError,
     UnauthorizedError,
 )
 from gotham_inbox.models import (
@@ -66,5 +67,6 @@ __all__ = [
     "SendMessagesRequest",
     "SendMessagesResponse",
     "TokenAuth",
+    "TokenEndpointError",
     "UnauthorizedError",
 ]

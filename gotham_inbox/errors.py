@@ -136,3 +136,25 @@ def error_class_for(status_code: int) -> type[GothamAPIError]:
     if status_code >= 500:
         return InternalServerError
     return _BY_STATUS.get(status_code, GothamAPIError)
+
+
+class TokenEndpointError(GothamInboxError):
+    """The OAuth2 token endpoint failed; no message was sent (the send never started).
+
+    ``status_code`` is the token endpoint's answer (``None`` when it could not be reached or
+    its answer was lost); ``retryable`` says whether asking again may help (a 429, a 5xx, a
+    timeout). Retrying is always safe: a token request sends no message.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        retryable: bool,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.retryable = retryable
+        self.retry_after = retry_after
+        super().__init__(f"{message}; no message was sent")
