@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from gotham_inbox.errors import ConfigurationError, OutcomeUnknownError
+from gotham_inbox.errors import ConfigurationError, IncompleteAnswerError, OutcomeUnknownError
 from gotham_inbox.models import SendMessagesResponse
 
 DEFAULT_DEADLINE = 120.0
@@ -112,13 +112,17 @@ def read_answer(
 def require_complete(answer: SendMessagesResponse, sent: int, status_code: int) -> None:
     """Refuse a success answer that does not account for each of the ``sent`` messages.
 
+    An answer with more entries than messages is left to the caller, which can match them by
+    sourceId (the provider does); too few means some message's fate is unknown.
+
     Raises:
-        OutcomeUnknownError: the answer lists fewer or more messages than were sent.
+        IncompleteAnswerError: the answer lists fewer messages than were sent.
     """
     accounted = len(answer.responses) + len(answer.failures)
-    if accounted != sent:
-        raise OutcomeUnknownError(
+    if accounted < sent:
+        raise IncompleteAnswerError(
             f"the server answered {status_code} for {sent} message(s) but its answer accounts "
             f"for {accounted} ({len(answer.responses)} sent, {len(answer.failures)} failed); "
-            "the messages may or may not have been sent"
+            "the others may or may not have been sent",
+            answer,
         )

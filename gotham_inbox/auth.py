@@ -193,7 +193,10 @@ class ClientCredentialsAuth(httpx.Auth):
                     status_code=response.status_code,
                     retryable=False,
                 )
-        return bytes(content)
+        # httpx reads each auth-flow response again once the flow moves on; hand it what was
+        # read (there is no public way to), or that read fails with StreamConsumed.
+        response._content = bytes(content)
+        return response._content
 
     def _accept_token(self, response: httpx.Response) -> str:
         status = response.status_code
@@ -255,6 +258,8 @@ class ClientCredentialsAuth(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code == 401 and not fresh:
+            # httpx reads this answer whole before the next request: read it within the bound.
+            self._read_token_answer(response)
             # The cached token was revoked or expired early: fetch a new one, repeat once.
             token_response = yield self._token_request(request)
             with self._lock:

@@ -52,6 +52,18 @@ class OutcomeUnknownError(TransportError):
     """
 
 
+class IncompleteAnswerError(OutcomeUnknownError):
+    """A success answer that does not account for every message sent.
+
+    ``answer`` is what the server did say (a :class:`~gotham_inbox.models.SendMessagesResponse`),
+    for a caller that can match messages by sourceId; the others' fate is unknown.
+    """
+
+    def __init__(self, message: str, answer: Any) -> None:
+        self.answer = answer
+        super().__init__(message)
+
+
 class GothamAPIError(GothamInboxError):
     """A non-2xx answer from the server, with the Palantir error envelope."""
 

@@ -43,15 +43,23 @@ from gotham_inbox.errors import (
     ConfigurationError,
     GothamAPIError,
     GothamInboxError,
+    IncompleteAnswerError,
     InvalidMessagesError,
     OutcomeUnknownError,
     RequestNotSentError,
+    TokenEndpointError,
 )
 from gotham_inbox.identity import SOURCE_ID_KEY, SOURCE_ID_NAMESPACE, canonical_message
 from gotham_inbox.models import SendMessagesResponse
 from providers.checks import check_batch, check_single, contains_unknown
 from providers.outcome import MessageOutcome, require_all_delivered
 from providers.settings import ProviderSettings
+
+_MAYBE_SENT = (
+    "The messages may or may not have been sent. Running the deploy again is safe: a message "
+    "that did arrive comes back as a conflict on its own sourceId and is adopted, never sent "
+    "twice."
+)
 
 
 class InboxProviderError(Exception):
@@ -126,10 +134,24 @@ class _InboxProvider(ResourceProvider):
             )
         source_ids = [str(message[SOURCE_ID_KEY]) for message in messages]
         try:
-            response: SendMessagesResponse = self._inbox_client().send(messages)
+            response: SendMessagesResponse = self._send_or_partial_answer(messages)
             return require_all_delivered(what, source_ids, response)
+        except InboxProviderError as error:
+            raise InboxProviderError(settings.redact(str(error))) from None
         except GothamInboxError as error:
             raise InboxProviderError(settings.redact(self._explain(error))) from None
+        except Exception as error:  # a bug or an unforeseen failure: still typed and redacted
+            raise InboxProviderError(
+                settings.redact(f"unexpected {type(error).__name__}: {error}\n{_MAYBE_SENT}")
+            ) from None
+
+    def _send_or_partial_answer(self, messages: Sequence[dict[str, Any]]) -> SendMessagesResponse:
+        try:
+            return self._inbox_client().send(messages)
+        except IncompleteAnswerError as error:
+            # The provider matches the answer by sourceId and names each message's outcome.
+            answer: SendMessagesResponse = error.answer
+            return answer
 
     def _inbox_client(self) -> InboxClient:
         # One client for every create the host runs: a new one would load the TLS trust store
@@ -147,16 +169,13 @@ class _InboxProvider(ResourceProvider):
             error.status_code < 500 or error.status_code == 503
         )
         nothing_sent = refused or isinstance(
-            error, InvalidMessagesError | ConfigurationError | RequestNotSentError
+            error,
+            InvalidMessagesError | ConfigurationError | RequestNotSentError | TokenEndpointError,
         )
         if nothing_sent:
             return f"{text}\nNothing was sent."
         if isinstance(error, OutcomeUnknownError | GothamAPIError):
-            return (
-                f"{text}\nThe messages may or may not have been sent. Running the deploy again "
-                "is safe: a message that did arrive comes back as a conflict on its own "
-                "sourceId and is adopted, never sent twice."
-            )
+            return f"{text}\n{_MAYBE_SENT}"
         return text
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -182,7 +201,9 @@ class InboxMessageProvider(_InboxProvider):
         try:
             failures = check_single(news)
         except Exception as error:  # check must report, never raise
-            failures = [CheckFailure("message", f"could not be checked: {error}")]
+            failures = [
+                CheckFailure("message", self.settings.redact(f"could not be checked: {error}"))
+            ]
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -219,7 +240,9 @@ class InboxMessageBatchProvider(_InboxProvider):
         try:
             failures = check_batch(news)
         except Exception as error:  # check must report, never raise
-            failures = [CheckFailure("messages", f"could not be checked: {error}")]
+            failures = [
+                CheckFailure("messages", self.settings.redact(f"could not be checked: {error}"))
+            ]
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

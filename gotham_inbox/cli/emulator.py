@@ -8,12 +8,12 @@ import logging
 import sys
 from typing import Any
 
-from gotham_inbox.hosts import is_loopback_host
 from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, create_app
 from gotham_inbox.emulator.directory import DIRECTORY_SCHEMA, DirectoryError, load_directory
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer
 from gotham_inbox.emulator.store import MessageStore, StoreError
+from gotham_inbox.hosts import is_loopback_host
 
 logger = logging.getLogger("gotham_inbox.emulator")
 
