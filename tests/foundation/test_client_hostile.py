@@ -501,7 +501,9 @@ def test_a_ca_directory_and_the_ca_environment_variables_are_honoured(
         monkeypatch.setenv(variable, str(tmp_path / "missing"))
         with pytest.raises(ConfigurationError, match=variable):
             InboxClient("gotham.example.com", auth=TokenAuth(TOKEN))
-        monkeypatch.setenv(variable, str(tmp_path if variable == "SSL_CERT_DIR" else certifi.where()))
+        monkeypatch.setenv(
+            variable, str(tmp_path if variable == "SSL_CERT_DIR" else certifi.where())
+        )
         InboxClient("gotham.example.com", auth=TokenAuth(TOKEN)).close()
 
 
