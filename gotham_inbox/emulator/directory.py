@@ -23,14 +23,12 @@ is a :class:`DirectoryError` that names the file and the entry, e.g.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -43,8 +41,9 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError, PydanticKnownError
 from pydantic_core.core_schema import ErrorType
 
+from gotham_inbox.documents import DocumentError, load_document
 from gotham_inbox.schema import generate
-from gotham_inbox.validation import advice_for, format_location
+from gotham_inbox.validation import advice_for, format_location, short_repr
 
 PRODUCER_GROUP = "External Inbox Alert Producers"
 """Callers must belong to this group to send messages (the documented server rule)."""
@@ -262,28 +261,10 @@ def load_directory(path: str | Path | None = None) -> Directory:
     file = Path(path) if path is not None else example_directory_path()
     source = str(file)
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DirectoryError(source, ["the file does not exist"]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise DirectoryError(source, [f"cannot read the file: {error}"]) from None
-    return parse_directory(_parse_text(text, source, json_only=file.suffix == ".json"), source)
-
-
-def _parse_text(text: str, source: str, *, json_only: bool) -> Any:
-    if json_only:
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            where = f"line {error.lineno}, column {error.colno}"
-            raise DirectoryError(source, [f"not valid JSON at {where}: {error.msg}"]) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise DirectoryError(source, [f"not valid YAML{where}: {problem}"]) from None
+        data = load_document(file, "json" if file.suffix == ".json" else "yaml")
+    except DocumentError as error:
+        raise DirectoryError(source, [f"the file {error.reason}"]) from None
+    return parse_directory(data, source)
 
 
 def parse_directory(data: Any, source: str = "<memory>") -> Directory:
@@ -325,7 +306,7 @@ def _describe(error: ErrorDetails) -> str:
         hint = ""
         if isinstance(value, bool) and kind == "string_type":
             hint = " (YAML reads unquoted yes/no/on/off/true/false as booleans; quote the value)"
-        return f"{where}: must be {wanted[kind]}, got {value!r}{hint}"
+        return f"{where}: must be {wanted[kind]}, got {short_repr(value)}{hint}"
     if kind in {"string_too_short", "string_pattern_mismatch"}:
         return f"{where}: must not be empty"
     if kind == "too_short":

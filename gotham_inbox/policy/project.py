@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from gotham_inbox.documents import DocumentError, load_document
 
 DEFAULT_STACK = "dev"
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
@@ -45,11 +45,9 @@ class StackProject:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ProjectError(f"cannot read {path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise ProjectError(f"{path} is not valid YAML: {error}") from None
+        return load_document(path, "yaml")
+    except DocumentError as error:
+        raise ProjectError(str(error)) from None
 
 
 def _runtime_name(runtime: object) -> str | None:
