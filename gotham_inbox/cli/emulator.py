@@ -8,6 +8,7 @@ import logging
 import sys
 from typing import Any
 
+from gotham_inbox.cli import exit_codes
 from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, create_app
 from gotham_inbox.emulator.directory import DIRECTORY_SCHEMA, DirectoryError, load_directory
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
@@ -92,14 +93,14 @@ def _configure_logging(level: str) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.print_directory_schema:
         print(json.dumps(DIRECTORY_SCHEMA, indent=2))
-        return 0
+        return exit_codes.OK
     _configure_logging(args.log_level)
     try:
         directory = load_directory(args.directory)
         store = MessageStore(args.db)
     except (DirectoryError, StoreError) as error:
         print(f"gotham-inbox emulator: {error}", file=sys.stderr)
-        return 2
+        return exit_codes.BAD_INPUT
     with store:
         app = create_app(
             directory,
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{error.strerror or error}; pick another --port",
                 file=sys.stderr,
             )
-            return 1
+            return exit_codes.UNAVAILABLE
         if not is_loopback_host(args.host):
             logger.warning(
                 "listening on %s, which is not loopback: tokens arrive over plain http",
@@ -129,4 +130,4 @@ def run(args: argparse.Namespace) -> int:
         )
         server.serve()
         logger.info("gotham-inbox emulator stopped")
-    return 0
+    return exit_codes.OK
