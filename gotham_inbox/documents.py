@@ -210,7 +210,10 @@ def parse_yaml(
     max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> Any:
     """``text`` as YAML (safe tags only, one document), within the node and depth bounds."""
-    loader = _BaseLoader(text)
+    try:
+        loader = _BaseLoader(text)
+    except UnicodeError:  # text that did not come from a file: a lone surrogate
+        raise DocumentError(source, "holds text that is not valid Unicode") from None
     try:
         node = loader.get_single_node()
         if node is None:

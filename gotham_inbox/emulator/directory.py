@@ -160,6 +160,9 @@ class DirectoryError(ValueError):
     def __init__(self, source: str, problems: Sequence[str]) -> None:
         self.source = source
         self.problems = list(problems)
+        if len(self.problems) == 1:  # one problem, one line
+            super().__init__(f"invalid directory {source}: {self.problems[0]}")
+            return
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
         super().__init__(f"invalid directory {source}:\n{lines}")
 
