@@ -105,7 +105,7 @@ def test_a_large_regular_file_is_refused_from_its_size_before_reading(tmp_path: 
 
 
 def test_an_endless_device_is_read_only_up_to_the_limit() -> None:
-    with pytest.raises(DocumentError, match="over the 1024-byte limit .*device or a pipe"):
+    with pytest.raises(DocumentError, match=r"over the 1024-byte limit .*device or a pipe"):
         read_bounded("/dev/zero", max_bytes=1024)
 
 
