@@ -8,9 +8,11 @@ only a hang guard, never a performance assertion.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
