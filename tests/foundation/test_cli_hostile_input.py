@@ -8,16 +8,25 @@ only a hang guard, never a performance assertion.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gotham_inbox.cli import exit_codes, main
+from gotham_inbox.emulator.directory import DirectoryError, load_directory
+from gotham_inbox.policy.pack_config import load_pack_config
+from gotham_inbox.policy.project import ProjectError, load_project
+from gotham_inbox.policy.settings import PolicyConfigError
 
 BILLION_LAUGHS = "\n".join(
     [
@@ -30,6 +39,16 @@ BILLION_LAUGHS = "\n".join(
 )
 PROJECT_YAML = b"name: hostile\nruntime: python\n"
 HANG_GUARD_SECONDS = 120
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    # The emulator command points the root logger at the (captured) stderr of the moment.
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def project(
@@ -227,3 +246,98 @@ def test_the_exit_code_table_has_one_meaning_per_code() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "exit-codes.md").read_text(encoding="utf-8")
     for code, meaning in exit_codes.TABLE:
         assert f"| {code} | {meaning} |" in docs
+
+
+FUZZ_PIECES = st.sampled_from(
+    [
+        "name: app\n",
+        "runtime: python\n",
+        "config:\n",
+        "  gotham:realm: ",
+        "markings: ",
+        "groups:",
+        "users:",
+        "  - ",
+        "{",
+        "}",
+        "[",
+        "]",
+        ": ",
+        ", ",
+        "&a ",
+        "*a",
+        "<<: *a",
+        "!!str ",
+        "\n",
+        "x",
+        "1",
+        "null",
+        "true",
+        "'",
+        '"',
+        "\xff",
+        "\x00",
+        "\ud800",
+        "é",
+        "#",
+        "---\n",
+        "1" * 20,
+    ]
+)
+FUZZ_SETTINGS = settings(
+    max_examples=120,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def fuzz_bytes(pieces: list[str]) -> bytes:
+    return "".join(pieces).encode("utf-8", "surrogatepass")
+
+
+@FUZZ_SETTINGS
+@given(st.lists(FUZZ_PIECES, max_size=40), st.lists(FUZZ_PIECES, max_size=40))
+def test_fuzzed_project_and_stack_files_give_a_project_or_a_project_error(
+    tmp_path_factory: pytest.TempPathFactory, project_pieces: list[str], stack_pieces: list[str]
+) -> None:
+    root = tmp_path_factory.mktemp("fuzz")
+    (root / "Pulumi.yaml").write_bytes(fuzz_bytes(project_pieces))
+    (root / "Pulumi.dev.yaml").write_bytes(fuzz_bytes(stack_pieces))
+    (root / "__main__.py").write_text("")
+    try:
+        load_project(root)
+    except ProjectError as error:
+        assert "\n" not in str(error)
+
+
+@FUZZ_SETTINGS
+@given(st.lists(FUZZ_PIECES, max_size=60), st.sampled_from(["yaml", "json"]))
+def test_fuzzed_directory_files_give_a_directory_or_a_directory_error(
+    tmp_path_factory: pytest.TempPathFactory, pieces: list[str], suffix: str
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / f"directory.{suffix}"
+    path.write_bytes(fuzz_bytes(pieces))
+    with contextlib.suppress(DirectoryError):
+        load_directory(path)
+
+
+@FUZZ_SETTINGS
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3)
+        ),
+        max_leaves=12,
+    )
+    | st.binary(max_size=60).map(lambda raw: raw.decode("latin-1"))
+)
+def test_fuzzed_policy_configs_give_settings_or_a_policy_config_error(
+    tmp_path_factory: pytest.TempPathFactory, document: Any
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "policy-config.json"
+    path.write_text(document if isinstance(document, str) else json.dumps(document))
+    with contextlib.suppress(PolicyConfigError):
+        load_pack_config(path)
