@@ -226,6 +226,8 @@ class InboxClient:
     def _failure(self, error: Exception, *, idempotent: bool) -> Failure:
         if isinstance(error, TokenEndpointError):
             return Failure(error, "always" if error.retryable else "never")
+        if isinstance(error, GothamInboxError):  # already typed (e.g. a refused access token)
+            return Failure(error, "never")
         return classify(
             error,
             send_path=SEND_PATH,
