@@ -67,8 +67,10 @@ def base_url_for(hostname: str) -> httpx.URL:
     hostname = hostname.strip().rstrip("/")
     if not hostname:
         raise ConfigurationError("the hostname is empty; set gotham:hostname or GOTHAM_HOSTNAME")
+    # A hostname with "@" may carry a password: never quote it.
+    shown = "the hostname" if "@" in hostname else repr(hostname[:200])
     unusable = ConfigurationError(
-        f"{hostname[:200]!r} is not a hostname or an http(s) base URL; set gotham:hostname to "
+        f"{shown} is not a hostname or an http(s) base URL; set gotham:hostname to "
         "host[:port] or https://host[:port][/prefix]"
     )
     try:
