@@ -329,9 +329,9 @@ def _http_client(
             scheme = httpx.URL(proxy).scheme
         except (httpx.InvalidURL, UnicodeError, ValueError):
             scheme = ""
-        if scheme not in {"http", "https", "socks5", "socks5h"}:
+        if scheme not in {"http", "https"}:  # as the official client: socks needs an extra
             raise ConfigurationError(
-                "the proxy must be an http://, https:// or socks5:// URL (gotham:proxy, proxy=)"
+                "the proxy must be an http:// or https:// URL (gotham:proxy, proxy=)"
             )
     return httpx.Client(
         base_url=base_url,
