@@ -333,12 +333,20 @@ def _http_client(
             raise ConfigurationError(
                 "the proxy must be an http:// or https:// URL (gotham:proxy, proxy=)"
             )
-    return httpx.Client(
-        base_url=base_url,
-        auth=auth,
-        timeout=timeout,
-        verify=ssl_verification(verify),
-        transport=transport,
-        proxy=proxy,
-        headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-    )
+    try:
+        return httpx.Client(
+            base_url=base_url,
+            auth=auth,
+            timeout=timeout,
+            verify=ssl_verification(verify),
+            transport=transport,
+            proxy=proxy,
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+        )
+    except (ImportError, ValueError, httpx.InvalidURL) as error:
+        # httpx reads HTTPS_PROXY / HTTP_PROXY / ALL_PROXY here: a socks:// one needs an extra
+        # package, an unknown scheme or a bad URL is refused.
+        raise ConfigurationError(
+            f"the proxy settings are unusable ({type(error).__name__}); check HTTPS_PROXY, "
+            "HTTP_PROXY and ALL_PROXY (http:// or https:// URLs), or gotham:proxy"
+        ) from None

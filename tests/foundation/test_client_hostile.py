@@ -567,3 +567,15 @@ def test_requests_go_through_a_proxy_explicit_or_from_the_environment(
 def test_a_proxy_that_is_not_a_url_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="proxy"):
         InboxClient("gotham.example.com", auth=TokenAuth(TOKEN), proxy="ftp://proxy:21")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("ALL_PROXY", "socks5://127.0.0.1:1"), ("HTTPS_PROXY", "gopher://x"), ("HTTPS_PROXY", "::::")],
+)
+def test_unusable_proxy_variables_are_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigurationError, match="HTTPS_PROXY"):
+        InboxClient("gotham.example.com", auth=TokenAuth(TOKEN))
