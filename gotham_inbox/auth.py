@@ -227,8 +227,8 @@ class ClientCredentialsAuth(httpx.Auth):
             token = str(payload["access_token"])
             lifetime = float(payload.get("expires_in", 3600))
             refuse_unsafe_secret(token, "the access token", "the token endpoint", header=True)
-            if not token or not math.isfinite(lifetime) or lifetime <= 0:
-                raise ValueError("no token or no positive lifetime")
+            if not token or not math.isfinite(lifetime) or lifetime < 0:
+                raise ValueError("no token, or a lifetime that is not a number of seconds")
         except (ValueError, KeyError, TypeError, AttributeError, ConfigurationError) as error:
             raise TokenEndpointError(
                 f"the token endpoint's answer has no usable access_token ({type(error).__name__})",

@@ -579,3 +579,33 @@ def test_unusable_proxy_variables_are_a_configuration_error(
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigurationError, match="HTTPS_PROXY"):
         InboxClient("gotham.example.com", auth=TokenAuth(TOKEN))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"token_type": "bearer"},
+        {"access_token": "", "expires_in": 60},
+        {"access_token": "a\nb-token-value", "expires_in": 60},
+        {"access_token": "good-token", "expires_in": "NaN"},
+        {"access_token": "good-token", "expires_in": -5},
+        ["not", "an", "object"],
+    ],
+    ids=["no-token", "empty", "line-break", "nan-lifetime", "negative-lifetime", "list"],
+)
+def test_an_unusable_token_answer_is_a_token_endpoint_error(payload: Any) -> None:
+    clock = FakeClock()
+    recorder = Recorder(routed([httpx.Response(200, json=payload)], []))
+    with pytest.raises(TokenEndpointError, match="no usable access_token") as caught:
+        make_client(recorder, clock=clock, auth=client_credentials(clock)).send([MESSAGE])
+    assert not caught.value.retryable and recorder.send_requests == []
+    assert "b-token-value" not in str(caught.value)
+
+
+def test_a_huge_token_answer_is_not_read_whole() -> None:
+    clock = FakeClock()
+    stream = CountingStream(b"x" * 65536, chunks=1000)  # 64 MiB on offer
+    recorder = Recorder(routed([httpx.Response(200, stream=stream)], []))
+    with pytest.raises(TokenEndpointError, match="byte limit"):
+        make_client(recorder, clock=clock, auth=client_credentials(clock)).send([MESSAGE])
+    assert stream.served == 17  # stopped just past 1 MiB
