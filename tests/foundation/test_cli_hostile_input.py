@@ -156,6 +156,15 @@ def test_check_refuses_a_nonsense_timeout_with_exit_2(
     assert "--timeout" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("stack", ["../../etc/passwd", "org/project/dev", ".hidden", "a b", ""])
+def test_check_refuses_a_stack_name_that_is_not_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stack: str
+) -> None:
+    root = project(tmp_path)
+    assert main(["check", str(root), "--stack", stack]) == exit_codes.BAD_INPUT
+    assert "is not a stack name" in one_line_error(capsys, "--stack")
+
+
 def sparse(path: Path, size: int) -> Path:
     with path.open("wb") as file:  # 300 MB on paper, nothing on disk
         file.truncate(size)
