@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import socket
 import sys
 from typing import Any
 
@@ -33,6 +34,13 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = _non_negative_int(text)
+    if value > 65535:  # the OS would silently take it modulo 65536
+        raise argparse.ArgumentTypeError("must be a TCP port, 0 to 65535")
+    return value
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "emulator",
@@ -42,9 +50,7 @@ def register(subparsers: Any) -> None:
         "and callers. Stops cleanly on Ctrl-C or SIGTERM.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
-    parser.add_argument(
-        "--port", type=_non_negative_int, default=8765, help="port (default 8765; 0: any free)"
-    )
+    parser.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0: any free)")
     parser.add_argument(
         "--directory",
         metavar="FILE",
@@ -110,6 +116,13 @@ def run(args: argparse.Namespace) -> int:
         )
         try:
             server = EmulatorServer(app, host=args.host, port=args.port)
+        except (UnicodeError, ValueError, socket.gaierror) as error:  # "a..b", "no.such.host"
+            print(
+                f"gotham-inbox emulator: --host {args.host[:100]!r} is not a host name or "
+                f"address ({type(error).__name__})",
+                file=sys.stderr,
+            )
+            return exit_codes.BAD_INPUT
         except OSError as error:
             print(
                 f"gotham-inbox emulator: cannot listen on {args.host}:{args.port}: "

@@ -165,6 +165,25 @@ def test_check_refuses_a_stack_name_that_is_not_one(
     assert "is not a stack name" in one_line_error(capsys, "--stack")
 
 
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "http"])
+def test_the_emulator_refuses_a_port_that_is_not_one(
+    capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    # 99999 used to be taken modulo 65536: the emulator listened on a port nobody asked for.
+    with pytest.raises(SystemExit) as exited:
+        main(["emulator", "--port", port])
+    assert exited.value.code == exit_codes.BAD_INPUT
+    assert "--port" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["not..a..host", "no-such-host.invalid"])
+def test_the_emulator_refuses_a_host_that_is_not_one(
+    capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    assert main(["emulator", "--host", host, "--port", "0"]) == exit_codes.BAD_INPUT
+    assert "is not a host name or address" in one_line_error(capsys, host)
+
+
 def sparse(path: Path, size: int) -> Path:
     with path.open("wb") as file:  # 300 MB on paper, nothing on disk
         file.truncate(size)
