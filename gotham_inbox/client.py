@@ -305,7 +305,8 @@ class InboxClient:
                 str(envelope.get("errorInstanceId", "")),
                 envelope.get("parameters") or {},
             )
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            # RecursionError: a hostile body nested thousands deep (found by the fuzzer).
             snippet = content[:200].decode("utf-8", "replace").strip()
             return error_class(
                 status,

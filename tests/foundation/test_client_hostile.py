@@ -609,3 +609,64 @@ def test_a_huge_token_answer_is_not_read_whole() -> None:
     with pytest.raises(TokenEndpointError, match="byte limit"):
         make_client(recorder, clock=clock, auth=client_credentials(clock)).send([MESSAGE])
     assert stream.served == 17  # stopped just past 1 MiB
+
+
+SERVER_BODIES = st.one_of(
+    st.binary(max_size=80),
+    st.sampled_from(
+        [
+            b"{}",
+            b'{"responses": [{"sourceId": "not-a-uuid"}]}',
+            b'{"responses": "x"}',
+            b'{"errorCode": 1, "errorName": null}',
+            b"[" * 5000,
+            b'{"responses": [{"sourceId": "%s"}]}' % str(uuid.uuid4()).encode(),
+            json.dumps({"errorCode": "X", "errorName": "Y", "parameters": [1]}).encode(),
+        ]
+    ),
+)
+SERVER_HEADERS = st.dictionaries(
+    st.sampled_from(["Retry-After", "Content-Encoding", "Content-Type", "Content-Length"]),
+    st.sampled_from(
+        ["nan", "-1", "1e400", "gzip", "br", "deflate", "identity", "0", "9" * 30, "x"]
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=150, derandomize=True, database=None, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([200, 201, 204, 400, 401, 404, 409, 413, 429, 500, 502, 503, 599]),
+            SERVER_HEADERS,
+            SERVER_BODIES,
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_whatever_the_server_answers_send_returns_or_raises_a_typed_error(
+    answers: list[tuple[int, dict[str, str], bytes]], with_source_ids: bool
+) -> None:
+    script = [
+        httpx.Response(status, headers=headers, stream=httpx.ByteStream(body))
+        for status, headers, body in answers
+    ]
+    clock = FakeClock()
+    recorder = Recorder(*script, httpx.ReadTimeout("the end"))
+    messages = with_ids() if with_source_ids else [MESSAGE]
+    try:
+        make_client(recorder, clock=clock, max_attempts=len(script)).send(messages)
+    except GothamInboxError as error:
+        assert TOKEN not in str(error)
+    assert all(0.0 <= wait <= 10.0 for wait in clock.sleeps)
+    assert len(recorder.requests) <= len(script)
+
+
+def test_an_error_body_nested_thousands_deep_is_still_the_typed_error() -> None:
+    # Found by the fuzzer above: json.loads raised RecursionError out of send().
+    deep = httpx.Response(400, content=b"[" * 5000)
+    with pytest.raises(GothamInboxError, match="non-JSON error body"):
+        make_client(Recorder(deep)).send([MESSAGE])
