@@ -634,7 +634,7 @@ SERVER_HEADERS = st.dictionaries(
 )
 
 
-@settings(max_examples=150, derandomize=True, database=None, deadline=None)
+@settings(max_examples=80, derandomize=True, database=None, deadline=None)
 @given(
     st.lists(
         st.tuples(
