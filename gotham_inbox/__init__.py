@@ -13,12 +13,14 @@ from gotham_inbox.errors import (
     ConfigurationError,
     GothamAPIError,
     GothamInboxError,
+    IncompleteAnswerError,
     InsecureTransportError,
     InvalidMessagesError,
     OutcomeUnknownError,
     PermissionDeniedError,
     RateLimitedError,
     RequestNotSentError,
+    TokenEndpointError,
     UnauthorizedError,
 )
 from gotham_inbox.models import (
@@ -47,6 +49,7 @@ __all__ = [
     "GothamInboxError",
     "GroupRecipient",
     "InboxClient",
+    "IncompleteAnswerError",
     "InsecureTransportError",
     "InvalidMessagesError",
     "MessageSecurity",
@@ -66,5 +69,6 @@ __all__ = [
     "SendMessagesRequest",
     "SendMessagesResponse",
     "TokenAuth",
+    "TokenEndpointError",
     "UnauthorizedError",
 ]

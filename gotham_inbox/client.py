@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import ssl
+import re
+import sys
 from collections.abc import Sequence
-from pathlib import Path
+from importlib import metadata
 from typing import Any
 
 import httpx
 from pydantic import ValidationError
 
+from gotham_inbox.answer import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_ANSWER_BYTES,
+    Deadline,
+    positive_limit,
+    read_answer,
+    require_complete,
+)
 from gotham_inbox.delivery import (
     HOST_MEMORY,
     Delivery,
@@ -25,44 +33,70 @@ from gotham_inbox.errors import (
     ApiNotAvailableError,
     ConfigurationError,
     GothamAPIError,
+    GothamInboxError,
     InsecureTransportError,
     InvalidMessagesError,
     OutcomeUnknownError,
-    RequestNotSentError,
+    TokenEndpointError,
     error_class_for,
 )
+from gotham_inbox.failures import Failure, classify, scrub
+from gotham_inbox.hosts import is_loopback_host
 from gotham_inbox.models import SendMessageRequest, SendMessagesRequest, SendMessagesResponse
+from gotham_inbox.redaction import redact
 from gotham_inbox.retry import NOTHING_PROCESSED_STATUSES, RetryPolicy, parse_retry_after
+from gotham_inbox.tls import ssl_verification
 from gotham_inbox.validation import check_messages
 
 logger = logging.getLogger("gotham_inbox.client")
 
 SEND_PATH = "/api/gotham/v1/inbox/messages"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+_HOST_CHARACTERS = re.compile(r"^[A-Za-z0-9._\-]+$|^[0-9A-Fa-f:.]+$")
 
 
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+def _version() -> str:
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        return metadata.version("gotham-inbox")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+USER_AGENT = f"gotham-inbox/{_version()} python/{sys.version_info.major}.{sys.version_info.minor}"
+"""Sent with every request, like the official client's ``gotham-platform-python-sdk/<v> ...``."""
 
 
 def base_url_for(hostname: str) -> httpx.URL:
     """``example.com`` or ``example.com:8443`` -> ``https://example.com[:8443]``.
 
     A value that already has a scheme (``http://127.0.0.1:8765``) is taken as it is.
+    A path after the host (``gateway.example.com/gotham``) is a gateway prefix, kept for the
+    API and the token endpoint, as the official client keeps it.
     """
     hostname = hostname.strip().rstrip("/")
     if not hostname:
         raise ConfigurationError("the hostname is empty; set gotham:hostname or GOTHAM_HOSTNAME")
-    url = httpx.URL(hostname if "://" in hostname else f"https://{hostname}")
-    if url.scheme not in {"http", "https"} or not url.host:
-        raise ConfigurationError(f"'{hostname}' is not a hostname or an http(s) base URL")
+    # A hostname with "@" may carry a password: never quote it.
+    shown = "the hostname" if "@" in hostname else repr(hostname[:200])
+    unusable = ConfigurationError(
+        f"{shown} is not a hostname or an http(s) base URL; set gotham:hostname to "
+        "host[:port] or https://host[:port][/prefix]"
+    )
+    try:
+        url = httpx.URL(hostname if "://" in hostname else f"https://{hostname}")
+        host = url.host  # decodes IDNA; a bad label (xn--...) raises here, not at send time
+        httpx.Request("POST", url.join(SEND_PATH.lstrip("/")))
+    except (httpx.InvalidURL, UnicodeError, ValueError):
+        raise unusable from None
+    if url.scheme not in {"http", "https"} or not host or url.query or url.fragment:
+        raise unusable
+    if url.userinfo:
+        raise ConfigurationError(
+            "the hostname carries a user name or password; remove it and configure "
+            "gotham:token or gotham:clientId/gotham:clientSecret instead"
+        )
+    if not _HOST_CHARACTERS.match(url.raw_host.decode("ascii")):
+        raise unusable
     return url
 
 
@@ -75,11 +109,18 @@ class InboxClient:
         auth: :class:`~gotham_inbox.auth.TokenAuth` or
             :class:`~gotham_inbox.auth.ClientCredentialsAuth`.
         timeout: an :class:`httpx.Timeout` or seconds; default 30 s (10 s to connect).
-        verify: TLS verification: ``True`` (the default), or a CA bundle path.
+        verify: TLS verification: ``True`` (the default; ``REQUESTS_CA_BUNDLE``,
+            ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` pick the CAs when set), or the path of a CA
+            bundle file or CA directory.
         allow_insecure_http: allow plain ``http://`` to a host that is not loopback.
             Loopback hosts (the emulator) are always allowed.
         retry: a :class:`~gotham_inbox.retry.RetryPolicy`; see its docs for what is retried.
         transport: an httpx transport, e.g. :class:`httpx.MockTransport` in tests.
+        deadline: seconds the whole :meth:`send` may take (every attempt, wait and answer);
+            ``None`` for none. Default 120 s.
+        max_answer_bytes: the largest answer read; default 16 MiB.
+        proxy: a proxy URL for every request; without it, httpx's ``HTTPS_PROXY`` /
+            ``HTTP_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` environment variables apply.
         memory: what hosts were seen to do with sourceIds (default: the process-wide
             :data:`~gotham_inbox.delivery.HOST_MEMORY`); it decides what is idempotent.
 
@@ -96,6 +137,9 @@ class InboxClient:
         allow_insecure_http: bool = False,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+        proxy: str | None = None,
         memory: HostMemory | None = None,
     ) -> None:
         self.base_url = base_url_for(hostname)
@@ -109,20 +153,12 @@ class InboxClient:
                 f"refusing plain http to {self.base_url.host}: tokens would travel unencrypted; "
                 "use https, or pass allow_insecure_http=True if you really mean it"
             )
-        if isinstance(verify, str) and not Path(verify).is_file():
-            raise ConfigurationError(
-                f"CA bundle '{verify}' is not a file; point gotham:caBundle (or verify=) at a "
-                "PEM file of trusted certificates"
-            )
         self.retry = retry or RetryPolicy()
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            auth=auth,
-            timeout=timeout,
-            verify=ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify,
-            transport=transport,
-            headers={"Accept": "application/json", "User-Agent": "gotham-inbox"},
-        )
+        self.deadline = positive_limit(deadline, "deadline")
+        self.max_answer_bytes = int(positive_limit(max_answer_bytes, "max_answer_bytes") or 0)
+        self._timeout = httpx.Timeout(timeout)
+        self._secret_values = getattr(auth, "secret_values", tuple)
+        self._http = _http_client(self.base_url, auth, self._timeout, verify, transport, proxy)
 
     def __repr__(self) -> str:
         return f"InboxClient(base_url={str(self.base_url)!r})"
@@ -153,11 +189,19 @@ class InboxClient:
             InvalidMessagesError: a message failed validation; nothing was sent.
             GothamAPIError: the server answered with an error (a subclass per status).
             RequestNotSentError: the server could not be reached; nothing was sent.
-            OutcomeUnknownError: the answer was lost and a retry was not safe or ran out.
+            TokenEndpointError: no OAuth2 token could be had; nothing was sent.
+            OutcomeUnknownError: the answer was lost, over the size limit, incomplete, late
+                (the deadline), or a retry was not safe or ran out.
+
+        No other exception escapes, and no error text carries a configured secret.
         """
-        parsed = self._validated(messages)
-        response, _ = self._exchange(parsed, omit_ids=False)
-        return response
+        try:
+            parsed = self._validated(messages)
+            answer, _ = self._exchange(parsed, omit_ids=False)
+            require_complete(answer, len(parsed))
+            return answer
+        except GothamInboxError as error:
+            raise scrub(error, self._redact) from None
 
     def deliver(
         self,
@@ -176,9 +220,23 @@ class InboxClient:
             InvalidMessagesError: a message failed validation; nothing was sent.
             GothamAPIError: the server answered with an error (a subclass per status).
             RequestNotSentError: the server could not be reached; nothing was sent.
+            TokenEndpointError: no OAuth2 token could be had; nothing was sent.
             OutcomeUnknownError: the answer was lost, or cannot be matched to the messages
                 unambiguously; the text says what may have happened.
+
+        No other exception escapes, and no error text carries a configured secret.
         """
+        try:
+            return self._deliver(messages, source_ids)
+        except GothamInboxError as error:
+            raise scrub(error, self._redact) from None
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._secret_values())
+
+    def _deliver(
+        self, messages: Sequence[SendMessageRequest | dict[str, Any]], source_ids: SourceIdPolicy
+    ) -> Delivery:
         parsed = self._validated(messages)
         omit = source_ids == "omit" or (
             source_ids == "auto" and self.memory.behaviour(self.host_key) == "refuses"
@@ -246,37 +304,57 @@ class InboxClient:
                 self.memory.record(self.host_key, shown)
         return answer, idempotent
 
+    def _attempt(self, body: bytes, deadline: Deadline) -> httpx.Response:
+        """One POST, its answer streamed within the deadline and the size limit."""
+        with self._http.stream(
+            "POST",
+            SEND_PATH,
+            params={"preview": "true"},
+            content=body,
+            headers={"Content-Type": "application/json"},
+            timeout=deadline.bound(self._timeout),
+        ) as streamed:
+            return read_answer(
+                streamed,
+                max_bytes=self.max_answer_bytes,
+                deadline=deadline,
+                host=self.base_url.host,
+            )
+
+    def _failure(self, error: Exception, *, idempotent: bool) -> Failure:
+        if isinstance(error, TokenEndpointError):
+            return Failure(error, "always" if error.retryable else "never")
+        if isinstance(error, GothamInboxError):  # already typed (e.g. a refused access token)
+            return Failure(error, "never")
+        return classify(
+            error,
+            send_path=SEND_PATH,
+            host=self.base_url.host,
+            idempotent=idempotent,
+            redact=self._redact,
+        )
+
     def _post_with_retries(self, body: bytes, *, idempotent: bool) -> httpx.Response:
         policy = self.retry
         started = policy.clock()
+        deadline = Deadline(self.deadline, policy.clock)
         attempt = 1
         while True:
             retry_after: float | None = None
+            failure: Exception
             try:
-                response = self._http.post(
-                    SEND_PATH,
-                    params={"preview": "true"},
-                    content=body,
-                    headers={"Content-Type": "application/json"},
+                response = self._attempt(body, deadline)
+            except OutcomeUnknownError:
+                raise  # over the size limit or the deadline: retrying would not help
+            except Exception as error:  # every other exception becomes a typed error
+                typed = self._failure(error, idempotent=idempotent)
+                failure = typed.error
+                if isinstance(failure, TokenEndpointError):
+                    retry_after = failure.retry_after
+                retry = typed.retry_when == "always" or (
+                    typed.retry_when == "idempotent" and idempotent
                 )
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-                failure: Exception = RequestNotSentError(
-                    f"could not connect to {self.base_url.host} ({type(error).__name__}: {error}); "
-                    "nothing was sent"
-                )
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as error:
-                failure = OutcomeUnknownError(
-                    f"the answer from {self.base_url.host} was lost ({type(error).__name__}); "
-                    "the messages may or may not have been sent"
-                    + (
-                        ""
-                        if idempotent
-                        else "; not retried: a retry could deliver them twice, because not "
-                        "every message has a sourceId or this host has not been seen to honour "
-                        "sourceIds"
-                    )
-                )
-                if not idempotent:
+                if not retry:
                     raise failure from None
             else:
                 logger.info("POST %s -> %s (attempt %d)", SEND_PATH, response.status_code, attempt)
@@ -294,8 +372,8 @@ class InboxClient:
                     raise failure
             wait = policy.backoff(attempt, retry_after)
             out_of_time = policy.clock() - started + wait > policy.max_total_seconds
-            if attempt >= policy.max_attempts or out_of_time:
-                raise failure
+            if attempt >= policy.max_attempts or out_of_time or not deadline.allows(wait):
+                raise failure from None
             logger.warning(
                 "retrying in %.2fs after %s (attempt %d of %d)",
                 wait,
@@ -327,7 +405,8 @@ class InboxClient:
                 str(envelope.get("errorInstanceId", "")),
                 envelope.get("parameters") or {},
             )
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            # RecursionError: a hostile body nested thousands deep (found by the fuzzer).
             snippet = content[:200].decode("utf-8", "replace").strip()
             return error_class(
                 status,
@@ -335,3 +414,40 @@ class InboxClient:
                 "NonJsonErrorBody",
                 detail=f"the server answered with a non-JSON error body: {snippet!r}",
             )
+
+
+def _http_client(
+    base_url: httpx.URL,
+    auth: httpx.Auth,
+    timeout: httpx.Timeout,
+    verify: bool | str,
+    transport: httpx.BaseTransport | None,
+    proxy: str | None,
+) -> httpx.Client:
+    """The httpx client: TLS and proxies as the official client sets them up, no redirects."""
+    if proxy is not None:
+        try:
+            scheme = httpx.URL(proxy).scheme
+        except (httpx.InvalidURL, UnicodeError, ValueError):
+            scheme = ""
+        if scheme not in {"http", "https"}:  # as the official client: socks needs an extra
+            raise ConfigurationError(
+                "the proxy must be an http:// or https:// URL (gotham:proxy, proxy=)"
+            )
+    try:
+        return httpx.Client(
+            base_url=base_url,
+            auth=auth,
+            timeout=timeout,
+            verify=ssl_verification(verify),
+            transport=transport,
+            proxy=proxy,
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+        )
+    except (ImportError, ValueError, httpx.InvalidURL) as error:
+        # httpx reads HTTPS_PROXY / HTTP_PROXY / ALL_PROXY here: a socks:// one needs an extra
+        # package, an unknown scheme or a bad URL is refused.
+        raise ConfigurationError(
+            f"the proxy settings are unusable ({type(error).__name__}); check HTTPS_PROXY, "
+            "HTTP_PROXY and ALL_PROXY (http:// or https:// URLs), or gotham:proxy"
+        ) from None

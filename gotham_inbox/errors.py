@@ -53,6 +53,18 @@ class OutcomeUnknownError(TransportError):
     """
 
 
+class IncompleteAnswerError(OutcomeUnknownError):
+    """A success answer that does not account for every message sent.
+
+    ``answer`` is what the server did say (a :class:`~gotham_inbox.models.SendMessagesResponse`),
+    for a caller that can match messages by sourceId; the others' fate is unknown.
+    """
+
+    def __init__(self, message: str, answer: Any) -> None:
+        self.answer = answer
+        super().__init__(message)
+
+
 class GothamAPIError(GothamInboxError):
     """A non-2xx answer from the server, with the Palantir error envelope."""
 
@@ -142,3 +154,25 @@ def error_class_for(status_code: int) -> type[GothamAPIError]:
     if status_code >= 500:
         return InternalServerError
     return _BY_STATUS.get(status_code, GothamAPIError)
+
+
+class TokenEndpointError(GothamInboxError):
+    """The OAuth2 token endpoint failed; no message was sent (the send never started).
+
+    ``status_code`` is the token endpoint's answer (``None`` when it could not be reached or
+    its answer was lost); ``retryable`` says whether asking again may help (a 429, a 5xx, a
+    timeout). Retrying is always safe: a token request sends no message.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        retryable: bool,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.retryable = retryable
+        self.retry_after = retry_after
+        super().__init__(f"{message}; no message was sent")

@@ -113,7 +113,18 @@ def derive_source_id(
             "message": content,
         }
     )
-    return keyed_uuid(SOURCE_ID_NAMESPACE, name, salt)
+    return keyed_uuid(SOURCE_ID_NAMESPACE, _encodable(name), salt)
+
+
+def _encodable(name: str) -> str:
+    # A message with a lone surrogate is invalid (validation refuses it), but deriving its id
+    # must not crash the program before validation can say so. Valid text never holds one, so
+    # its ids are unchanged; an invalid one gets an id over its escaped (ASCII) spelling.
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("ascii", "backslashreplace").decode("ascii")
+    return name
 
 
 def with_source_id(

@@ -19,8 +19,9 @@ import re
 from typing import Annotated, Any, Literal, TypeAlias
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 _CANONICAL_UUID = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -42,7 +43,28 @@ MessageSourceId: TypeAlias = Annotated[
 ]
 """The unique identifier of a Global Inbox message (a UUID)."""
 
-PortionMarking: TypeAlias = str
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8_encodable(value: str) -> str:
+    # A lone surrogate (from a bad decode, or "\ud800" in a Python literal) passes str
+    # validation but cannot be written as UTF-8 JSON: refuse it here, naming the field, rather
+    # than fail later while serialising (or while deriving a sourceId).
+    found = _LONE_SURROGATE.search(value)
+    if found is not None:
+        raise PydanticCustomError(
+            "lone_surrogate",
+            "contains a lone surrogate ({code}) at position {position}, which cannot be "
+            "sent as UTF-8; fix the text",
+            {"code": f"U+{ord(found.group()):04X}", "position": found.start()},
+        )
+    return value
+
+
+WireText: TypeAlias = Annotated[str, AfterValidator(_utf8_encodable)]
+"""Text sent on the wire: any string that UTF-8 can encode."""
+
+PortionMarking: TypeAlias = WireText
 """A security marking, validated by the server against its CBAC rules."""
 
 TextFormatStyle: TypeAlias = Literal["UNFORMATTED", "PREFORMATTED", "MARKDOWN"]
@@ -91,8 +113,8 @@ class ResponseModel(BaseModel):
 class GroupRecipient(RequestModel):
     """A group of users to send the message to."""
 
-    name: str = Field(description="The name of the group.")
-    realm: str | None = Field(
+    name: WireText = Field(description="The name of the group.")
+    realm: WireText | None = Field(
         default=None,
         description="The group's realm. Defaults to the caller's realm; required to reach a group "
         "in another realm.",
@@ -102,19 +124,19 @@ class GroupRecipient(RequestModel):
 class MessageSender(RequestModel):
     """Static text shown as the sender of the message."""
 
-    display_name: str = Field(description="The sender name shown to recipients.")
+    display_name: WireText = Field(description="The sender name shown to recipients.")
 
 
 class SecureTextTitle(RequestModel):
     """The message title, secured by the message's markings."""
 
-    value: str
+    value: WireText
 
 
 class SecureTextBody(RequestModel):
     """The message body, secured by the message's markings."""
 
-    value: str
+    value: WireText
     format_style: TextFormatStyle
 
 

@@ -11,6 +11,7 @@ conflict instead of a second message). See docs/source-ids.md.
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Callable
@@ -48,8 +49,9 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1 (1 turns retries off)")
-        if self.initial_backoff < 0 or self.max_backoff < 0 or self.max_total_seconds < 0:
-            raise ValueError("backoff and total times must not be negative")
+        times = (self.initial_backoff, self.multiplier, self.max_backoff, self.max_total_seconds)
+        if not all(math.isfinite(value) and value >= 0 for value in times):
+            raise ValueError("backoff, multiplier and total times must be finite, not negative")
 
     def backoff(self, retry_number: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry number ``retry_number`` (1 for the first retry)."""
@@ -66,16 +68,23 @@ NO_RETRIES = RetryPolicy(max_attempts=1)
 
 
 def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
-    """``Retry-After`` as seconds: either a number of seconds or an HTTP date."""
+    """``Retry-After`` as seconds: either a number of seconds or an HTTP date.
+
+    Anything else (``nan``, ``inf``, garbage) is ``None``, as if absent; a negative value or a
+    date in the past is 0. The caller caps the wait (``RetryPolicy.max_backoff``).
+    """
     if not value:
         return None
     value = value.strip()
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        seconds = when.timestamp() - now()
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
-    return max(when.timestamp() - now(), 0.0)
+    return max(seconds, 0.0) if math.isfinite(seconds) else None

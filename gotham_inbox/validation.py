@@ -7,6 +7,7 @@ report problems through :class:`Problem`, so a user sees the same wording everyw
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +69,18 @@ def _parent_kind(loc: Sequence[int | str]) -> str:
     return names[-2] if len(names) >= 2 else "message"
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = 80
+_SHORT.maxother = 80
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 4
+_SHORT.maxlevel = 2
+
+
+def short_repr(value: Any) -> str:
+    """A repr cut to about 80 characters: error texts quote input, never all of it."""
+    return _SHORT.repr(value)
+
+
 def advice_for(error: Any) -> str:
     """What is wrong and what to do, for one pydantic error (an item of ``errors()``)."""
     kind = error["type"]
@@ -83,14 +96,14 @@ def advice_for(error: Any) -> str:
         return f"unknown field '{name}'; {hint}remove it (allowed here: {allowed})"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        return f"must be one of {expected}; got {error.get('input')!r}"
+        return f"must be one of {expected}; got {short_repr(error.get('input'))}"
     if kind in {"string_type", "list_type", "model_type", "dict_type", "model_attributes_type"}:
         wanted = {
             "string_type": "a string",
             "list_type": "a list",
         }.get(kind, "an object")
         return f"must be {wanted}; got {type(error.get('input')).__name__}"
-    return f"{error['msg']}; got {error.get('input')!r}"
+    return f"{error['msg']}; got {short_repr(error.get('input'))}"
 
 
 def problems_from_error(error: ValidationError, index: int | None) -> list[Problem]:

@@ -50,6 +50,7 @@ from gotham_inbox.errors import (
     InvalidMessagesError,
     OutcomeUnknownError,
     RequestNotSentError,
+    TokenEndpointError,
 )
 from gotham_inbox.identity import SOURCE_ID_KEY, SOURCE_ID_NAMESPACE, canonical_message
 from providers.checks import check_batch, check_single, contains_unknown
@@ -131,8 +132,16 @@ class _InboxProvider(ResourceProvider):
             client = self._inbox_client()
             delivery = client.deliver(messages, source_ids=settings.source_id_policy())
             return require_all_delivered(what, delivery)
+        except InboxProviderError as error:
+            raise InboxProviderError(settings.redact(str(error))) from None
         except GothamInboxError as error:
             raise InboxProviderError(settings.redact(self._explain(error))) from None
+        except Exception as error:  # a bug or an unforeseen failure: still typed and redacted
+            raise InboxProviderError(
+                settings.redact(
+                    f"unexpected {type(error).__name__}: {error}\n{self._rerun_advice()}"
+                )
+            ) from None
 
     def _inbox_client(self) -> InboxClient:
         # One client for every create the host runs: a new one would load the TLS trust store
@@ -148,7 +157,8 @@ class _InboxProvider(ResourceProvider):
         # answer it after the service processed the request) leaves the outcome unknown.
         refused = isinstance(error, GothamAPIError) and error.status_code < 500
         nothing_sent = refused or isinstance(
-            error, InvalidMessagesError | ConfigurationError | RequestNotSentError
+            error,
+            InvalidMessagesError | ConfigurationError | RequestNotSentError | TokenEndpointError,
         )
         if nothing_sent:
             text += "\nNothing was sent."
@@ -218,7 +228,9 @@ class InboxMessageProvider(_InboxProvider):
         try:
             failures = check_single(news)
         except Exception as error:  # check must report, never raise
-            failures = [CheckFailure("message", f"could not be checked: {error}")]
+            failures = [
+                CheckFailure("message", self.settings.redact(f"could not be checked: {error}"))
+            ]
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -257,7 +269,9 @@ class InboxMessageBatchProvider(_InboxProvider):
         try:
             failures = check_batch(news)
         except Exception as error:  # check must report, never raise
-            failures = [CheckFailure("messages", f"could not be checked: {error}")]
+            failures = [
+                CheckFailure("messages", self.settings.redact(f"could not be checked: {error}"))
+            ]
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -11,7 +11,7 @@ never pickled into Pulumi state, and the token and client secret appear in no re
 
 from __future__ import annotations
 
-import ssl
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +22,9 @@ from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth
 from gotham_inbox.client import InboxClient
 from gotham_inbox.delivery import SOURCE_ID_POLICIES, HostMemory, SourceIdPolicy
 from gotham_inbox.errors import ConfigurationError
+from gotham_inbox.redaction import redact
 from gotham_inbox.retry import RetryPolicy
+from gotham_inbox.tls import ssl_verification
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ CA_BUNDLE = Setting("gotham:caBundle", "GOTHAM_CA_BUNDLE")
 REALM = Setting("gotham:realm", "GOTHAM_REALM")
 SOURCE_IDS = Setting("gotham:sourceIds", "GOTHAM_SOURCE_IDS")
 SOURCE_ID_SALT = Setting("gotham:sourceIdSalt", "GOTHAM_SOURCE_ID_SALT", secret=True)
+SCOPES = Setting("gotham:scopes", "GOTHAM_SCOPES")
+PROXY = Setting("gotham:proxy", "GOTHAM_PROXY")
 
 ALL_SETTINGS = (
     HOSTNAME,
@@ -58,13 +62,34 @@ ALL_SETTINGS = (
     REALM,
     SOURCE_IDS,
     SOURCE_ID_SALT,
+    SCOPES,
+    PROXY,
 )
 
 DEFAULT_SOURCE_IDS: SourceIdPolicy = "auto"
 
 ConfigLookup = Callable[[str], Any]
 
-MIN_REDACTED_LENGTH = 6
+
+def parse_scopes(text: str | None) -> list[str] | None:
+    """``gotham:scopes``: a JSON list (``["api:inbox-write"]``), or names split by spaces or
+    commas. ``None`` when unset; the client then asks for no particular scope."""
+    if text is None:
+        return None
+    if text.lstrip().startswith("["):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ConfigurationError(
+                f"{SCOPES.config_key} is not a JSON list of scope names; set it with "
+                f"{SCOPES.how_to_set}, e.g. 'api:inbox-write' or '[\"api:inbox-write\"]'"
+            )
+        names = [item.strip() for item in value]
+    else:
+        names = text.replace(",", " ").split()
+    return [name for name in names if name] or None
 
 
 def _text(value: Any) -> str | None:
@@ -94,6 +119,8 @@ class ProviderSettings:
     realm: str | None = None
     source_ids: str = DEFAULT_SOURCE_IDS
     source_id_salt: str | None = field(default=None, repr=False)
+    scopes: str | None = None
+    proxy: str | None = None
     transport: httpx.BaseTransport | None = field(default=None, repr=False, compare=False)
     retry: RetryPolicy | None = field(default=None, repr=False, compare=False)
     memory: HostMemory | None = field(default=None, repr=False, compare=False)
@@ -122,6 +149,8 @@ class ProviderSettings:
             realm=value(REALM),
             source_ids=(value(SOURCE_IDS) or DEFAULT_SOURCE_IDS).lower(),
             source_id_salt=value(SOURCE_ID_SALT),
+            scopes=value(SCOPES),
+            proxy=value(PROXY),
         )
 
     def secrets(self) -> tuple[str, ...]:
@@ -131,16 +160,14 @@ class ProviderSettings:
         )
 
     def redact(self, text: str) -> str:
-        """``text`` with every configured secret replaced by ``***``.
+        """``text`` with every configured secret replaced by ``***``, in every spelling an
+        exception may show it (escaped, URL-encoded, line by line).
 
         Defence in depth: no message the provider writes contains a secret. Values shorter
-        than :data:`MIN_REDACTED_LENGTH` are not real credentials and replacing them would
-        garble the text (a token ``t`` would mangle every word with a t in it).
+        than :data:`gotham_inbox.redaction.MIN_REDACTED_LENGTH` are not real credentials, and
+        replacing them would garble the text (a token ``t`` would mangle every t).
         """
-        for secret in self.secrets():
-            if len(secret) >= MIN_REDACTED_LENGTH:
-                text = text.replace(secret, "***")
-        return text
+        return redact(text, self.secrets())
 
     def auth(self) -> httpx.Auth:
         """The authentication to use: the token if one is set, else client credentials.
@@ -151,7 +178,9 @@ class ProviderSettings:
         if self.token:
             return TokenAuth(self.token)
         if self.client_id and self.client_secret:
-            return ClientCredentialsAuth(self.client_id, self.client_secret)
+            return ClientCredentialsAuth(
+                self.client_id, self.client_secret, scopes=parse_scopes(self.scopes)
+            )
         if self.client_id:
             raise ConfigurationError(
                 f"{CLIENT_ID.config_key} is set but {CLIENT_SECRET.config_key} is missing; "
@@ -188,11 +217,10 @@ class ProviderSettings:
         if not self.ca_bundle:
             return True
         try:
-            ssl.create_default_context(cafile=self.ca_bundle)
-        except (OSError, ssl.SSLError) as error:
+            ssl_verification(self.ca_bundle)
+        except ConfigurationError as error:
             raise ConfigurationError(
-                f"{CA_BUNDLE.config_key} is '{self.ca_bundle}', which is not a readable PEM CA "
-                f"bundle ({type(error).__name__}); fix the path with {CA_BUNDLE.how_to_set}"
+                f"{CA_BUNDLE.config_key}: {error}; fix the path with {CA_BUNDLE.how_to_set}"
             ) from None
         return self.ca_bundle
 
@@ -214,4 +242,5 @@ class ProviderSettings:
             retry=self.retry,
             transport=self.transport,
             memory=self.memory,
+            proxy=self.proxy,
         )

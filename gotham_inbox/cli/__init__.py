@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+
+from gotham_inbox.cli import exit_codes
+
+TRACEBACK_VARIABLE = "GOTHAM_INBOX_TRACEBACK"
+"""Set it to 1 to get the traceback of an unexpected error instead of the one-line message."""
 
 SUBCOMMAND_MODULES = ("check", "doctor", "emulator", "policy_config", "schema")
 
@@ -34,10 +40,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the process exit code."""
+    """Run the command line; returns the process exit code (see :mod:`.exit_codes`).
+
+    Whatever happens, the user gets one line on standard error and a code from the table, never
+    a traceback: a bug is :data:`~.exit_codes.INTERNAL_ERROR` (70), Ctrl-C
+    :data:`~.exit_codes.INTERRUPTED` (130).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
-    code: int = args.run(args)
+    try:
+        code: int = args.run(args)
+    except KeyboardInterrupt:
+        print(f"gotham-inbox {args.command}: interrupted", file=sys.stderr)
+        return exit_codes.INTERRUPTED
+    except Exception as error:
+        if os.environ.get(TRACEBACK_VARIABLE) == "1":
+            raise
+        print(
+            f"gotham-inbox {args.command}: internal error ({type(error).__name__}); this is a "
+            f"bug in gotham-inbox: please report it with the command line "
+            f"(set {TRACEBACK_VARIABLE}=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return exit_codes.INTERNAL_ERROR
     return code
 
 

@@ -1,16 +1,19 @@
 """``gotham-inbox check``: the pack's policies on a stack's program, without the Pulumi CLI.
 
-Exit status: 0 when no mandatory violation, 1 when there is one, 2 when the project, the
-program or the policy config is broken (the reason is printed on standard error).
+Exit status (the table of every command: :mod:`gotham_inbox.cli.exit_codes`): 0 when no
+mandatory violation, 1 when there is one, 2 when the project, the program or the policy config
+is broken (the reason is printed on standard error).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox.cli import exit_codes
 from gotham_inbox.policy.collect import DEFAULT_TIMEOUT, ProgramError, collect_resources
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.pack_config import load_pack_config, resolve_pack_config
@@ -19,9 +22,20 @@ from gotham_inbox.policy.report import FORMATS, RENDERERS, CheckReport
 from gotham_inbox.policy.resources import StackContext
 from gotham_inbox.policy.settings import PolicyConfigError
 
-EXIT_CLEAN = 0
-EXIT_MANDATORY = 1
-EXIT_BROKEN = 2
+EXIT_CLEAN = exit_codes.OK
+EXIT_MANDATORY = exit_codes.MANDATORY_VIOLATION
+EXIT_BROKEN = exit_codes.BAD_INPUT
+
+
+def _seconds(text: str) -> float:
+    """A finite number of seconds above 0 (``nan``, ``inf`` and ``-1`` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number of seconds above 0")
+    return value
 
 
 def register(subparsers: Any) -> None:
@@ -55,7 +69,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=DEFAULT_TIMEOUT,
         help=f"seconds the program may run; default {DEFAULT_TIMEOUT:g}",
     )

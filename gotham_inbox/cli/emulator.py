@@ -7,10 +7,11 @@ import json
 import logging
 import os
 import secrets
+import socket
 import sys
 from typing import Any
 
-from gotham_inbox.client import is_loopback_host
+from gotham_inbox.cli import exit_codes
 from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, create_app
 from gotham_inbox.emulator.directory import DIRECTORY_SCHEMA, DirectoryError, load_directory
 from gotham_inbox.emulator.faults import FAULT_KINDS, FaultPlan, FaultRule, parse_fault
@@ -18,6 +19,7 @@ from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer
 from gotham_inbox.emulator.source_ids import DEFAULT_SOURCE_ID_MODE, SOURCE_ID_MODES
 from gotham_inbox.emulator.store import MessageStore, StoreError
+from gotham_inbox.hosts import is_loopback_host
 
 logger = logging.getLogger("gotham_inbox.emulator")
 
@@ -147,14 +149,14 @@ def _configure_logging(level: str) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.print_directory_schema:
         print(json.dumps(DIRECTORY_SCHEMA, indent=2))
-        return 0
+        return exit_codes.OK
     _configure_logging(args.log_level)
     try:
         directory = load_directory(args.directory)
         store = MessageStore(args.db)
     except (DirectoryError, StoreError) as error:
         print(f"gotham-inbox emulator: {error}", file=sys.stderr)
-        return 2
+        return exit_codes.BAD_INPUT
     chosen_token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV)
     admin_token = chosen_token or "emu-admin-" + secrets.token_urlsafe(24)
     faults = FaultPlan(seed=args.fault_seed, rules=list(args.fault))
@@ -170,13 +172,20 @@ def run(args: argparse.Namespace) -> int:
         )
         try:
             server = EmulatorServer(app, host=args.host, port=args.port)
+        except (UnicodeError, ValueError, socket.gaierror) as error:  # "a..b", "no.such.host"
+            print(
+                f"gotham-inbox emulator: --host {args.host[:100]!r} is not a host name or "
+                f"address ({type(error).__name__})",
+                file=sys.stderr,
+            )
+            return exit_codes.BAD_INPUT
         except OSError as error:
             print(
                 f"gotham-inbox emulator: cannot listen on {args.host}:{args.port}: "
                 f"{error.strerror or error}; pick another --port",
                 file=sys.stderr,
             )
-            return 1
+            return exit_codes.UNAVAILABLE
         if not is_loopback_host(args.host):
             logger.warning(
                 "listening on %s, which is not loopback: tokens arrive over plain http",
@@ -210,4 +219,4 @@ def run(args: argparse.Namespace) -> int:
             )
         server.serve()
         logger.info("gotham-inbox emulator stopped")
-    return 0
+    return exit_codes.OK

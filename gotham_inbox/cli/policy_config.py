@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox.cli import exit_codes
 from gotham_inbox.emulator.directory import (
     PRODUCER_GROUP,
     DirectoryError,
@@ -16,8 +17,8 @@ from gotham_inbox.emulator.directory import (
 )
 from gotham_inbox.policy.generate import pack_config_schema, policy_config_from_directory
 
-EXIT_OK = 0
-EXIT_BROKEN = 2
+EXIT_OK = exit_codes.OK
+EXIT_BROKEN = exit_codes.BAD_INPUT
 
 
 def register(subparsers: Any) -> None:

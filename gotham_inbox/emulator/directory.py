@@ -23,14 +23,12 @@ is a :class:`DirectoryError` that names the file and the entry, e.g.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -43,8 +41,9 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError, PydanticKnownError
 from pydantic_core.core_schema import ErrorType
 
+from gotham_inbox.documents import DocumentError, load_document
 from gotham_inbox.schema import generate
-from gotham_inbox.validation import advice_for, format_location
+from gotham_inbox.validation import advice_for, format_location, short_repr
 
 PRODUCER_GROUP = "External Inbox Alert Producers"
 """Callers must belong to this group to send messages (the documented server rule)."""
@@ -189,6 +188,9 @@ class DirectoryError(ValueError):
     def __init__(self, source: str, problems: Sequence[str]) -> None:
         self.source = source
         self.problems = list(problems)
+        if len(self.problems) == 1:  # one problem, one line
+            super().__init__(f"invalid directory {source}: {self.problems[0]}")
+            return
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
         super().__init__(f"invalid directory {source}:\n{lines}")
 
@@ -291,28 +293,10 @@ def load_directory(path: str | Path | None = None) -> Directory:
     file = Path(path) if path is not None else example_directory_path()
     source = str(file)
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DirectoryError(source, ["the file does not exist"]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise DirectoryError(source, [f"cannot read the file: {error}"]) from None
-    return parse_directory(_parse_text(text, source, json_only=file.suffix == ".json"), source)
-
-
-def _parse_text(text: str, source: str, *, json_only: bool) -> Any:
-    if json_only:
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            where = f"line {error.lineno}, column {error.colno}"
-            raise DirectoryError(source, [f"not valid JSON at {where}: {error.msg}"]) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise DirectoryError(source, [f"not valid YAML{where}: {problem}"]) from None
+        data = load_document(file, "json" if file.suffix == ".json" else "yaml")
+    except DocumentError as error:
+        raise DirectoryError(source, [f"the file {error.reason}"]) from None
+    return parse_directory(data, source)
 
 
 def parse_directory(data: Any, source: str = "<memory>") -> Directory:
@@ -349,7 +333,7 @@ def _shown(value: Any, loc: Sequence[int | str]) -> str:
     """``value`` as an error may show it: never the text of a possible secret."""
     if _may_hold_a_secret(loc) and value is not None and not isinstance(value, bool):
         return f"a value of type {type(value).__name__} (not shown: it may be a secret)"
-    return repr(value)
+    return short_repr(value)
 
 
 def _describe(error: ErrorDetails) -> str:

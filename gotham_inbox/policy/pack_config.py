@@ -11,15 +11,16 @@ otherwise switch a check off.
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox.documents import DocumentError, parse_json, read_bounded
 from gotham_inbox.policy.levels import LEVEL_NAMES, EnforcementLevel
 from gotham_inbox.policy.registry import POLICIES, POLICIES_BY_NAME
 from gotham_inbox.policy.settings import PolicyConfig, PolicyConfigError
+from gotham_inbox.validation import short_repr
 
 ALL_POLICIES_KEY = "all"
 
@@ -41,7 +42,7 @@ def _level(name: str, value: object) -> EnforcementLevel:
     if isinstance(value, str) and value in LEVEL_NAMES:
         return EnforcementLevel(value)
     raise PolicyConfigError(
-        f"invalid policy config: {name}: enforcement level {value!r} is not one of "
+        f"invalid policy config: {name}: enforcement level {short_repr(value)} is not one of "
         f"{', '.join(LEVEL_NAMES)}"
     )
 
@@ -55,7 +56,7 @@ def _split_entry(name: str, entry: object) -> tuple[EnforcementLevel | None, dic
         return (None if level is None else _level(name, level)), properties
     raise PolicyConfigError(
         f"invalid policy config: {name}: must be an enforcement level string or an object; "
-        f"got {entry!r}"
+        f"got {short_repr(entry)}"
     )
 
 
@@ -105,9 +106,9 @@ def resolve_pack_config(raw: Mapping[str, Any] | None = None) -> dict[str, Polic
 def load_pack_config(path: Path) -> dict[str, PolicySettings]:
     """Read and resolve a policy config file; :class:`PolicyConfigError` names the file."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise PolicyConfigError(f"cannot read policy config {path}: {error.strerror}") from None
+        text = read_bounded(path)
+    except DocumentError as error:
+        raise PolicyConfigError(f"policy config {error}") from None
     if not text.strip():
         # Read as {} (as the Pulumi CLI v3.274 does; the pack cannot tell), it would switch the
         # group and marking checks off without a word: an unknown group would then pass.
@@ -116,12 +117,9 @@ def load_pack_config(path: Path) -> dict[str, PolicySettings]:
             "defaults), or leave --policy-config out"
         )
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise PolicyConfigError(
-            f"policy config {path} is not valid JSON: {error.msg} at line {error.lineno} "
-            f"column {error.colno}"
-        ) from None
+        raw = parse_json(text, path)
+    except DocumentError as error:
+        raise PolicyConfigError(f"policy config {error}") from None
     try:
         return resolve_pack_config(raw)
     except PolicyConfigError as error:

@@ -10,12 +10,14 @@ handed to the program as their opaque ciphertext, marked secret, and the policie
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from gotham_inbox.documents import DocumentError, load_document
+from gotham_inbox.validation import short_repr
 
 DEFAULT_STACK = "dev"
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
@@ -45,11 +47,9 @@ class StackProject:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ProjectError(f"cannot read {path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise ProjectError(f"{path} is not valid YAML: {error}") from None
+        return load_document(path, "yaml")
+    except DocumentError as error:
+        raise ProjectError(str(error)) from None
 
 
 def _runtime_name(runtime: object) -> str | None:
@@ -117,7 +117,16 @@ def _config_values(
     return values, secrets
 
 
+STACK_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}$")
+"""What Pulumi allows in a stack name: letters, digits, ``_``, ``.`` and ``-``."""
+
+
 def _pick_stack(directory: Path, requested: str | None) -> tuple[str, Path | None]:
+    if requested is not None and not STACK_NAME.match(requested):
+        raise ProjectError(
+            f"--stack {short_repr(requested)} is not a stack name (letters, digits, '_', '.' "
+            "and '-'; the stack, not org/project/stack)"
+        )
     files = {
         path.name[len("Pulumi.") : -len(path.suffix)]: path
         for path in sorted(directory.glob("Pulumi.*.y*ml"))

@@ -151,7 +151,8 @@ def test_broken_json_reports_line_and_column(tmp_path: Path) -> None:
     file.write_text('{"markings": ["A",]}')
     with pytest.raises(DirectoryError) as caught:
         load_directory(file)
-    assert caught.value.problems[0].startswith("not valid JSON at line 1, column")
+    assert caught.value.problems[0].startswith("the file is not valid JSON: ")
+    assert "at line 1, column" in caught.value.problems[0]
 
 
 def test_an_empty_file_is_refused(tmp_path: Path) -> None:

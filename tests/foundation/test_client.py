@@ -27,6 +27,7 @@ from gotham_inbox import (
     RequestNotSentError,
     RetryPolicy,
     TokenAuth,
+    TokenEndpointError,
     UnauthorizedError,
 )
 from gotham_inbox.delivery import HostMemory
@@ -458,9 +459,11 @@ def test_a_second_401_is_an_unauthorized_error() -> None:
 def test_a_refused_client_secret_is_a_clear_error_without_the_secret() -> None:
     auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET)
     recorder = Recorder(routed([envelope(401, "UNAUTHORIZED", "BadClient")], []))
-    with pytest.raises(UnauthorizedError) as caught:
+    with pytest.raises(TokenEndpointError) as caught:
         make_client(recorder, auth=auth).send([MESSAGE])
-    assert "gotham:clientSecret" in str(caught.value)
+    assert not caught.value.retryable and caught.value.status_code == 401
+    assert recorder.send_requests == []
+    assert "gotham:clientSecret" in str(caught.value) and "no message was sent" in str(caught.value)
     assert CLIENT_SECRET not in str(caught.value)
 
 

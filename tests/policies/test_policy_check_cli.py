@@ -280,7 +280,7 @@ def test_explicit_policy_config_wins_and_missing_one_is_an_error(
     assert check(project, "--policy-config", lenient) == 0
     assert "lenient.json" in capsys.readouterr().out
     assert check(project, "--policy-config", tmp_path / "nope.json") == 2
-    assert "cannot read policy config" in capsys.readouterr().err
+    assert "nope.json does not exist" in capsys.readouterr().err
 
 
 def test_broken_project_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

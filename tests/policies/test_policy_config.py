@@ -142,7 +142,7 @@ def test_config_file_errors_name_the_file(tmp_path: Path) -> None:
     listing.write_text("[]")
     with pytest.raises(PolicyConfigError, match=r"list.json: .*must hold a JSON object"):
         load_pack_config(listing)
-    with pytest.raises(PolicyConfigError, match="cannot read policy config"):
+    with pytest.raises(PolicyConfigError, match=r"policy config .*missing.json does not exist"):
         load_pack_config(tmp_path / "missing.json")
 
 

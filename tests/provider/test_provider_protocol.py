@@ -297,3 +297,28 @@ def test_missing_hostname_through_the_host_names_the_key(
     assert "gotham:hostname is not set" in details
     assert "GOTHAM_HOSTNAME" in details
     assert SECRET_TOKEN not in details
+
+
+def test_a_token_with_a_line_break_through_the_host_is_refused_and_never_shown(
+    use_mocks: Callable[..., RecordingMocks],
+    start_host: Callable[[dict[str, Any]], Host],
+    emulator: RunningEmulator,
+) -> None:
+    # A token copied from a wrapped file: httpx used to echo the whole header in its error.
+    wrapped = "s3cr3t-token-value\nline2-of-the-token"
+    inputs = registered_inputs(use_mocks)["release"]
+    host = start_host(stack_config(emulator, wrapped))
+    with pytest.raises(grpc.RpcError) as caught:
+        host.stub.Create(
+            provider_pb2.CreateRequest(
+                urn=urn(MESSAGE_TYPE, "release"), properties=to_struct(inputs)
+            ),
+            timeout=60,
+        )
+    details = caught.value.details() or ""
+    assert "gotham:token" in details and "control character" in details
+    assert "Nothing was sent." in details
+    everything = details + host.stderr()
+    for piece in ("s3cr3t-token-value", "line2-of-the-token"):
+        assert piece not in everything
+    assert emulator.messages() == []

@@ -1,0 +1,31 @@
+"""The exit codes of every ``gotham-inbox`` command: one table (docs/exit-codes.md).
+
+A script can tell "the policies found a problem" (1) from "the input is broken" (2) from "the
+machine would not let us" (3), whatever the command.
+"""
+
+from __future__ import annotations
+
+OK = 0
+"""Success; for ``check``: no mandatory violation (advisory findings may be printed)."""
+MANDATORY_VIOLATION = 1
+"""``check`` only: at least one mandatory policy violation."""
+BAD_INPUT = 2
+"""Bad usage or input: a flag, file or setting that cannot be used (argparse uses 2 as well)."""
+UNAVAILABLE = 3
+"""The environment refused what was asked: the emulator's port is in use or cannot be bound."""
+INTERNAL_ERROR = 70
+"""A bug in gotham-inbox (an unexpected exception); the one-line message says how to report it."""
+INTERRUPTED = 130
+"""Stopped by Ctrl-C (SIGINT) before finishing, as shells report it. The emulator, whose normal
+way to stop is Ctrl-C, exits 0 instead."""
+
+TABLE: tuple[tuple[int, str], ...] = (
+    (OK, "success (check: no mandatory violation)"),
+    (MANDATORY_VIOLATION, "check: a mandatory policy violation"),
+    (BAD_INPUT, "bad usage or input; the one-line reason names the file, flag or setting"),
+    (UNAVAILABLE, "the environment refused: e.g. the emulator's port is in use"),
+    (INTERNAL_ERROR, "an unexpected error inside gotham-inbox (a bug)"),
+    (INTERRUPTED, "interrupted by Ctrl-C"),
+)
+"""Every code and its meaning, in order: the table docs/exit-codes.md shows."""
