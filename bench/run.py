@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import analyzer, check_cli, ingest, policy_eval, provider_host, sending
+from bench import analyzer, check_cli, explore, ingest, policy_eval, provider_host, sending
 from bench.machine import describe, load_average
 from bench.profiling import PROFILES
 from bench.report import Section, render, render_section
@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, Callable[[bool], Section]] = {
     sending.NAME: sending.run,
     ingest.NAME: ingest.run,
     provider_host.NAME: provider_host.run,
+    explore.NAME: explore.run,
 }
 
 HEADER = """# Benchmarks

@@ -48,6 +48,8 @@ def _without_nul(value: Any) -> Any:
 
 MAX_GENERATED_LENGTH = 8192
 """The longest string hypothesis generates (its buffer size): longer limits are not reached."""
+UNBOUNDED_SPREAD_LENGTH = 1000
+"""How long a string without ``maxLength`` may be drawn: past any title limit, and cheap."""
 
 _SHAPING = ("pattern", "format", "enum", "const", "allOf", "anyOf", "oneOf", "not", "$ref")
 
@@ -58,8 +60,11 @@ def _spread_length(value_type: object, narrowed: object) -> tuple[int, int] | No
     hypothesis draws short text (a handful of characters on average), and a length limit is
     where text breaks a message: a changelog past the body limit, a service name past the
     title's. For a key whose schema says nothing but the type and the lengths, the length is
-    drawn first, uniformly up to the longest allowed (at most :data:`MAX_GENERATED_LENGTH`),
-    and shrinks like any integer; the text itself still comes from ``hypothesis-jsonschema``.
+    drawn first, uniformly up to the longest allowed (``maxLength``, at most
+    :data:`MAX_GENERATED_LENGTH`; :data:`UNBOUNDED_SPREAD_LENGTH` without one), in half of the
+    examples (the other half are hypothesis's own, short ones: long text costs time to draw).
+    The length shrinks like any integer; the text itself still comes from
+    ``hypothesis-jsonschema``.
     """
     if value_type != "string":
         return None
@@ -67,7 +72,7 @@ def _spread_length(value_type: object, narrowed: object) -> tuple[int, int] | No
     if not isinstance(narrowed, Mapping) or any(word in narrowed for word in _SHAPING):
         return None
     low = narrowed.get("minLength", 0)
-    high = narrowed.get("maxLength", MAX_GENERATED_LENGTH)
+    high = narrowed.get("maxLength", UNBOUNDED_SPREAD_LENGTH)
     if not isinstance(low, int) or not isinstance(high, int):
         return None
     high = min(high, MAX_GENERATED_LENGTH)
@@ -122,7 +127,7 @@ def config_strategy(keys: list[DeclaredKey], schemas: ExploreSchemas) -> Any:
         strategy = _strategy(schema, where, source)  # refuses an empty domain up front
         spread = _spread_length(key.type, schemas.config.get(key.key))
         if spread is not None:
-            strategy = _spread(schema, *spread, where, source)
+            strategy = st.one_of(strategy, _spread(schema, *spread, where, source))
         strategies[key.key] = strategy
     return st.fixed_dictionaries(strategies)
 
@@ -133,7 +138,9 @@ def _token_strategy(tokens: Mapping[str, Mapping[str, Any]], section: str, sourc
     def value(schema: Any, where: str) -> Any:
         strategy = _strategy(schema, where, source)
         spread = _spread_length(schema.get("type") if isinstance(schema, dict) else None, schema)
-        return strategy if spread is None else _spread(schema, *spread, where, source)
+        if spread is None:
+            return strategy
+        return st.one_of(strategy, _spread(schema, *spread, where, source))
 
     return st.fixed_dictionaries(
         {

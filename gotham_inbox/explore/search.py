@@ -199,9 +199,6 @@ def explore(
                 return
             if outcome.failing:
                 raise _Failed(candidate, outcome)
-            if origin == "generated":
-                for label, score in _sizes(outcome.run).items():
-                    hypothesis.target(score, label=label)
 
         test: Any = given(
             config=configs,
@@ -221,7 +218,8 @@ def explore(
             print_blob=False,
             verbosity=Verbosity.quiet,
             suppress_health_check=list(HealthCheck),
-            phases=list(Phase),
+            # No targeting: keeping its Pareto front of long strings costs more than the runs.
+            phases=[phase for phase in Phase if phase is not Phase.target],
         )(seed(budget.seed)(test))
         try:
             test()
@@ -234,28 +232,6 @@ def explore(
             result.counterexample = found
     result.seconds = time.monotonic() - started
     return result
-
-
-def _text(message: Any, field_name: str) -> str:
-    part = message.get(field_name) if isinstance(message, Mapping) else None
-    value = part.get("value") if isinstance(part, Mapping) else None
-    return value if isinstance(value, str) else ""
-
-
-def _sizes(run: ProgramRun) -> dict[str, float]:
-    """What hypothesis steers towards: the longest title and the largest body of the run.
-
-    Limits are where values break a message, and uniformly drawn text is short: aiming the
-    search at long texts (hypothesis's targeted search) finds a body past its limit in tens of
-    examples instead of thousands.
-    """
-    titles = [0]
-    bodies = [0]
-    for resource in run.resources:
-        for ref in resource.message_refs():
-            titles.append(len(_text(ref.data, "title")))
-            bodies.append(len(_text(ref.data, "body").encode("utf-8", "surrogatepass")))
-    return {"longest title (characters)": max(titles), "largest body (bytes)": max(bodies)}
 
 
 def _same_failure(first: Outcome, second: Outcome) -> bool:

@@ -16,6 +16,7 @@ and whatever the program does away from the caller, as ``check``'s child does.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import select
@@ -93,9 +94,9 @@ class _Runner:
         sys.path.insert(0, str(self.directory))
         self.libraries = _library_roots()
         self.module_verdicts: dict[str, bool] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def run(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        import asyncio
         import runpy
 
         import pulumi
@@ -135,8 +136,12 @@ class _Runner:
                 return response
 
         _forget_program_modules(self.directory, self.libraries, self.module_verdicts)
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
+        if self.loop is None:
+            # One event loop for the worker's life: its thread pool (the SDK registers resources
+            # from threads) is started once, not once per example. A failed run gets a new one.
+            self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        succeeded = False
         try:
             pulumi.runtime.settings.reset_options()
             pulumi.runtime.set_all_config(dict(request["config"]), self.secret_keys)
@@ -155,9 +160,12 @@ class _Runner:
                 runpy.run_path(program, run_name="__main__")
 
             run()
+            succeeded = True
         finally:
+            if not succeeded:
+                self.loop.close()
+                self.loop = None
             asyncio.set_event_loop(None)
-            loop.close()
         return {"resources": collected, "resourceCount": counted[0]}
 
 
@@ -309,7 +317,7 @@ class ProgramWorker:
         answer = self._exchange(request, self.timeout)
         if answer is None:
             timed_out = process.poll() is None and time.monotonic() - started >= self.timeout
-            self.close()
+            self.close(kill=timed_out)
             if timed_out:
                 return ProgramRun(
                     [],
@@ -330,16 +338,21 @@ class ProgramWorker:
             )
         return _decode(answer)
 
-    def close(self) -> None:
-        """Stop the worker (it ends on end of input; killed if it does not)."""
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the worker: it ends at the end of its input, or is killed (a hung program)."""
         process, self._process = self._process, None
         if process is None:
             return
         assert process.stdin is not None and process.stdout is not None
+        if kill:
+            process.kill()
         try:
             process.stdin.close()
+        except OSError:
+            pass
+        try:
             process.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
         process.stdout.close()
