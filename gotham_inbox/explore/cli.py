@@ -43,6 +43,7 @@ EXIT_BROKEN = 2
 DATABASE_DIR = ".gotham-inbox"
 """The folder beside Pulumi.yaml that holds the hypothesis database (it ignores itself in git)."""
 
+
 class FlagError(Exception):
     """An explore flag has a value that cannot be used."""
 

@@ -112,6 +112,8 @@ def render_text(report: ExploreReport) -> str:
     example, outcome = result.counterexample
     what = "the program fails" if outcome.run.error else "a mandatory policy refuses the deploy"
     how = "shrunk" if example.origin == "generated" else "as it is, not shrunk"
+    if example.origin == "generated" and result.out_of_time:
+        how = "shrinking cut short by --max-seconds: maybe not minimal"
     lines += ["", f"{what} for this config (example {result.found_at}; {example.origin}, {how}):"]
     commands = report.commands()
     if commands:

@@ -200,38 +200,66 @@ def explore(
             if outcome.failing:
                 raise _Failed(candidate, outcome)
 
-        test: Any = given(
-            config=configs,
-            outputs=outputs if outputs is not None else hypothesis.strategies.none(),
-        )(check_example)
-        # hypothesis runs explicit examples in the order they are written, top to bottom:
-        # decorating in reverse puts the current config first.
-        for known in reversed(explicit_examples(project, explored)):
-            test = example(config=_Labelled(known.config, known.origin), outputs=None)(test)
         database = DirectoryBasedExampleDatabase(str(budget.database)) if budget.database else None
-        test = settings(
-            max_examples=budget.max_examples,
-            deadline=None,
-            database=database,
-            derandomize=False,
-            report_multiple_bugs=False,
-            print_blob=False,
-            verbosity=Verbosity.quiet,
-            suppress_health_check=list(HealthCheck),
-            # No targeting: keeping its Pareto front of long strings costs more than the runs.
-            phases=[phase for phase in Phase if phase is not Phase.target],
-        )(seed(budget.seed)(test))
-        try:
+
+        def hypothesis_round(number: int, examples: int) -> None:
+            test: Any = given(
+                config=configs,
+                outputs=outputs if outputs is not None else hypothesis.strategies.none(),
+            )(check_example)
+            if number == 0:
+                # hypothesis runs explicit examples in the order they are written, top to
+                # bottom: decorating in reverse puts the current config first.
+                for known in reversed(explicit_examples(project, explored)):
+                    test = example(config=_Labelled(known.config, known.origin), outputs=None)(test)
+            test = settings(
+                max_examples=examples,
+                deadline=None,
+                database=database,
+                derandomize=False,
+                report_multiple_bugs=False,
+                print_blob=False,
+                verbosity=Verbosity.quiet,
+                suppress_health_check=list(HealthCheck),
+                # No targeting: keeping its Pareto front of long strings costs more than runs.
+                phases=[phase for phase in Phase if phase is not Phase.target],
+            )(seed(_round_seed(budget.seed, number))(test))
             test()
-        except _Failed as failed:
-            # The last example hypothesis raises for is its minimal one (explicit examples are
-            # not shrunk: they are reported as they are).
-            found = (failed.example, failed.outcome)
-            if failed.example.origin == "generated":
-                found = _restore_unneeded(found, explicit_examples(project, explored)[0], judge)
-            result.counterexample = found
+
+        # hypothesis has no time budget: the examples go in rounds, and the clock is read
+        # between rounds (inside a round, examples past the deadline are not run).
+        remaining, number = budget.max_examples, 0
+        while remaining > 0 and not result.out_of_time:
+            examples_before = result.examples
+            size = min(ROUND_EXAMPLES, remaining)
+            try:
+                hypothesis_round(number, size)
+            except _Failed as failed:
+                # The last example hypothesis raises for is its minimal one (explicit examples
+                # are not shrunk: they are reported as they are).
+                found = (failed.example, failed.outcome)
+                if failed.example.origin == "generated":
+                    current = explicit_examples(project, explored)[0]
+                    found = _restore_unneeded(found, current, judge)
+                result.counterexample = found
+                break
+            remaining -= size
+            number += 1
+            if result.examples == examples_before and number > 1:
+                break  # the domain is exhausted: nothing new was drawn
+            if time.monotonic() > deadline:
+                result.out_of_time = True
     result.seconds = time.monotonic() - started
     return result
+
+
+ROUND_EXAMPLES = 25
+"""Examples per hypothesis run: how far past ``--max-seconds`` generation may go."""
+
+
+def _round_seed(seed: int, number: int) -> int:
+    # Each round its own seed, derived from the run's: the same --seed repeats every round.
+    return seed if number == 0 else (seed * 1_000_003 + number) % 2**64
 
 
 def _same_failure(first: Outcome, second: Outcome) -> bool:

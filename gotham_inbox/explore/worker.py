@@ -17,6 +17,7 @@ and whatever the program does away from the caller, as ``check``'s child does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import select
@@ -172,9 +173,7 @@ class _Runner:
 def _program_traceback(error: BaseException, program: str) -> str:
     """The traceback from the program's own frames on (the worker's and the SDK's left out)."""
     frames = traceback.extract_tb(error.__traceback__)
-    start = next(
-        (index for index, frame in enumerate(frames) if frame.filename == program), None
-    )
+    start = next((index for index, frame in enumerate(frames) if frame.filename == program), None)
     if start is None:
         return "".join(traceback.format_exception(error))
     lines = ["Traceback (most recent call last):\n"]
@@ -241,7 +240,10 @@ class ProgramWorker:
         self.project = project
         self.timeout = timeout
         self._process: subprocess.Popen[str] | None = None
-        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
+        # Closed in __exit__: the worker's standard error lives as long as the handle.
+        self._stderr = tempfile.TemporaryFile(  # noqa: SIM115
+            mode="w+", encoding="utf-8", errors="replace"
+        )
 
     def __enter__(self) -> ProgramWorker:
         return self
@@ -346,10 +348,8 @@ class ProgramWorker:
         assert process.stdin is not None and process.stdout is not None
         if kill:
             process.kill()
-        try:
+        with contextlib.suppress(OSError):
             process.stdin.close()
-        except OSError:
-            pass
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:

@@ -141,6 +141,8 @@ def test_a_counterexample_applied_with_the_cli_fails_plain_check(tmp_path: Path)
 
     assert checked.returncode == 1
     found = json.loads(checked.stdout)["violations"]
-    expected = [(v["policy"], v["resource"], v["field"], v["message"]) for v in report["violations"]]
+    expected = [
+        (v["policy"], v["resource"], v["field"], v["message"]) for v in report["violations"]
+    ]
     assert [(v["policy"], v["resource"], v["field"], v["message"]) for v in found] == expected
     assert f"more than maxBodyBytes {BODY_LIMIT}" in found[0]["message"]

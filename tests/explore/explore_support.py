@@ -122,9 +122,7 @@ def write_fixture(
     return Fixture(root)
 
 
-def run_check(
-    capsys: pytest.CaptureFixture[str], *args: str | Path
-) -> tuple[int, str, str]:
+def run_check(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
     """``gotham-inbox check ARGS``: exit status, standard output, standard error."""
     code = main(["check", *map(str, args)])
     captured = capsys.readouterr()
@@ -135,8 +133,6 @@ def explore_json(
     capsys: pytest.CaptureFixture[str], fixture: Fixture, *args: str | Path
 ) -> tuple[int, dict[str, Any]]:
     """``check --explore --format json`` on the fixture: exit status and the document."""
-    code, out, err = run_check(
-        capsys, fixture.root, "--explore", "--format", "json", *args
-    )
+    code, out, err = run_check(capsys, fixture.root, "--explore", "--format", "json", *args)
     assert out, err
     return code, json.loads(out)

@@ -1,4 +1,4 @@
-"""``gotham-inbox check --explore`` on fixture stacks: it finds, shrinks, reproduces, and is bounded."""
+"""``gotham-inbox check --explore`` on fixture stacks: finds, shrinks, reproduces, is bounded."""
 
 from __future__ import annotations
 
@@ -71,9 +71,7 @@ def test_the_counterexample_reproduces_with_plain_check(
     code, report = explore_json(capsys, fixture, "--seed", "5")
     assert code == 1
     counterexample = report["explore"]["counterexample"]
-    explored = {
-        (v["policy"], v["resource"], v["field"]) for v in report["violations"]
-    }
+    explored = {(v["policy"], v["resource"], v["field"]) for v in report["violations"]}
 
     _apply_commands_by_hand(fixture.stack_file, counterexample["commands"])
     code, out, _ = run_check(capsys, fixture.root, "--format", "json")
@@ -87,7 +85,9 @@ def test_the_counterexample_reproduces_with_plain_check(
 def test_a_stack_safe_for_its_whole_domain_passes_within_the_budget(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    safe = {"config": {"version": {"pattern": SEMVER, "maxLength": 20}, "changelog": {"maxLength": 30}}}
+    safe = {
+        "config": {"version": {"pattern": SEMVER, "maxLength": 20}, "changelog": {"maxLength": 30}}
+    }
     fixture = write_fixture(tmp_path / "app", explore=safe)
     code, report = explore_json(capsys, fixture, "--seed", "1", "--max-examples", "40")
     assert code == 0
@@ -127,8 +127,9 @@ def test_a_counterexample_found_once_is_tried_first_next_time(
     assert code == 1
     # Examples 1 and 2 are the current config and the declared defaults; 3 is the saved one.
     assert second["explore"]["counterexample"]["foundAt"] == 3
-    assert second["explore"]["counterexample"]["config"] == (
-        first["explore"]["counterexample"]["config"]
+    assert (
+        second["explore"]["counterexample"]["config"]
+        == (first["explore"]["counterexample"]["config"])
     )
 
 
