@@ -308,3 +308,62 @@ def test_other_keys_than_explored_ones_keep_the_stack_values(
     assert (fixture.root / "Pulumi.dev.yaml").read_bytes() == (
         tmp_path / "before.yaml"
     ).read_bytes()
+
+
+TYPED_PROGRAM = textwrap.dedent(
+    """\
+    import pulumi
+    from providers import InboxMessage
+
+    config = pulumi.Config()
+    groups = config.require_object("groups")
+    replicas = config.require_int("replicas")
+    urgent = config.require_bool("urgent")
+    InboxMessage(
+        "scale-notice",
+        message={
+            "groupRecipients": [{"name": group} for group in groups],
+            "sender": {"displayName": "Release Bot"},
+            "title": {"value": f"{'URGENT: ' if urgent else ''}scaled to {replicas} replicas"},
+            "security": {"portionMarkings": ["UNCLASSIFIED"]},
+        },
+    )
+    """
+)
+
+
+def test_integer_boolean_and_array_keys_are_explored_by_their_types(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    declared = {
+        "groups": {"type": "array", "items": {"type": "string"}},
+        "replicas": {"type": "integer"},
+        "urgent": {"type": "boolean"},
+    }
+    explore = {
+        "config": {
+            "groups": {
+                "items": {"enum": ["platform-team", "sre-oncall", "partner-ops"]},
+                "minItems": 1,
+                "uniqueItems": True,
+            },
+            "replicas": {"minimum": 0, "maximum": 50},
+        }
+    }
+    fixture = write_fixture(
+        tmp_path / "app",
+        TYPED_PROGRAM,
+        declared=declared,
+        stack_config={"groups": ["platform-team"], "replicas": "3", "urgent": "false"},
+        explore=explore,
+    )
+    code, report = explore_json(capsys, fixture, "--seed", "2")
+    assert code == 1
+    counterexample = report["explore"]["counterexample"]
+    # partner-ops lives in partner-realm: without a realm, inbox-realm-requirements refuses it.
+    assert counterexample["config"]["groups"] == '["partner-ops"]'
+    assert counterexample["commands"] == [
+        'pulumi config set-all --stack dev --json \'{"explore-fixture:groups": {"value": '
+        '"[\\"partner-ops\\"]", "objectValue": ["partner-ops"], "secret": false}}\''
+    ]
+    assert [v["policy"] for v in report["violations"]] == ["inbox-realm-requirements"]
