@@ -109,6 +109,11 @@ def _strategy(schema: Any, where: str, source: str) -> Any:
         strategy = from_schema(schema)
     except InvalidArgument as error:
         raise ExploreSchemaError(f"{source}: {where}: {error}") from None
+    except Exception as error:  # an unresolvable $ref and the like: the user's schema, not us
+        raise ExploreSchemaError(
+            f"{source}: {where}: hypothesis-jsonschema cannot generate from it "
+            f"({type(error).__name__}: {error})"
+        ) from None
     if strategy.is_empty:
         raise ExploreSchemaError(
             f"{source}: {where}: no value satisfies its schema (and its declared type); widen it"

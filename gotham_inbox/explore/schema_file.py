@@ -18,6 +18,7 @@ A config key's schema is combined (``allOf``) with its declared type, so it only
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,11 +53,36 @@ class ExploreSchemas:
     """Function token -> result property -> JSON Schema."""
 
 
+def _check_patterns(path: Path, where: str, schema: object) -> None:
+    # JSON Schema's check does not compile patterns; a broken one would read as "no value".
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            # Each schema stands alone (there is no document to point into).
+            raise ExploreSchemaError(
+                f"{path}: {where}: $ref is not supported here; write the schema inline"
+            )
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str):
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ExploreSchemaError(
+                    f"{path}: {where}: pattern {pattern!r} is not a valid regular expression: "
+                    f"{error}"
+                ) from None
+        for value in schema.values():
+            _check_patterns(path, where, value)
+    elif isinstance(schema, list):
+        for item in schema:
+            _check_patterns(path, where, item)
+
+
 def _check_schema(path: Path, where: str, schema: object) -> Any:
     if not isinstance(schema, dict | bool):
         raise ExploreSchemaError(
             f"{path}: {where} must be a JSON Schema (a mapping), not {type(schema).__name__}"
         )
+    _check_patterns(path, where, schema)
     try:
         jsonschema.Draft7Validator.check_schema(schema)
     except jsonschema.SchemaError as error:

@@ -13,6 +13,7 @@ generated ones, until the budget of examples or seconds is spent.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -22,7 +23,7 @@ from typing import Any
 
 from gotham_inbox.explore.domains import DeclaredKey, config_text, typed_value
 from gotham_inbox.explore.generate import config_strategy, outputs_strategy, require_extra
-from gotham_inbox.explore.schema_file import ExploreSchemas
+from gotham_inbox.explore.schema_file import ExploreSchemaError, ExploreSchemas
 from gotham_inbox.explore.worker import ProgramRun, ProgramWorker
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.pack_config import PolicySettings
@@ -150,6 +151,7 @@ def explore(
     hypothesis, _ = require_extra()
     from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
     from hypothesis.database import DirectoryBasedExampleDatabase
+    from hypothesis.errors import HypothesisException
 
     explored = [key for key in keys if not key.secret]
     result = ExploreResult(explored, schemas, budget)
@@ -162,7 +164,9 @@ def explore(
     with ProgramWorker(project, budget.timeout) as worker:
 
         def judge(candidate: Example, *, overtime: bool = False) -> Outcome | None:
-            fingerprint = json.dumps([candidate.config, candidate.outputs], sort_keys=True)
+            fingerprint = hashlib.sha256(
+                json.dumps([candidate.config, candidate.outputs], sort_keys=True).encode()
+            ).hexdigest()
             if fingerprint in seen:
                 return seen[fingerprint]
             if time.monotonic() > deadline and not overtime:
@@ -179,7 +183,9 @@ def explore(
             )
             violations = [] if run.error else evaluate(run.resources, policy, context)
             outcome = Outcome(run, violations)
-            seen[fingerprint] = outcome
+            # Only failing outcomes are kept whole (hypothesis replays the minimal one): memory
+            # stays bounded by the number of examples, not by the size of what they registered.
+            seen[fingerprint] = outcome if outcome.failing else _PASSED
             result.examples += 1
             advisory = {v.policy for v in violations if not v.is_mandatory}
             if advisory:
@@ -234,6 +240,10 @@ def explore(
             size = min(ROUND_EXAMPLES, remaining)
             try:
                 hypothesis_round(number, size)
+            except HypothesisException as error:
+                raise ExploreSchemaError(
+                    f"hypothesis could not explore the domains: {type(error).__name__}: {error}"
+                ) from None
             except _Failed as failed:
                 # The last example hypothesis raises for is its minimal one (explicit examples
                 # are not shrunk: they are reported as they are).
@@ -252,6 +262,9 @@ def explore(
     result.seconds = time.monotonic() - started
     return result
 
+
+_PASSED = Outcome(ProgramRun([], 0), [])
+"""What a repeat of a passing example is judged: it passed (what it registered is not kept)."""
 
 ROUND_EXAMPLES = 25
 """Examples per hypothesis run: how far past ``--max-seconds`` generation may go."""

@@ -237,6 +237,8 @@ def test_a_secret_key_in_the_explore_file_is_refused(
         ({"config": {"version": {"type": "integer"}}}, "config.version: no value satisfies"),
         ({"outputs": {"aws:s3/bucket:Bucket": []}}, "outputs.aws:s3/bucket:Bucket must map"),
         ({"settings": {}}, "unknown section 'settings'"),
+        ({"config": {"version": {"pattern": "("}}}, "pattern '(' is not a valid regular"),
+        ({"config": {"version": {"$ref": "#/nowhere"}}}, "$ref is not supported here"),
     ],
 )
 def test_a_broken_explore_file_is_an_error_naming_the_entry(
@@ -367,3 +369,49 @@ def test_integer_boolean_and_array_keys_are_explored_by_their_types(
         '"[\\"partner-ops\\"]", "objectValue": ["partner-ops"], "secret": false}}\''
     ]
     assert [v["policy"] for v in report["violations"]] == ["inbox-realm-requirements"]
+
+
+def test_under_ci_the_seed_is_fixed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    safe = {"config": {"version": {"pattern": SEMVER}, "changelog": {"maxLength": 20}}}
+    fixture = write_fixture(tmp_path / "app", explore=safe)
+    monkeypatch.setenv("CI", "true")
+    code, report = explore_json(capsys, fixture, "--max-examples", "5")
+    assert (code, report["explore"]["seed"]) == (0, 0)
+    monkeypatch.delenv("CI")
+    seeds = {explore_json(capsys, fixture, "--max-examples", "5")[1]["explore"]["seed"]}
+    seeds.add(explore_json(capsys, fixture, "--max-examples", "5")[1]["explore"]["seed"])
+    assert len(seeds) == 2  # a new seed each run outside CI, printed to repeat it
+
+
+def test_a_failing_program_in_sarif_is_an_unsuccessful_invocation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixture = write_fixture(tmp_path / "app")
+    code, out, _ = run_check(capsys, fixture.root, "--explore", "--seed", "2", "--format", "sarif")
+    assert code == 2
+    (run,) = json.loads(out)["runs"]
+    assert run["results"] == []
+    (invocation,) = run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert "version: is empty" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+    assert run["properties"]["explore"]["counterexample"]["commands"] == [
+        "pulumi config set --stack dev version ''"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (("--max-examples", "0"), "--max-examples must be at least 1"),
+        (("--max-seconds", "0"), "--max-seconds must be more than 0"),
+    ],
+)
+def test_an_unusable_budget_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: tuple[str, str], says: str
+) -> None:
+    fixture = write_fixture(tmp_path / "app")
+    code, out, err = run_check(capsys, fixture.root, "--explore", *flags)
+    assert (code, out) == (2, "")
+    assert says in err
