@@ -13,6 +13,7 @@ generated ones, until the budget of examples or seconds is spent.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -153,6 +154,10 @@ def explore(
     from hypothesis.database import DirectoryBasedExampleDatabase
     from hypothesis.errors import HypothesisException
 
+    # A key Pulumi.yaml declares secret is secret even where the stack file holds it in plain.
+    project = dataclasses.replace(
+        project, secret_keys=project.secret_keys | {key.key for key in keys if key.secret}
+    )
     explored = [key for key in keys if not key.secret]
     result = ExploreResult(explored, schemas, budget)
     configs = config_strategy(explored, schemas)
