@@ -185,13 +185,19 @@ def _program_traceback(error: BaseException, program: str) -> str:
 def main() -> int:
     """Child entry point: one setup line, then one request line per run, on standard input."""
     protocol: IO[str] = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    requests: IO[str] = os.fdopen(os.dup(0), "r", encoding="utf-8")
     os.dup2(2, 1)  # the program's prints go to standard error, never into the protocol
     sys.stdout = sys.stderr
-    setup = json.loads(sys.stdin.readline())
+    # A program that reads standard input reads nothing, never the next request.
+    silent = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(silent, 0)
+    os.close(silent)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 (the worker's life long)
+    setup = json.loads(requests.readline())
     runner = _Runner(setup)
     protocol.write(json.dumps({"ready": True}) + "\n")
     protocol.flush()
-    for line in sys.stdin:
+    for line in requests:
         request = json.loads(line)
         try:
             result = runner.run(request)

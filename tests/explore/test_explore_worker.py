@@ -20,6 +20,8 @@ MODULE_PROGRAM = textwrap.dedent(
     import release_settings  # reads the config when it is imported
 
     print("a program may print; the worker's protocol does not mind")
+    import sys
+    assert sys.stdin.read() == ""  # and reading standard input never eats a request
     InboxMessage(
         "notice",
         message={
