@@ -8,7 +8,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import analyzer, check_cli, ingest, pack_preview, policy_eval, provider_host, sending
+from bench import (
+    analyzer,
+    check_cli,
+    explore,
+    ingest,
+    pack_preview,
+    policy_eval,
+    provider_host,
+    sending,
+)
 from bench.machine import describe, load_average
 from bench.profiling import PROFILES
 from bench.report import Section, render, render_section
@@ -23,6 +32,7 @@ BENCHMARKS: dict[str, Callable[[bool], Section]] = {
     ingest.NAME: ingest.run,
     provider_host.NAME: provider_host.run,
     pack_preview.NAME: pack_preview.run,
+    explore.NAME: explore.run,
 }
 
 HEADER = """# Benchmarks

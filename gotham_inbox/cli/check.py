@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.cli import exit_codes
+from gotham_inbox.explore import cli as explore_cli
 from gotham_inbox.policy.collect import DEFAULT_TIMEOUT, ProgramError, collect_resources
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.pack_config import load_pack_config, resolve_pack_config
@@ -73,10 +74,17 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_TIMEOUT,
         help=f"seconds the program may run; default {DEFAULT_TIMEOUT:g}",
     )
+    explore_cli.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.explore:
+        return explore_cli.run(args)
+    misused = explore_cli.misused_flags(args)
+    if misused:
+        print(f"gotham-inbox check: {', '.join(misused)} only go with --explore", file=sys.stderr)
+        return EXIT_BROKEN
     try:
         project = load_project(args.project_dir, args.stack)
         config_path = args.policy_config or default_policy_config(project)

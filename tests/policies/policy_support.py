@@ -188,14 +188,15 @@ def _refused_batch_cases(example: Mapping[str, Any]) -> list[Case]:
             "unknown-group",
             {"groupRecipients": to("nope-team")},
             "groupRecipients[0].name",
-            "group 'nope-team' is not a known group",
+            "group 'nope-team' is not a known group (Gotham refuses it: 400 UnknownRecipients)",
             "inbox-realm-requirements",
         ),
         (
             "wrong-realm",
             {"groupRecipients": to(("platform-team", "partner-realm"))},
             "groupRecipients[0].realm",
-            "group 'platform-team' does not exist in realm 'partner-realm'",
+            "group 'platform-team' does not exist in realm 'partner-realm' (Gotham refuses it: "
+            "400 UnknownRecipients)",
             "inbox-realm-requirements",
         ),
         (
