@@ -34,7 +34,7 @@ SINGLE_PROGRAM = """\
 import json
 from pathlib import Path
 
-from providers import InboxMessage
+from gotham_inbox.providers import InboxMessage
 
 for index, message in enumerate(json.loads(Path("messages.json").read_text())):
     InboxMessage(f"notice-{index}", message=message)
@@ -44,7 +44,7 @@ BATCH_PROGRAM = """\
 import json
 from pathlib import Path
 
-from providers import InboxMessageBatch
+from gotham_inbox.providers import InboxMessageBatch
 
 messages = json.loads(Path("messages.json").read_text())
 for start in range(0, len(messages), 100):

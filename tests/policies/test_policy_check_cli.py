@@ -18,7 +18,7 @@ from gotham_inbox.emulator.testing import RunningEmulator
 
 PROGRAM_HEADER = """\
 import pulumi
-from providers import InboxMessage, InboxMessageBatch
+from gotham_inbox.providers import InboxMessage, InboxMessageBatch
 
 
 def message(title, *groups, markings=("UNCLASSIFIED",), **extra):
