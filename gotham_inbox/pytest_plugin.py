@@ -15,6 +15,13 @@ Installed as a ``pytest11`` plugin, so any project with gotham-inbox installed c
 ``gotham_directory`` (default: the shipped example directory) and ``gotham_caller`` (default:
 its ``release-bot``) are fixtures too: override them in your ``conftest.py`` to seed the
 emulator, the client and the checker from your own directory.
+
+Install them with ``pip install "gotham-inbox[testing]"``: the ``testing`` extra brings pytest
+and hypothesis, which :mod:`gotham_inbox.strategies` needs (importing it without hypothesis
+raises an error naming the extra). With a plain ``pip install gotham-inbox`` the plugin is
+still registered and costs nothing: it imports only pytest, and each fixture imports what it
+uses when a test asks for it, so a project's own pytest run never breaks because of it. See
+docs/property-testing.md.
 """
 
 from __future__ import annotations

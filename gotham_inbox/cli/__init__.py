@@ -12,7 +12,14 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-SUBCOMMAND_MODULES = ("check", "emulator", "policy_config", "schema")
+SUBCOMMAND_MODULES = (
+    "check",
+    "emulator",
+    "migrate_state",
+    "policy_config",
+    "policy_pack",
+    "schema",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
