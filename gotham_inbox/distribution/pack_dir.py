@@ -73,6 +73,16 @@ def lay_out(directory: Path, *, force: bool = False) -> LaidOut:
     contents = pack_contents(version)
     if directory.exists() and not directory.is_dir():
         raise PackDirectoryError(f"{directory} exists and is not a directory; choose another path")
+    in_the_way = [
+        name
+        for name in contents
+        if (directory / name).exists() and not (directory / name).is_file()
+    ]
+    if in_the_way:
+        raise PackDirectoryError(
+            f"cannot write the pack into {directory}: {', '.join(in_the_way)} "
+            "is not a file there; move it away or choose another directory"
+        )
     differing = [
         name
         for name, data in contents.items()

@@ -838,7 +838,15 @@ def configure_request(
 class Analyzer:
     """The pack started as Pulumi's Python policy host starts it, driven over gRPC."""
 
-    def __init__(self, stack: str, config: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        stack: str,
+        config: Mapping[str, str],
+        *,
+        python: str | Path = sys.executable,
+        pack_dir: Path = PACK_DIR,
+    ) -> None:
+        """Start the pack in ``pack_dir`` with ``python`` (default: this repository's)."""
         env = {key: value for key, value in os.environ.items() if not key.startswith("PULUMI_")}
         env.update(
             PULUMI_CONFIG=json.dumps(dict(config)),
@@ -849,8 +857,8 @@ class Analyzer:
         )
         # What pulumi-analyzer-policy-python runs: python -u -m pulumi.policy <engine> <pack dir>
         self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
-            cwd=PACK_DIR,
+            [str(python), "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
+            cwd=pack_dir,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -57,11 +58,13 @@ def host_starter() -> Iterator[Callable[[dict[str, Any]], Host]]:
     """Start hosts configured with the given stack config; stops them when resumed (a fixture)."""
     started: list[tuple[subprocess.Popen[bytes], grpc.Channel]] = []
 
-    def start(config: dict[str, Any]) -> Host:
+    def start(config: dict[str, Any], cwd: Path | None = None) -> Host:
         # No GOTHAM_* variables: everything must arrive through Configure.
         environ = {k: v for k, v in os.environ.items() if not k.startswith("GOTHAM_")}
         process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic"],
+            # The engine starts the host in the project's folder (default: this test's).
+            cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=environ,
