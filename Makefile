@@ -21,10 +21,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-check: setup
+check: $(STAMP) policies/venv
 	$(BIN)/gotham-inbox check
 
-test: setup engine
+test: $(STAMP) policies/venv engine
 	$(BIN)/python -m pytest
 
 # The Pulumi CLI and its Python language host in .pulumi/ (git-ignored): built on first use,
@@ -33,7 +33,7 @@ test: setup engine
 engine:
 	scripts/install-pulumi --if-go
 
-lint: setup
+lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
