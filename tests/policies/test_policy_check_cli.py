@@ -1,4 +1,4 @@
-"""``gotham-inbox check`` on real programs (using the ``providers`` package) under mocks."""
+"""``gotham-inbox check`` on real programs (using ``gotham_inbox.providers``) under mocks."""
 
 from __future__ import annotations
 
