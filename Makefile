@@ -8,7 +8,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup check test engine lint emulator bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) policies/venv
+
+# The policy pack in policies/ runs in its own virtualenv, ./venv (PulumiPolicy.yaml), as a
+# published pack does; in the repository that is the project's .venv (a git-ignored link).
+policies/venv:
+	ln -sfn ../$(VENV) policies/venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +21,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-check: $(STAMP)
+check: $(STAMP) policies/venv
 	$(BIN)/gotham-inbox check
 
-test: $(STAMP) engine
+test: $(STAMP) policies/venv engine
 	$(BIN)/python -m pytest
 
 # The Pulumi CLI and its Python language host in .pulumi/ (git-ignored): built on first use,

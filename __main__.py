@@ -12,7 +12,7 @@ version again sends nothing. The ``dev`` stack talks to the local emulator (see 
 
 import pulumi
 
-from providers import InboxMessage, InboxMessageBatch, ReleaseAnnouncement
+from gotham_inbox.providers import InboxMessage, InboxMessageBatch, ReleaseAnnouncement
 from release_manifest import ReleaseManifest
 
 config = pulumi.Config()

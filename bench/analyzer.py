@@ -29,7 +29,7 @@ from bench import workload
 from bench.report import Section, Target
 from bench.timing import side_by_side
 from gotham_inbox.policy import EnforcementLevel, InboxResource, PolicySettings, evaluate
-from providers.provider import InboxMessageProvider
+from gotham_inbox.providers.provider import InboxMessageProvider
 
 NAME = "analyzer"
 RESOURCES = 1_000

@@ -1,9 +1,9 @@
 """2. ``gotham-inbox check`` on a stack that declares 1,000 messages.
 
 A generated Pulumi project (program, stack file, policy config from the example directory)
-declares the messages with ``providers``. End to end is the command as a user runs it, in a
-child process; the mocked program run (``collect_resources``, itself a child process) and the
-policy evaluation (``evaluate``) are timed on their own in this process.
+declares the messages with ``gotham_inbox.providers``. End to end is the command as a user runs
+it, in a child process; the mocked program run (``collect_resources``, itself a child process)
+and the policy evaluation (``evaluate``) are timed on their own in this process.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ SINGLE_PROGRAM = """\
 import json
 from pathlib import Path
 
-from providers import InboxMessage
+from gotham_inbox.providers import InboxMessage
 
 for index, message in enumerate(json.loads(Path("messages.json").read_text())):
     InboxMessage(f"notice-{index}", message=message)
@@ -44,7 +44,7 @@ BATCH_PROGRAM = """\
 import json
 from pathlib import Path
 
-from providers import InboxMessageBatch
+from gotham_inbox.providers import InboxMessageBatch
 
 messages = json.loads(Path("messages.json").read_text())
 for start in range(0, len(messages), 100):
@@ -141,13 +141,14 @@ def run(quick: bool = False) -> Section:
     section = Section(
         2,
         "`gotham-inbox check` on a stack of 1,000 messages",
-        f"A generated project declares {MESSAGES:,} messages (no `sourceId`: `providers` "
-        "derives one per message), either as 1,000 `InboxMessage` resources or as 10 "
-        "`InboxMessageBatch` resources of 100. *End to end* is `python -m gotham_inbox.cli "
-        "check PROJECT --format json` in a child process (interpreter start, imports, the "
-        "program under mocks in its own child, policies, report). *Program under mocks* is "
-        "`collect_resources()` (the child that runs the program) and *policy evaluation* is "
-        f"`evaluate()` on what it collected. The three alternate, {repeats} runs each; medians.",
+        f"A generated project declares {MESSAGES:,} messages (no `sourceId`: "
+        "`gotham_inbox.providers` derives one per message), either as 1,000 `InboxMessage` "
+        "resources or as 10 `InboxMessageBatch` resources of 100. *End to end* is `python -m "
+        "gotham_inbox.cli check PROJECT --format json` in a child process (interpreter start, "
+        "imports, the program under mocks in its own child, policies, report). *Program under "
+        "mocks* is `collect_resources()` (the child that runs the program) and *policy "
+        f"evaluation* is `evaluate()` on what it collected. The three alternate, {repeats} runs "
+        "each; medians.",
         (
             "stack",
             "end to end median s",

@@ -34,7 +34,7 @@ MESSAGES = 100
 HUNDRED_PROGRAM = """\
 import pulumi
 
-from providers import InboxMessageBatch
+from gotham_inbox.providers import InboxMessageBatch
 
 config = pulumi.Config()
 version = config.require("version")

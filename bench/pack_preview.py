@@ -45,7 +45,7 @@ MANY_PROGRAM = """\
 import json
 from pathlib import Path
 
-from providers import InboxMessage
+from gotham_inbox.providers import InboxMessage
 
 for index, message in enumerate(json.loads(Path("messages.json").read_text())):
     InboxMessage(f"notice-{index}", message=message)

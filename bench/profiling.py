@@ -72,8 +72,8 @@ def profile_provider() -> None:
     """Benchmark 6's hot path: 50 creates through the provider object, to the emulator."""
     from bench.served import served_emulator
     from gotham_inbox.identity import with_source_id
-    from providers.provider import InboxMessageProvider
-    from providers.settings import ProviderSettings
+    from gotham_inbox.providers.provider import InboxMessageProvider
+    from gotham_inbox.providers.settings import ProviderSettings
 
     messages = [
         with_source_id(message, workload.PROJECT, workload.STACK, f"notice-{index}", None)

@@ -31,9 +31,9 @@ from bench import workload
 from bench.report import Section
 from bench.served import ADMIN_HEADERS, served_emulator
 from bench.timing import side_by_side
-from providers import InboxMessage
-from providers.provider import InboxMessageProvider
-from providers.settings import ProviderSettings
+from gotham_inbox.providers import InboxMessage
+from gotham_inbox.providers.provider import InboxMessageProvider
+from gotham_inbox.providers.settings import ProviderSettings
 
 NAME = "provider"
 RESOURCES = 200

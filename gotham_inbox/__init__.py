@@ -1,8 +1,9 @@
 """gotham-inbox: Gotham Global Inbox messages as Pulumi resources, checked before any deploy.
 
 The public API of the core library: the wire models, the httpx client and its auth, and the
-exceptions. The Pulumi resources live in the ``providers`` package, the policy pack in
-``policies/``.
+exceptions. The Pulumi resources live in :mod:`gotham_inbox.providers` (in the repository, the
+top-level ``providers/`` folder), the policy pack in :mod:`gotham_inbox.policy` (laid out by
+``gotham-inbox policy-pack DIR``; in the repository, ``policies/``).
 """
 
 from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth

@@ -22,6 +22,13 @@ emulator, the client and the checker from your own directory.
 default) is how the emulators treat a caller-chosen sourceId: ``honour``, ``ignore`` or
 ``reject``. Run ``pytest --gotham-source-ids=reject`` to test against a Gotham that refuses
 the field, or override or parametrise the fixture to test all three.
+
+Install them with ``pip install "gotham-inbox[testing]"``: the ``testing`` extra brings pytest
+and hypothesis, which :mod:`gotham_inbox.strategies` needs (importing it without hypothesis
+raises an error naming the extra). With a plain ``pip install gotham-inbox`` the plugin is
+still registered and costs nothing: it imports only pytest, and each fixture imports what it
+uses when a test asks for it, so a project's own pytest run never breaks because of it. See
+docs/property-testing.md.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ The pieces, from the ground up:
   of them (:func:`labelled_batches_for`, :func:`batches_for`).
 
 Names shrink to short readable ones (``"0"``, ``"0-realm"``) and never come from a filter that
-could reject most draws. Requires ``hypothesis`` (the ``test`` extra).
+could reject most draws. Requires ``hypothesis``: ``pip install "gotham-inbox[testing]"``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,15 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ImportError as error:
+    # hypothesis is not a runtime dependency: say which extra brings it, not just its name.
+    raise ModuleNotFoundError(
+        "gotham_inbox.strategies needs hypothesis, which gotham-inbox's testing extra brings: "
+        'pip install "gotham-inbox[testing]"',
+        name=error.name,
+    ) from error
 
 from gotham_inbox.models import TEXT_FORMAT_STYLES
 

@@ -1,7 +1,8 @@
 """The message a release announcement sends: its templates, its fields and its sourceId.
 
-Pure functions, no Pulumi: :class:`~providers.release.ReleaseAnnouncement` calls them once its
-inputs are known, and tests and tools can call them directly to see what would be sent.
+Pure functions, no Pulumi: :class:`~gotham_inbox.providers.release.ReleaseAnnouncement` calls
+them once its inputs are known, and tests and tools can call them directly to see what would be
+sent.
 
 The sourceId depends on the service and the version only. Announcing the same release again
 (a re-run, a changed changelog, a lost state file, another stack sending to the same Gotham)

@@ -66,7 +66,7 @@ def message_problems(data: Any, index: int | None) -> list[Problem]:
             Problem(
                 index,
                 SOURCE_ID_KEY,
-                "no sourceId; create the resource with providers.InboxMessage or "
+                "no sourceId; create the resource with gotham_inbox.providers.InboxMessage or "
                 "InboxMessageBatch, which add a deterministic one, or set your own UUID",
             )
         )

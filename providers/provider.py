@@ -53,9 +53,9 @@ from gotham_inbox.errors import (
     TokenEndpointError,
 )
 from gotham_inbox.identity import SOURCE_ID_KEY, SOURCE_ID_NAMESPACE, canonical_message
-from providers.checks import check_batch, check_single, contains_unknown
-from providers.outcome import MessageOutcome, require_all_delivered
-from providers.settings import ProviderSettings
+from gotham_inbox.providers.checks import check_batch, check_single, contains_unknown
+from gotham_inbox.providers.outcome import MessageOutcome, require_all_delivered
+from gotham_inbox.providers.settings import ProviderSettings
 
 
 class InboxProviderError(Exception):
@@ -126,7 +126,8 @@ class _InboxProvider(ResourceProvider):
             where = what if what == "message" else ", ".join(f"{what}[{i}]" for i in missing)
             raise InboxProviderError(
                 f"{where}: no sourceId, so a retry could send it twice; nothing was sent. "
-                "Declare messages with providers.InboxMessage or InboxMessageBatch, which add one."
+                "Declare messages with gotham_inbox.providers.InboxMessage or "
+                "InboxMessageBatch, which add one."
             )
         try:
             client = self._inbox_client()

@@ -1,8 +1,9 @@
 """``ReleaseAnnouncement``: one inbox message per released version, sent after the release.
 
-The component renders the announcement (:func:`providers.announcement.announcement_message`)
-and declares one child :class:`~providers.resources.InboxMessage` that depends on the resources
-the release is made of: the engine creates it, and so sends the message, only once they have
+The component renders the announcement
+(:func:`gotham_inbox.providers.announcement.announcement_message`) and declares one child
+:class:`~gotham_inbox.providers.resources.InboxMessage` that depends on the resources the
+release is made of: the engine creates it, and so sends the message, only once they have
 been created or updated successfully.
 
 Its sourceId is derived from the service and the version alone. Deploying the same version
@@ -22,7 +23,7 @@ from typing import Any
 
 import pulumi
 
-from providers.announcement import (
+from gotham_inbox.providers.announcement import (
     AnnouncementError,
     announcement_message,
     check_markings,
@@ -30,7 +31,7 @@ from providers.announcement import (
     check_template,
     check_text,
 )
-from providers.resources import InboxMessage, source_id_salt
+from gotham_inbox.providers.resources import InboxMessage, source_id_salt
 
 RELEASE_ANNOUNCEMENT_TYPE = "gotham:index:ReleaseAnnouncement"
 

@@ -20,7 +20,7 @@ import pulumi.dynamic
 
 from gotham_inbox.identity import SOURCE_ID_KEY, plain, with_source_id
 from gotham_inbox.models import SendMessageRequest
-from providers.provider import InboxMessageBatchProvider, InboxMessageProvider
+from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxMessageProvider
 
 MessageInput = SendMessageRequest | Mapping[str, Any]
 """A message: a :class:`SendMessageRequest`, or the same as a dict in wire (camelCase) form."""

@@ -1,4 +1,4 @@
-"""Suite-wide settings: hypothesis profiles.
+"""Suite-wide settings: hypothesis profiles; gotham-inbox installed as a user installs it.
 
 ``HYPOTHESIS_PROFILE=dev`` (the default) is quick for local runs; ``ci`` (selected by .ci/run)
 runs five times the examples and longer state-machine runs, derandomised so a CI failure
@@ -6,12 +6,16 @@ reproduces. The example database lives in .hypothesis/, which git ignores.
 
 Measured on two shared cores: under ``ci`` the property suite (tests/properties/) takes about a
 minute and the whole suite two to three; under ``dev`` about 15 s and a minute.
+
+The session fixtures at the end build the wheel of this working tree and virtualenvs outside
+it once per session, for the packaging tests, the travelling pack and the user-project e2e.
 """
 
 import os
 from collections.abc import Iterator
 
 import pytest
+from distribution_support import DISTRIBUTION, TravelledPack, Venv, Wheel, build_wheel, make_venv
 from hypothesis import HealthCheck, settings
 
 from gotham_inbox.delivery import HOST_MEMORY
@@ -42,3 +46,44 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+# -- gotham-inbox as a user installs it (built once per session: a wheel and two virtualenvs) --
+
+
+@pytest.fixture(scope="session")
+def gotham_wheel(tmp_path_factory: pytest.TempPathFactory) -> Wheel:
+    """The wheel of this working tree."""
+    return Wheel(build_wheel(tmp_path_factory.mktemp("wheel")))
+
+
+@pytest.fixture(scope="session")
+def user_venv(gotham_wheel: Wheel, tmp_path_factory: pytest.TempPathFactory) -> Venv:
+    """A user project's virtualenv, ``<project>/venv``: the wheel and pytest, no hypothesis.
+
+    The project folder (its parent) is otherwise empty; the end-to-end test writes a Pulumi
+    project into it.
+    """
+    project = tmp_path_factory.mktemp("user-project")
+    return make_venv(
+        project / "venv",
+        f"{DISTRIBUTION}=={gotham_wheel.version}",
+        "pytest",
+        find_links=gotham_wheel.path.parent,
+    )
+
+
+@pytest.fixture(scope="session")
+def travelled_pack(
+    user_venv: Venv, gotham_wheel: Wheel, tmp_path_factory: pytest.TempPathFactory
+) -> TravelledPack:
+    """The pack laid out by the user's ``gotham-inbox policy-pack DIR``, far from this checkout,
+    installed into its own ``DIR/venv`` from nothing but its ``requirements.txt``."""
+    directory = tmp_path_factory.mktemp("elsewhere") / "inbox-pack"
+    laid_out = user_venv.run("gotham-inbox", "policy-pack", str(directory))
+    venv = make_venv(directory / "venv", find_links=gotham_wheel.path.parent)
+    venv.run(
+        "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--find-links", str(gotham_wheel.path.parent), "-r", str(directory / "requirements.txt"),
+    )  # fmt: skip
+    return TravelledPack(directory, venv, laid_out.stdout)

@@ -18,7 +18,15 @@ from gotham_inbox.cli import exit_codes
 TRACEBACK_VARIABLE = "GOTHAM_INBOX_TRACEBACK"
 """Set it to 1 to get the traceback of an unexpected error instead of the one-line message."""
 
-SUBCOMMAND_MODULES = ("check", "doctor", "emulator", "policy_config", "schema")
+SUBCOMMAND_MODULES = (
+    "check",
+    "doctor",
+    "emulator",
+    "migrate_state",
+    "policy_config",
+    "policy_pack",
+    "schema",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

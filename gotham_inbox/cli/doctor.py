@@ -77,7 +77,7 @@ def _stack_config(args: argparse.Namespace) -> tuple[dict[str, str], frozenset[s
 
 def _settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
     # The provider's own resolution, so the doctor checks what a deploy would use.
-    from providers.settings import ProviderSettings
+    from gotham_inbox.providers.settings import ProviderSettings
 
     config: dict[str, str] = {}
     secret_keys: frozenset[str] = frozenset()

@@ -52,9 +52,11 @@ class ProgramRun:
 
 def _library_roots() -> tuple[Path, ...]:
     import gotham_inbox
-    import providers
+    import gotham_inbox.providers
 
-    roots = [Path(package.__file__ or "").parent for package in (gotham_inbox, providers)]
+    # Resolved: in a checkout gotham_inbox/providers is a link to the top-level providers/.
+    packages = (gotham_inbox, gotham_inbox.providers)
+    roots = [Path(package.__file__ or "").parent.resolve() for package in packages]
     # The project's virtualenv may live inside the project directory (.venv, venv).
     roots += [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
     return tuple(roots)

@@ -72,9 +72,12 @@ def _plain(value: Any) -> Any:
 
 def _library_directories() -> tuple[Path, ...]:
     import gotham_inbox
-    import providers
+    import gotham_inbox.providers
 
-    return tuple(Path(package.__file__ or "").parent for package in (gotham_inbox, providers))
+    # gotham_inbox/providers links to the repository's providers/ folder: frames name either.
+    packages = (gotham_inbox, gotham_inbox.providers)
+    found = (Path(package.__file__ or "").parent for package in packages)
+    return tuple({path for folder in found for path in (folder, folder.resolve())})
 
 
 def _is_library(path: Path) -> bool:

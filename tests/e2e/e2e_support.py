@@ -76,6 +76,9 @@ def engine_problem() -> str | None:
             return f"the launcher {(ENGINE_BIN / name).relative_to(REPO)} is missing"
     if not os.access(POLICY_PACK, os.X_OK):
         return f"{POLICY_PACK.relative_to(REPO)} (the policy pack's launcher link) is missing"
+    pack_python = POLICY_PACK.parent / "venv" / "bin" / "python"
+    if not os.access(pack_python, os.X_OK):
+        return "policies/venv (the pack's virtualenv, a link `make setup` makes) is missing"
     with tempfile.TemporaryDirectory() as home:  # the CLI writes a log file per command there
         version = subprocess.run(
             [str(PULUMI), "version"],

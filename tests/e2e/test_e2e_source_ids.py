@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 PROGRAM = """
 import pulumi
 
-from providers import InboxMessage, InboxMessageBatch, ReleaseAnnouncement
+from gotham_inbox.providers import InboxMessage, InboxMessageBatch, ReleaseAnnouncement
 
 version = pulumi.Config().require("version")
 SENDER = {"displayName": "Release Bot"}

@@ -39,7 +39,7 @@ from e2e_support import (
 )
 
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
-from providers.release import RELEASE_ANNOUNCEMENT_TYPE
+from gotham_inbox.providers.release import RELEASE_ANNOUNCEMENT_TYPE
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,7 @@ GOTHAM_INBOX = Path(sys.executable).with_name("gotham-inbox")
 VIOLATING_RESOURCE = """
 
 # Added by the end-to-end test: a message the policy pack must stop.
-from providers import InboxMessage as _ViolatingMessage  # noqa: E402
+from gotham_inbox.providers import InboxMessage as _ViolatingMessage  # noqa: E402
 
 _ViolatingMessage(
     "e2e-violation",

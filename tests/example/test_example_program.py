@@ -17,7 +17,7 @@ from example_support import (
 
 from gotham_inbox.emulator.directory import load_directory
 from gotham_inbox.identity import derive_source_id
-from providers import release_source_id
+from gotham_inbox.providers import release_source_id
 
 VERSION_KEY = "gotham-inbox-example:version"
 

@@ -25,7 +25,7 @@ SEMVER = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
 ANNOUNCEMENT_PROGRAM = textwrap.dedent(
     """\
     import pulumi
-    from providers import ReleaseAnnouncement
+    from gotham_inbox.providers import ReleaseAnnouncement
 
     config = pulumi.Config()
     ReleaseAnnouncement(

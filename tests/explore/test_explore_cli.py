@@ -202,7 +202,7 @@ def test_secret_values_are_never_generated_nor_printed(
 ANNOUNCEMENT_WITH_TOKEN = textwrap.dedent(
     """\
     import pulumi
-    from providers import ReleaseAnnouncement
+    from gotham_inbox.providers import ReleaseAnnouncement
 
     config = pulumi.Config()
     token = config.require_secret("apiToken")  # read, never put in a message
@@ -315,7 +315,7 @@ def test_other_keys_than_explored_ones_keep_the_stack_values(
 TYPED_PROGRAM = textwrap.dedent(
     """\
     import pulumi
-    from providers import InboxMessage
+    from gotham_inbox.providers import InboxMessage
 
     config = pulumi.Config()
     groups = config.require_object("groups")

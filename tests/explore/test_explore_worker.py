@@ -15,7 +15,7 @@ MODULE_PROGRAM = textwrap.dedent(
     """\
     import os
 
-    from providers import InboxMessage
+    from gotham_inbox.providers import InboxMessage
 
     import release_settings  # reads the config when it is imported
 
@@ -96,7 +96,7 @@ def test_a_hanging_program_times_out_and_the_next_run_gets_a_new_worker(tmp_path
         """\
         import time
         import pulumi
-        from providers import InboxMessage
+        from gotham_inbox.providers import InboxMessage
 
         if pulumi.Config().require("version") == "hang":
             time.sleep(60)
@@ -129,7 +129,7 @@ def test_a_hanging_program_times_out_and_the_next_run_gets_a_new_worker(tmp_path
 BUCKET_PROGRAM = textwrap.dedent(
     """\
     import pulumi
-    from providers import InboxMessage
+    from gotham_inbox.providers import InboxMessage
 
 
     class Bucket(pulumi.CustomResource):

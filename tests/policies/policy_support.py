@@ -1044,6 +1044,8 @@ class Analyzer:
         *,
         via: str = "protocol",
         secret_keys: Sequence[str] = (),
+        python: str | Path = sys.executable,
+        pack_dir: Path = PACK_DIR,
     ) -> None:
         env = {key: value for key, value in os.environ.items() if not key.startswith("PULUMI_")}
         if via == "environment":
@@ -1056,8 +1058,8 @@ class Analyzer:
             )
         # What pulumi-analyzer-policy-python runs: python -u -m pulumi.policy <engine> <pack dir>
         self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
-            cwd=PACK_DIR,
+            [str(python), "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
+            cwd=pack_dir,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -1,4 +1,4 @@
-"""``gotham-inbox check`` on real programs (using the ``providers`` package) under mocks."""
+"""``gotham-inbox check`` on real programs (using ``gotham_inbox.providers``) under mocks."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from gotham_inbox.policy.report import JSON_REPORT_VERSION
 
 PROGRAM_HEADER = """\
 import pulumi
-from providers import InboxMessage, InboxMessageBatch
+from gotham_inbox.providers import InboxMessage, InboxMessageBatch
 
 
 def message(title, *groups, markings=("UNCLASSIFIED",), **extra):

@@ -18,10 +18,10 @@ from property_support import CALLER, directories_of_every_kind, judge
 
 from gotham_inbox import strategies as gs
 from gotham_inbox.emulator.directory import parse_directory
+from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxProviderError
+from gotham_inbox.providers.settings import ProviderSettings
 from gotham_inbox.retry import RetryPolicy
 from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker
-from providers.provider import InboxMessageBatchProvider, InboxProviderError
-from providers.settings import ProviderSettings
 
 NO_WAITING = RetryPolicy(sleep=lambda _seconds: None, jitter=False)
 

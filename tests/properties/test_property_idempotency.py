@@ -39,9 +39,13 @@ from gotham_inbox.delivery import HostMemory
 from gotham_inbox.emulator.app import MESSAGES_PATH
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.identity import canonical_message, with_source_id
+from gotham_inbox.providers.provider import (
+    InboxMessageBatchProvider,
+    InboxMessageProvider,
+    InboxProviderError,
+)
+from gotham_inbox.providers.settings import ProviderSettings
 from gotham_inbox.retry import RetryPolicy
-from providers.provider import InboxMessageBatchProvider, InboxMessageProvider, InboxProviderError
-from providers.settings import ProviderSettings
 
 PROJECT, STACK = "inbox-proof", "dev"
 CALLER, CALLER_REALM = "release-bot", "palantir-internal-realm"

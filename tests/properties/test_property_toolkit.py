@@ -156,18 +156,19 @@ def test_gotham_emulator_factory_serves_directory_data(gotham_emulator_factory: 
     assert unreadable.field == "messages[0].groupRecipients[1]"
 
 
-def readme_example_files() -> dict[str, str]:
-    """The files of the README's "Your own property tests" example, by name."""
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Your own property tests", 1)[1].split("\n## ", 1)[0]
+def documented_example_files() -> dict[str, str]:
+    """The files of the "Your own property tests" example (docs/property-testing.md), by name."""
+    page = Path(__file__).parents[2] / "docs" / "property-testing.md"
+    section = page.read_text(encoding="utf-8").split("## Your own property tests", 1)[1]
+    section = section.split("\n## ", 1)[0]
     blocks = re.findall(r'```\w+ title="([^"]+)"\n(.*?)```', section, flags=re.DOTALL)
     return dict(blocks)
 
 
-def test_the_readme_example_passes_in_a_project_that_only_installs_gotham_inbox(
+def test_the_documented_example_passes_in_a_project_that_only_installs_gotham_inbox(
     tmp_path: Path,
 ) -> None:
-    files = readme_example_files()
+    files = documented_example_files()
     assert set(files) == {
         "gotham-directory.yaml",
         "release_notes.py",

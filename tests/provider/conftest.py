@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from host_support import Host, host_starter
 from provider_support import RecordingMocks, ScriptedGotham
 
 
@@ -42,3 +43,9 @@ def use_mocks() -> Iterator[Callable[..., RecordingMocks]]:
     pulumi.runtime.settings.reset_options()
     asyncio.set_event_loop(None)
     loop.close()
+
+
+@pytest.fixture
+def start_host() -> Iterator[Callable[[dict[str, Any]], Host]]:
+    """Start the SDK's dynamic-provider host with a stack config; stopped after the test."""
+    yield from host_starter()

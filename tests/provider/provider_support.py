@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pulumi
 
+from gotham_inbox.providers.settings import ProviderSettings
 from gotham_inbox.retry import RetryPolicy
-from providers.settings import ProviderSettings
 
 SECRET_TOKEN = "tok-provider-test-secret-7f3a"
 SECRET_CLIENT_SECRET = "client-secret-provider-test-91c2"

@@ -13,8 +13,8 @@ from provider_support import MESSAGE, message, with_id
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from providers import checks
-from providers.provider import InboxMessageBatchProvider, InboxMessageProvider
+from gotham_inbox.providers import checks
+from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxMessageProvider
 
 
 @pytest.fixture(autouse=True)
@@ -142,8 +142,8 @@ def test_check_reports_instead_of_raising_when_validation_itself_fails(
     def broken(_inputs: dict[str, Any]) -> list[Any]:
         raise RuntimeError("validator exploded")
 
-    monkeypatch.setattr("providers.provider.check_single", broken)
-    monkeypatch.setattr("providers.provider.check_batch", broken)
+    monkeypatch.setattr("gotham_inbox.providers.provider.check_single", broken)
+    monkeypatch.setattr("gotham_inbox.providers.provider.check_batch", broken)
     assert single_failures(with_id()) == {"message": "could not be checked: validator exploded"}
     assert batch_failures([with_id()]) == {"messages": "could not be checked: validator exploded"}
 

@@ -17,8 +17,12 @@ from gotham_inbox.auth import TokenAuth
 from gotham_inbox.client import InboxClient
 from gotham_inbox.delivery import HostMemory, match_answer
 from gotham_inbox.models import SendMessagesResponse
-from providers.outcome import PartialSendError, outcome_of, require_all_delivered
-from providers.provider import InboxMessageBatchProvider, InboxMessageProvider, InboxProviderError
+from gotham_inbox.providers.outcome import PartialSendError, outcome_of, require_all_delivered
+from gotham_inbox.providers.provider import (
+    InboxMessageBatchProvider,
+    InboxMessageProvider,
+    InboxProviderError,
+)
 
 
 def answering(responses: list[str], failures: list[tuple[str, str]]) -> ScriptedGotham:

@@ -19,8 +19,12 @@ from pulumi.dynamic import Config, ConfigureRequest
 from gotham_inbox.client import InboxClient
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.identity import derive_source_id
-from providers.provider import InboxMessageBatchProvider, InboxMessageProvider, InboxProviderError
-from providers.settings import ProviderSettings
+from gotham_inbox.providers.provider import (
+    InboxMessageBatchProvider,
+    InboxMessageProvider,
+    InboxProviderError,
+)
+from gotham_inbox.providers.settings import ProviderSettings
 
 
 class LosesAnswers(httpx.BaseTransport):

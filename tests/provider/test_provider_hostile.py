@@ -8,8 +8,8 @@ from provider_support import SECRET_CLIENT_SECRET, SECRET_TOKEN, ScriptedGotham,
 
 from gotham_inbox.auth import ClientCredentialsAuth
 from gotham_inbox.errors import ConfigurationError
-from providers.provider import InboxMessageProvider, InboxProviderError
-from providers.settings import ProviderSettings, parse_scopes
+from gotham_inbox.providers.provider import InboxMessageProvider, InboxProviderError
+from gotham_inbox.providers.settings import ProviderSettings, parse_scopes
 
 
 def provider_with(settings: ProviderSettings) -> InboxMessageProvider:

@@ -27,8 +27,8 @@ from provider_support import (
 
 from gotham_inbox.identity import derive_source_id
 from gotham_inbox.models import parse_message
-from providers import InboxMessage, InboxMessageBatch
-from providers.provider import InboxMessageBatchProvider, InboxMessageProvider
+from gotham_inbox.providers import InboxMessage, InboxMessageBatch
+from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxMessageProvider
 
 MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"
 BATCH_TYPE = "pulumi-python:dynamic/gotham:InboxMessageBatch"
@@ -195,7 +195,7 @@ PROGRAM = textwrap.dedent(
 
     pulumi.runtime.set_mocks(Mocks(), project="p", stack="s", preview=False)
     pulumi.runtime.set_config("gotham:token", os.environ["TOKEN"])
-    from providers import InboxMessage, InboxMessageBatch
+    from gotham_inbox.providers import InboxMessage, InboxMessageBatch
 
     message = json.loads(os.environ["MESSAGE"])
 

@@ -21,7 +21,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from gotham_inbox.emulator.testing import RunningEmulator
-from providers.provider import InboxMessageBatchProvider, InboxMessageProvider
+from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxMessageProvider
 
 
 def configured(config: dict[str, Any], batch: bool = False) -> Any:

@@ -9,7 +9,7 @@ from provider_support import SECRET_CLIENT_SECRET, SECRET_TOKEN
 
 from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth
 from gotham_inbox.errors import ConfigurationError
-from providers.settings import ProviderSettings
+from gotham_inbox.providers.settings import ProviderSettings
 
 
 def test_stack_config_wins_over_the_environment_key_by_key() -> None:

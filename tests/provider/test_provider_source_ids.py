@@ -16,8 +16,12 @@ from provider_support import fast_retries, message, with_id
 
 from gotham_inbox.delivery import HostMemory
 from gotham_inbox.emulator.testing import RunningEmulator
-from providers.provider import InboxMessageBatchProvider, InboxMessageProvider, InboxProviderError
-from providers.settings import ProviderSettings
+from gotham_inbox.providers.provider import (
+    InboxMessageBatchProvider,
+    InboxMessageProvider,
+    InboxProviderError,
+)
+from gotham_inbox.providers.settings import ProviderSettings
 
 MODES = ("honour", "ignore", "reject")
 

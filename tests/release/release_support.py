@@ -21,8 +21,8 @@ from pulumi.runtime import mocks
 
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.policy.resources import unwrap_secrets
+from gotham_inbox.providers.settings import ProviderSettings
 from gotham_inbox.retry import RetryPolicy
-from providers.settings import ProviderSettings
 
 INBOX_TYPES = {
     "pulumi-python:dynamic/gotham:InboxMessage",

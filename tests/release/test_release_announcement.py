@@ -13,8 +13,8 @@ import pytest
 from release_support import BrokenInfrastructure, deploy
 
 from gotham_inbox.emulator.testing import RunningEmulator
-from providers import AnnouncementError, ReleaseAnnouncement, release_source_id
-from providers.provider import InboxMessageProvider
+from gotham_inbox.providers import AnnouncementError, ReleaseAnnouncement, release_source_id
+from gotham_inbox.providers.provider import InboxMessageProvider
 from release_manifest import ReleaseManifest
 
 COMPONENT_TYPE = "gotham:index:ReleaseAnnouncement"

@@ -16,14 +16,14 @@ from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.generate import policy_config_from_directory
 from gotham_inbox.policy.pack_config import resolve_pack_config
 from gotham_inbox.policy.resources import INBOX_MESSAGE_TYPE, StackContext, inbox_resource
-from gotham_inbox.validation import check_message
-from providers.announcement import (
+from gotham_inbox.providers.announcement import (
     AnnouncementError,
     announcement_message,
     check_recipients,
     check_template,
     release_source_id,
 )
+from gotham_inbox.validation import check_message
 
 ARGUMENTS: dict[str, Any] = {
     "service": "billing-api",

@@ -7,7 +7,7 @@ disabled policy; clean messages, a batch, a component and Outputs beside the fin
 
 import pulumi
 
-from providers import InboxMessage, InboxMessageBatch, ReleaseAnnouncement
+from gotham_inbox.providers import InboxMessage, InboxMessageBatch, ReleaseAnnouncement
 
 SENDER = {"displayName": "Release Bot"}
 

@@ -5,7 +5,7 @@ preview fails; the engine still analyzes the resource, so the pack reports the s
 as check. (One resource: after a failed step the engine analyzes no further resources.)
 """
 
-from providers import InboxMessageBatch
+from gotham_inbox.providers import InboxMessageBatch
 
 InboxMessageBatch(
     "invalid-batch",

@@ -6,7 +6,7 @@ is only what the policies know. Run by tests/e2e/test_e2e_policy_parity.py both 
 
 import pulumi
 
-from providers import InboxMessage, InboxMessageBatch, ReleaseAnnouncement
+from gotham_inbox.providers import InboxMessage, InboxMessageBatch, ReleaseAnnouncement
 from release_manifest import ReleaseManifest
 
 SENDER = {"displayName": "Release Bot"}

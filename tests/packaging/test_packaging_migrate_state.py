@@ -1,0 +1,214 @@
+"""``gotham-inbox migrate-state``: an old stack's export, rewritten to ``gotham_inbox.providers``.
+
+The golden values (tests/provider/golden) are what stacks hold; the host-level proof that the
+rewritten value serves Delete is in tests/provider/test_provider_golden.py, and the whole
+export / migrate / import / destroy round trip under the real CLI in the user-project e2e.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+from distribution_support import REPO
+
+from gotham_inbox.cli import main
+from gotham_inbox.distribution.state_migration import (
+    SECRET_SIG,
+    SECRET_SIG_KEY,
+    StateMigrationError,
+    migrate_export,
+    pickled_globals,
+)
+
+GOLDEN = json.loads((REPO / "tests/provider/golden/provider-references.json").read_text())
+CURRENT, OLD = GOLDEN["current"], GOLDEN["top-level providers"]
+MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"
+BATCH_TYPE = "pulumi-python:dynamic/gotham:InboxMessageBatch"
+# Another project's own dynamic provider that happens to live in a `providers` package.
+FOREIGN = base64.b64encode(
+    b"\x80\x04\x95\x1e\x00\x00\x00\x00\x00\x00\x00\x8c\x12providers.provider\x94\x8c\x06Bucket"
+    b"\x94\x93\x94)\x81\x94."
+).decode()
+
+
+def urn(type_: str, name: str) -> str:
+    return f"urn:pulumi:dev::user-project::{type_}::{name}"
+
+
+def resource(type_: str, name: str, provider: Any) -> dict[str, Any]:
+    return {
+        "urn": urn(type_, name),
+        "type": type_,
+        "inputs": {"message": {"title": {"value": name}}, "__provider": provider},
+        "outputs": {"status": "sent", "__provider": provider},
+    }
+
+
+def plaintext_secret(value: str) -> dict[str, str]:
+    return {SECRET_SIG_KEY: SECRET_SIG, "plaintext": json.dumps(value)}
+
+
+def old_export() -> dict[str, Any]:
+    stack = {"urn": "urn:pulumi:dev::user-project::pulumi:pulumi:Stack::user-project-dev"}
+    return {
+        "version": 3,
+        "deployment": {
+            "manifest": {"version": "v3.274.1"},
+            "resources": [
+                {**stack, "type": "pulumi:pulumi:Stack"},
+                resource(MESSAGE_TYPE, "single", OLD["InboxMessageProvider"]),
+                resource(BATCH_TYPE, "batch", OLD["InboxMessageBatchProvider"]),
+                resource(MESSAGE_TYPE, "secret", plaintext_secret(OLD["InboxMessageProvider"])),
+                resource("pulumi-python:dynamic:Resource", "theirs", FOREIGN),
+                resource(MESSAGE_TYPE, "already-new", CURRENT["InboxMessageProvider"]),
+            ],
+            "pending_operations": [
+                {
+                    "resource": resource(MESSAGE_TYPE, "pending", OLD["InboxMessageProvider"]),
+                    "type": "creating",
+                }
+            ],
+        },
+    }
+
+
+class _RunsCodeWhenLoaded:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_pickles_are_read_from_their_opcodes_never_loaded(tmp_path: Path) -> None:
+    assert pickled_globals(OLD["InboxMessageProvider"]) == [
+        ("providers.provider", "InboxMessageProvider")
+    ]
+    assert pickled_globals(FOREIGN) == [("providers.provider", "Bucket")]
+    # A state file whose __provider would run a command if it were loaded: only parsed.
+    marker = tmp_path / "loaded"
+    hostile = base64.b64encode(pickle.dumps(_RunsCodeWhenLoaded(marker), protocol=4)).decode()
+    assert pickled_globals(hostile) == [(os.system.__module__, "system")]
+    exported = old_export()
+    exported["deployment"]["resources"].append(resource(MESSAGE_TYPE, "hostile", hostile))
+    migrated = migrate_export(exported)
+    assert migrated.document["deployment"]["resources"][-1]["outputs"]["__provider"] == hostile
+    assert not marker.exists()
+    assert pickled_globals("not base64 !") is None
+    assert pickled_globals(base64.b64encode(b"not a pickle").decode()) is None
+
+
+def test_every_old_gotham_inbox_value_becomes_the_current_one_and_nothing_else_changes() -> None:
+    exported = old_export()
+    before = copy.deepcopy(exported)
+    migration = migrate_export(exported)
+    assert exported == before  # the input is not modified
+
+    resources = {
+        r["urn"].rsplit("::", 1)[-1]: r for r in migration.document["deployment"]["resources"]
+    }
+    for name, class_name in (
+        ("single", "InboxMessageProvider"),
+        ("batch", "InboxMessageBatchProvider"),
+    ):
+        for part in ("inputs", "outputs"):
+            assert resources[name][part]["__provider"] == CURRENT[class_name]
+    for part in ("inputs", "outputs"):
+        assert resources["secret"][part]["__provider"] == plaintext_secret(
+            CURRENT["InboxMessageProvider"]
+        )
+        assert resources["theirs"][part]["__provider"] == FOREIGN
+        assert resources["already-new"][part]["__provider"] == CURRENT["InboxMessageProvider"]
+    (pending,) = migration.document["deployment"]["pending_operations"]
+    assert pending["resource"]["outputs"]["__provider"] == CURRENT["InboxMessageProvider"]
+
+    assert sorted(migration.rewritten) == sorted(
+        f"{urn(type_, name)} {part}"
+        for type_, name in (
+            (MESSAGE_TYPE, "single"),
+            (BATCH_TYPE, "batch"),
+            (MESSAGE_TYPE, "secret"),
+            (MESSAGE_TYPE, "pending"),
+        )
+        for part in ("inputs", "outputs")
+    )
+
+    # Everything but the rewritten values is as it was.
+    def without_providers(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: without_providers(v) for k, v in value.items() if k != "__provider"}
+        if isinstance(value, list):
+            return [without_providers(item) for item in value]
+        return value
+
+    assert without_providers(migration.document) == without_providers(before)
+
+
+def test_an_encrypted_inbox_provider_asks_for_show_secrets() -> None:
+    exported = old_export()
+    encrypted = {SECRET_SIG_KEY: SECRET_SIG, "ciphertext": "v1:abc"}
+    exported["deployment"]["resources"].append(resource(MESSAGE_TYPE, "sealed", encrypted))
+    with pytest.raises(
+        StateMigrationError, match=r"sealed: its __provider is an encrypted secret.*--show-secrets"
+    ):
+        migrate_export(exported)
+
+
+@pytest.mark.parametrize("document", [[], {"version": 3}, {"deployment": []}, "text"])
+def test_a_document_that_is_not_an_export_is_refused(document: Any) -> None:
+    with pytest.raises(StateMigrationError, match="is not a `pulumi stack export` document"):
+        migrate_export(document, "state.json")
+
+
+def test_the_command_writes_the_migrated_export_and_lists_what_it_rewrote(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, target = tmp_path / "state.json", tmp_path / "migrated.json"
+    source.write_text(json.dumps(old_export()))
+    assert main(["migrate-state", str(source), "--output", str(target)]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert "rewrote 8 __provider value(s)" in printed.err
+    assert f"pulumi stack import --file {target}" in printed.err
+    assert json.loads(target.read_text()) == migrate_export(old_export()).document
+    assert json.loads(source.read_text()) == old_export()
+
+
+def test_the_command_reads_standard_input_and_says_when_there_is_nothing_to_do(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    current = migrate_export(old_export()).document
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(current)))
+    assert main(["migrate-state", "-"]) == 0
+    printed = capsys.readouterr()
+    assert json.loads(printed.out) == current
+    assert "nothing to migrate" in printed.err
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("{not json", "state.json is not JSON (Expecting property name"),
+        ("[1, 2]", "is not a `pulumi stack export` document"),
+        (None, "cannot read"),
+    ],
+)
+def test_bad_input_exits_2_naming_the_file_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, says: str
+) -> None:
+    source, target = tmp_path / "state.json", tmp_path / "migrated.json"
+    if content is not None:
+        source.write_text(content)
+    assert main(["migrate-state", str(source), "--output", str(target)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("gotham-inbox migrate-state: ")
+    assert says in error and "state.json" in error
+    assert not target.exists()
