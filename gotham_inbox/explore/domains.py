@@ -106,17 +106,6 @@ def declared_keys(project: StackProject) -> list[DeclaredKey]:
     return keys
 
 
-def config_text(value: Any) -> str:
-    """A typed config value as the program gets it: text, ``true``/``false``, arrays as JSON."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
 def typed_value(key: DeclaredKey, text: str) -> Any:
     """The stack's text value of ``key`` as a value of its declared type (text if it is not)."""
     try:

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.explore.commands import config_set_commands
-from gotham_inbox.explore.domains import config_text
 from gotham_inbox.explore.search import Example, ExploreResult, Outcome
-from gotham_inbox.policy.project import StackProject
+from gotham_inbox.policy.project import StackProject, config_text
 from gotham_inbox.policy.report import RENDERERS, CheckReport
 
 

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from gotham_inbox.policy.collect import ProgramError, _outputs, _plain, _source
+from gotham_inbox.policy.collect import ProgramError, collecting_monitor, mock_outputs
 from gotham_inbox.policy.project import StackProject
-from gotham_inbox.policy.resources import INBOX_TYPES, InboxResource, SourceLocation, inbox_resource
+from gotham_inbox.policy.resources import InboxResource, SourceLocation, inbox_resource
 
 _OUTPUT_TAIL = 4000
 
@@ -103,7 +103,7 @@ class _Runner:
         import runpy
 
         import pulumi
-        from pulumi.runtime import mocks, rpc
+        from pulumi.runtime import mocks
 
         directory = self.directory
         collected: list[dict[str, Any]] = []
@@ -113,30 +113,12 @@ class _Runner:
 
         class ExploreMocks(mocks.Mocks):
             def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-                outputs = _outputs(args.typ, args.inputs)
+                outputs = mock_outputs(args.typ, args.inputs)
                 outputs.update(resource_outputs.get(args.typ, {}))
                 return f"{args.name}-id", outputs
 
             def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], None]:
                 return dict(call_results.get(args.token, {})), None
-
-        class CollectingMonitor(mocks.MockMonitor):
-            def RegisterResource(self, request: Any) -> Any:
-                response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-                if request.type != "pulumi:pulumi:Stack":
-                    counted[0] += 1
-                if request.type in INBOX_TYPES:
-                    inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-                    collected.append(
-                        {
-                            "type": request.type,
-                            "urn": response.urn,
-                            "name": request.name,
-                            "inputs": _plain(inputs),
-                            "source": _source(request.stackTrace.frames, directory),
-                        }
-                    )
-                return response
 
         _forget_program_modules(self.directory, self.libraries, self.module_verdicts)
         if self.loop is None:
@@ -154,7 +136,14 @@ class _Runner:
                 project=self.project,
                 stack=self.stack,
                 preview=False,
-                monitor=CollectingMonitor(local),
+                monitor=collecting_monitor(
+                    local,
+                    stack=self.stack,
+                    project=self.project,
+                    directory=directory,
+                    collected=collected,
+                    counted=counted,
+                ),
             )
             program = self.program
 

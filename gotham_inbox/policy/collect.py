@@ -103,7 +103,7 @@ def _source(frames: Any, directory: Path) -> dict[str, Any] | None:
     return None
 
 
-def _outputs(resource_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
+def mock_outputs(resource_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
     # The provider's outputs (see the contract): enough for programs that read source ids.
     outputs = dict(inputs)
     if resource_type == INBOX_MESSAGE_TYPE and isinstance(inputs.get("message"), dict):
@@ -129,30 +129,28 @@ def engine_urn(stack: str, project: str, parent: str, type_: str, name: str) -> 
     return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
 
 
-def _run_program(request: dict[str, Any]) -> dict[str, Any]:
-    import runpy
-
-    import pulumi
+def collecting_monitor(
+    local: Any,
+    *,
+    stack: str,
+    project: str,
+    directory: Path,
+    collected: list[dict[str, Any]],
+    counted: list[int],
+) -> Any:
+    """A mock monitor over the mocks ``local`` that records each inbox resource registered
+    (type, engine URN, name, plain inputs, program line) in ``collected`` and counts every
+    resource but the root stack in ``counted[0]``. ``check`` and ``check --explore`` both run
+    programs through it, so both name resources as the engine does."""
     from pulumi.runtime import mocks, rpc
-
-    directory = Path(request["directory"])
-    collected: list[dict[str, Any]] = []
-    counted = [0]
-
-    class LocalMocks(mocks.Mocks):
-        def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-            return f"{args.name}-id", _outputs(args.typ, args.inputs)
-
-        def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], None]:
-            return {}, None
 
     class CollectingMonitor(mocks.MockMonitor):
         def make_urn(self, parent: str, type_: str, name: str) -> str:
-            return engine_urn(request["stack"], request["project"], parent, type_, name)
+            return engine_urn(stack, project, parent, type_, name)
 
         def RegisterResource(self, request: Any) -> Any:
             response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-            if request.type != "pulumi:pulumi:Stack":
+            if request.type != ROOT_STACK_TYPE:
                 counted[0] += 1
             if request.type in INBOX_TYPES:
                 inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
@@ -167,6 +165,26 @@ def _run_program(request: dict[str, Any]) -> dict[str, Any]:
                 )
             return response
 
+    return CollectingMonitor(local)
+
+
+def _run_program(request: dict[str, Any]) -> dict[str, Any]:
+    import runpy
+
+    import pulumi
+    from pulumi.runtime import mocks
+
+    directory = Path(request["directory"])
+    collected: list[dict[str, Any]] = []
+    counted = [0]
+
+    class LocalMocks(mocks.Mocks):
+        def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+            return f"{args.name}-id", mock_outputs(args.typ, args.inputs)
+
+        def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], None]:
+            return {}, None
+
     pulumi.runtime.set_all_config(dict(request["config"]), list(request["secretKeys"]))
     local = LocalMocks()
     mocks.set_mocks(
@@ -174,7 +192,14 @@ def _run_program(request: dict[str, Any]) -> dict[str, Any]:
         project=request["project"],
         stack=request["stack"],
         preview=False,
-        monitor=CollectingMonitor(local),
+        monitor=collecting_monitor(
+            local,
+            stack=request["stack"],
+            project=request["project"],
+            directory=directory,
+            collected=collected,
+            counted=counted,
+        ),
     )
     sys.path.insert(0, str(directory))
     program = request["program"]

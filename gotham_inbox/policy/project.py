@@ -71,15 +71,16 @@ def _program(directory: Path, main: object) -> Path:
     return program
 
 
-def _as_config_text(value: Any) -> str:
-    # The CLI hands config to programs as strings; structured values as JSON.
+def config_text(value: Any) -> str:
+    """A typed config value as the program gets it (the CLI hands config to programs as
+    strings): text as it is, ``true``/``false``, numbers, structured values as JSON."""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    return json.dumps(value, separators=(",", ":"))
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _namespaced(key: str, project: str) -> str:
@@ -113,7 +114,7 @@ def _config_values(
             secrets.add(name)
             values[name] = str(value["secure"])
             continue
-        values[name] = _as_config_text(value)
+        values[name] = config_text(value)
     return values, secrets
 
 

@@ -2,7 +2,8 @@
 
 For each fault: how many messages Gotham (the emulator) holds, what the engine (the user) is
 told, and what running the create again does. The host, its gRPC driving and the program that
-registers the resources are the protocol tests' own (test_provider_protocol.py).
+registers the resources are the protocol tests' own (host_support.py, test_provider_protocol.py;
+the ``start_host`` fixture is in conftest.py).
 """
 
 from __future__ import annotations
@@ -13,23 +14,12 @@ from typing import Any
 
 import grpc
 import pytest
+from host_support import Host, from_struct, to_struct
 from provider_support import RecordingMocks
 from pulumi.runtime.proto import provider_pb2
-from test_provider_protocol import (
-    BATCH_TYPE,
-    MESSAGE_TYPE,
-    Host,
-    from_struct,
-    registered_inputs,
-    stack_config,
-    start_host,
-    to_struct,
-    urn,
-)
+from test_provider_protocol import BATCH_TYPE, MESSAGE_TYPE, registered_inputs, stack_config, urn
 
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
-
-__all__ = ["start_host"]  # the protocol tests' fixture, used here
 
 
 def create(host: Host, type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
