@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 from typing import Any
 
@@ -231,6 +232,34 @@ class InboxClient:
         except GothamInboxError as error:
             raise scrub(error, self._redact) from None
 
+    def probe(self, body: Mapping[str, Any], *, preview: bool = True) -> GothamAPIError | None:
+        """POST ``body`` as it is (no validation) to the send endpoint; the server's refusal.
+
+        For ``gotham-inbox doctor``, whose probes are requests the server must refuse by
+        validation (a group that cannot exist), and so are never delivered. The request goes
+        out exactly as :meth:`send` sends (auth, TLS, proxy, headers, deadline, answer size
+        limit, typed and redacted errors) but ``preview=true`` is left out when ``preview`` is
+        false, and only what proves nothing was processed is retried (a refused connection,
+        a 429). Returns the refusal as a typed error, or ``None`` if the server ACCEPTED it.
+
+        Raises:
+            RequestNotSentError: the server could not be reached; nothing was sent.
+            TokenEndpointError: no OAuth2 token could be had; nothing was sent.
+            OutcomeUnknownError: the answer was lost, over the size limit or late.
+            ConfigurationError: the request could not be made (hostname, proxy).
+        """
+        try:
+            try:
+                self._post_with_retries(
+                    json.dumps(body).encode(), idempotent=False, preview=preview
+                )
+            except GothamAPIError as error:
+                scrub(error, self._redact)  # a server may echo the token it was sent
+                return error
+            return None
+        except GothamInboxError as error:
+            raise scrub(error, self._redact) from None
+
     def _redact(self, text: str) -> str:
         return redact(text, self._secret_values())
 
@@ -304,12 +333,12 @@ class InboxClient:
                 self.memory.record(self.host_key, shown)
         return answer, idempotent
 
-    def _attempt(self, body: bytes, deadline: Deadline) -> httpx.Response:
+    def _attempt(self, body: bytes, deadline: Deadline, *, preview: bool) -> httpx.Response:
         """One POST, its answer streamed within the deadline and the size limit."""
         with self._http.stream(
             "POST",
             SEND_PATH,
-            params={"preview": "true"},
+            params={"preview": "true"} if preview else {},
             content=body,
             headers={"Content-Type": "application/json"},
             timeout=deadline.bound(self._timeout),
@@ -334,7 +363,9 @@ class InboxClient:
             redact=self._redact,
         )
 
-    def _post_with_retries(self, body: bytes, *, idempotent: bool) -> httpx.Response:
+    def _post_with_retries(
+        self, body: bytes, *, idempotent: bool, preview: bool = True
+    ) -> httpx.Response:
         policy = self.retry
         started = policy.clock()
         deadline = Deadline(self.deadline, policy.clock)
@@ -343,7 +374,7 @@ class InboxClient:
             retry_after: float | None = None
             failure: Exception
             try:
-                response = self._attempt(body, deadline)
+                response = self._attempt(body, deadline, preview=preview)
             except OutcomeUnknownError:
                 raise  # over the size limit or the deadline: retrying would not help
             except Exception as error:  # every other exception becomes a typed error
