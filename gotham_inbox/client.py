@@ -370,9 +370,13 @@ class InboxClient:
         started = policy.clock()
         deadline = Deadline(self.deadline, policy.clock)
         attempt = 1
+        # What made an earlier attempt's outcome unknown (a lost answer, a 5xx) before it was
+        # retried: from then on no failure may say "nothing was sent".
+        earlier_unknown: str | None = None
         while True:
             retry_after: float | None = None
-            failure: Exception
+            failure: GothamInboxError
+            maybe_processed = False
             try:
                 response = self._attempt(body, deadline, preview=preview)
             except OutcomeUnknownError:
@@ -382,29 +386,31 @@ class InboxClient:
                 failure = typed.error
                 if isinstance(failure, TokenEndpointError):
                     retry_after = failure.retry_after
-                retry = typed.retry_when == "always" or (
-                    typed.retry_when == "idempotent" and idempotent
-                )
+                maybe_processed = typed.retry_when == "idempotent"
+                retry = typed.retry_when == "always" or (maybe_processed and idempotent)
                 if not retry:
-                    raise failure from None
+                    raise _final(failure, earlier_unknown) from None
             else:
                 logger.info("POST %s -> %s (attempt %d)", SEND_PATH, response.status_code, attempt)
                 if response.is_success:
                     return response
                 failure = self._api_error(response)
+                maybe_processed = response.status_code >= 500
                 # 429 proves nothing was processed; any 5xx (503 included: a proxy may answer
                 # it after the service processed the request) leaves the outcome unknown, so it
                 # is re-sent only when the request is idempotent.
                 if response.status_code in NOTHING_PROCESSED_STATUSES or (
-                    response.status_code >= 500 and idempotent
+                    maybe_processed and idempotent
                 ):
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 else:
-                    raise failure
+                    raise _final(failure, earlier_unknown)
             wait = policy.backoff(attempt, retry_after)
             out_of_time = policy.clock() - started + wait > policy.max_total_seconds
             if attempt >= policy.max_attempts or out_of_time or not deadline.allows(wait):
-                raise failure from None
+                raise _final(failure, earlier_unknown) from None
+            if maybe_processed and earlier_unknown is None:
+                earlier_unknown = f"attempt {attempt}: {type(failure).__name__}"
             logger.warning(
                 "retrying in %.2fs after %s (attempt %d of %d)",
                 wait,
@@ -445,6 +451,20 @@ class InboxClient:
                 "NonJsonErrorBody",
                 detail=f"the server answered with a non-JSON error body: {snippet!r}",
             )
+
+
+def _final(failure: GothamInboxError, earlier_unknown: str | None) -> GothamInboxError:
+    """The error a send ends with: after an attempt that may have been processed was retried,
+    a later failure that says nothing was processed (a 4xx, a refused connection, the token
+    endpoint) no longer proves that nothing was sent."""
+    if earlier_unknown is None or isinstance(failure, OutcomeUnknownError):
+        return failure
+    if isinstance(failure, GothamAPIError) and failure.status_code >= 500:
+        return failure  # already an unknown outcome
+    return OutcomeUnknownError(
+        f"{failure}; but an earlier attempt ({earlier_unknown}) was retried after its answer "
+        "was lost or was a server error, so the messages may or may not have been sent"
+    )
 
 
 def _http_client(

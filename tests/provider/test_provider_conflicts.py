@@ -210,3 +210,39 @@ def test_a_5xx_is_retried_once_the_host_was_seen_to_honour_ids(answer: Any) -> N
     result = provider.create({"message": second})
     assert result.outs["status"] == "sent" and result.outs["idempotent"] is True
     assert len(gotham.requests) == 3
+
+
+def test_a_partial_send_says_a_rerun_is_not_safe_when_a_sent_message_s_id_was_not_used() -> None:
+    # A host that reports a failure by our id but gave the sent message its own id: a re-run
+    # would deliver that message again, and the error must not call the re-run safe.
+    messages = [with_id(), with_id()]
+    ids = [m["sourceId"] for m in messages]
+    assigned = "0b7e3f0e-5c1a-4d8e-9a4b-6f1de0c0a001"
+    gotham = answering([assigned], [(ids[1], "UNKNOWN")])
+    with InboxClient(
+        "gotham.example.com",
+        auth=TokenAuth("t"),
+        transport=httpx.MockTransport(gotham),
+        memory=HostMemory(),
+    ) as client:
+        delivery = client.deliver(messages)
+    with pytest.raises(PartialSendError) as caught:
+        require_all_delivered("messages", delivery)
+    text = str(caught.value)
+    assert "NOT safe" in text and f"messages[0] (sourceId {assigned})" in text
+    assert "Running the deploy again is safe" not in text
+
+
+def test_a_partial_send_of_honoured_ids_says_a_rerun_is_safe() -> None:
+    messages = [with_id(), with_id()]
+    ids = [m["sourceId"] for m in messages]
+    gotham = answering([ids[0]], [(ids[1], "UNKNOWN")])
+    with InboxClient(
+        "gotham.example.com",
+        auth=TokenAuth("t"),
+        transport=httpx.MockTransport(gotham),
+        memory=HostMemory(),
+    ) as client:
+        delivery = client.deliver(messages)
+    with pytest.raises(PartialSendError, match="Running the deploy again is safe"):
+        require_all_delivered("messages", delivery)
