@@ -281,8 +281,10 @@ class InboxClient:
                 error.error_name,
             )
             omit = True
-            response, idempotent = self._exchange(parsed, omit_ids=True)
+            # Recorded first: if the request without ids fails too, its error must say that
+            # the messages went without ids (no protection against a second delivery).
             self.memory.record(self.host_key, "refuses")
+            response, idempotent = self._exchange(parsed, omit_ids=True)
         requested = [str(message.source_id) if message.source_id else None for message in parsed]
         sent = [None] * len(parsed) if omit else requested
         results = match_answer(requested, sent, response)

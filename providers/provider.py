@@ -155,8 +155,9 @@ class _InboxProvider(ResourceProvider):
     def _explain(self, error: GothamInboxError) -> str:
         text = f"{type(error).__name__}: {error}"
         # 4xx answers mean the server processed nothing; a 5xx (503 included: a proxy may
-        # answer it after the service processed the request) leaves the outcome unknown.
-        refused = isinstance(error, GothamAPIError) and error.status_code < 500
+        # answer it after the service processed the request) or a 3xx (a 303 is how a web
+        # server answers a POST it processed) leaves the outcome unknown.
+        refused = isinstance(error, GothamAPIError) and 400 <= error.status_code < 500
         nothing_sent = refused or isinstance(
             error,
             InvalidMessagesError | ConfigurationError | RequestNotSentError | TokenEndpointError,

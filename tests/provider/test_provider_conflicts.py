@@ -246,3 +246,47 @@ def test_a_partial_send_of_honoured_ids_says_a_rerun_is_safe() -> None:
         delivery = client.deliver(messages)
     with pytest.raises(PartialSendError, match="Running the deploy again is safe"):
         require_all_delivered("messages", delivery)
+
+
+def test_a_redirect_is_not_reported_as_nothing_sent(scripted_gotham: ScriptedGotham) -> None:
+    # A 303 is how a web server answers a POST it has processed: the outcome is unknown.
+    scripted_gotham.answer = lambda _messages: httpx.Response(
+        303, headers={"Location": "/elsewhere"}
+    )
+    provider = InboxMessageProvider()
+    provider.use_settings(scripted_gotham.settings())
+    with pytest.raises(InboxProviderError) as caught:
+        provider.create({"message": with_id()})
+    text = str(caught.value)
+    assert "Nothing was sent" not in text
+    assert "may or may not have been delivered" in text
+
+
+def test_a_lost_answer_after_the_fallback_says_the_messages_went_without_ids(
+    scripted_gotham: ScriptedGotham,
+) -> None:
+    calls: list[int] = []
+
+    def refuse_then_lose(_messages: list[dict[str, Any]]) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return httpx.Response(
+                400,
+                json={
+                    "errorCode": "INVALID_ARGUMENT",
+                    "errorName": "InvalidMessageRequests",
+                    "errorInstanceId": "e",
+                    "parameters": {"path": "messages[0].sourceId"},
+                },
+            )
+        raise httpx.ReadTimeout("lost")
+
+    scripted_gotham.answer = refuse_then_lose
+    provider = InboxMessageProvider()
+    provider.use_settings(scripted_gotham.settings(memory=HostMemory()))
+    with pytest.raises(InboxProviderError) as caught:
+        provider.create({"message": with_id()})
+    text = str(caught.value)
+    assert len(calls) == 2  # the fallback went out once, and its lost answer was not retried
+    assert "this host refuses sourceIds, so they were not sent" in text
+    assert "Running the deploy again is safe" not in text
