@@ -196,15 +196,24 @@ class _InboxProvider(ResourceProvider):
             "ignores": "this host ignores sourceIds (it assigned its own ids)",
             "refuses": "this host refuses sourceIds, so they were not sent",
         }.get(behaviour or "", "this host has not been seen to honour sourceIds in this deploy")
+        unproven = ""
         if settings.source_ids == "omit":
             why = "gotham:sourceIds is 'omit', so no sourceIds were sent"
+        elif behaviour is None:
+            # The ids were sent and a re-run sends the same ones: whether that is safe
+            # depends only on what this host does with them, which the doctor can find out.
+            unproven = (
+                " If this host honours sourceIds (`gotham-inbox doctor --hostname HOST "
+                "--send-test-message --to-group GROUP` tells), running the deploy again is "
+                "safe: a message that did arrive comes back as a conflict and is adopted."
+            )
         return (
             "The messages may or may not have been delivered, and nothing protects against a "
             f"second delivery: {why}. Before running the deploy again, check whether the "
             "recipients received them (their Gotham inbox, or ask the Gotham administrators). "
             "If they did, record that instead of sending again: `pulumi refresh` cannot see "
             "them, so remove the message from the program (or keep the resource and accept "
-            "a second delivery). docs/source-ids.md explains the guarantees per mode."
+            f"a second delivery).{unproven} docs/source-ids.md explains the guarantees per mode."
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
