@@ -325,3 +325,23 @@ def test_the_ca_environment_variables_are_the_deploy_s(
     monkeypatch.setenv("SSL_CERT_FILE", "/no/such/ca.pem")
     assert main(["doctor", "--hostname", "gotham.example.com"]) == 2
     assert "SSL_CERT_FILE" in capsys.readouterr().err
+
+
+def test_the_stack_s_proxy_setting_is_used(
+    tmp_path: Path, doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    with running_emulator() as emulator:
+        (tmp_path / "Pulumi.yaml").write_text("name: proj\nruntime: python\n")
+        (tmp_path / "__main__.py").write_text("")
+        (tmp_path / "Pulumi.prod.yaml").write_text(
+            f"config:\n  gotham:hostname: {emulator.base_url}\n  gotham:proxy: {proxy}\n"
+        )
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+        code, report = doctor(str(tmp_path), "--stack", "prod")
+        assert code == 1 and statuses(report)["connection"] == "fail"
+        assert "proxy" in json.dumps(report).lower() and emulator.messages() == []

@@ -173,3 +173,20 @@ def test_the_doctor_trusts_the_ca_it_is_given_and_says_what_to_do_without_it(
         for body in tls_host.received
         for r in body["messages"]
     )
+
+
+def test_the_doctor_reads_gotham_ca_bundle_from_the_stack(
+    tls_host: TlsHost, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: proj\nruntime: python\n")
+    (project / "__main__.py").write_text("")
+    stack = project / "Pulumi.prod.yaml"
+    stack.write_text(f"config:\n  gotham:hostname: {tls_host.base_url}\n")
+    monkeypatch.setenv("GOTHAM_TOKEN", TOKEN)
+    assert main(["doctor", str(project), "--stack", "prod"]) == 1  # the CA is not trusted
+    stack.write_text(
+        f"config:\n  gotham:hostname: {tls_host.base_url}\n  gotham:caBundle: {tls_host.ca_dir}\n"
+    )
+    assert main(["doctor", str(project), "--stack", "prod"]) == 0
