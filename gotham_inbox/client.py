@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 from typing import Any
 
@@ -231,6 +232,34 @@ class InboxClient:
         except GothamInboxError as error:
             raise scrub(error, self._redact) from None
 
+    def probe(self, body: Mapping[str, Any], *, preview: bool = True) -> GothamAPIError | None:
+        """POST ``body`` as it is (no validation) to the send endpoint; the server's refusal.
+
+        For ``gotham-inbox doctor``, whose probes are requests the server must refuse by
+        validation (a group that cannot exist), and so are never delivered. The request goes
+        out exactly as :meth:`send` sends (auth, TLS, proxy, headers, deadline, answer size
+        limit, typed and redacted errors) but ``preview=true`` is left out when ``preview`` is
+        false, and only what proves nothing was processed is retried (a refused connection,
+        a 429). Returns the refusal as a typed error, or ``None`` if the server ACCEPTED it.
+
+        Raises:
+            RequestNotSentError: the server could not be reached; nothing was sent.
+            TokenEndpointError: no OAuth2 token could be had; nothing was sent.
+            OutcomeUnknownError: the answer was lost, over the size limit or late.
+            ConfigurationError: the request could not be made (hostname, proxy).
+        """
+        try:
+            try:
+                self._post_with_retries(
+                    json.dumps(body).encode(), idempotent=False, preview=preview
+                )
+            except GothamAPIError as error:
+                scrub(error, self._redact)  # a server may echo the token it was sent
+                return error
+            return None
+        except GothamInboxError as error:
+            raise scrub(error, self._redact) from None
+
     def _redact(self, text: str) -> str:
         return redact(text, self._secret_values())
 
@@ -252,8 +281,10 @@ class InboxClient:
                 error.error_name,
             )
             omit = True
-            response, idempotent = self._exchange(parsed, omit_ids=True)
+            # Recorded first: if the request without ids fails too, its error must say that
+            # the messages went without ids (no protection against a second delivery).
             self.memory.record(self.host_key, "refuses")
+            response, idempotent = self._exchange(parsed, omit_ids=True)
         requested = [str(message.source_id) if message.source_id else None for message in parsed]
         sent = [None] * len(parsed) if omit else requested
         results = match_answer(requested, sent, response)
@@ -304,12 +335,12 @@ class InboxClient:
                 self.memory.record(self.host_key, shown)
         return answer, idempotent
 
-    def _attempt(self, body: bytes, deadline: Deadline) -> httpx.Response:
+    def _attempt(self, body: bytes, deadline: Deadline, *, preview: bool) -> httpx.Response:
         """One POST, its answer streamed within the deadline and the size limit."""
         with self._http.stream(
             "POST",
             SEND_PATH,
-            params={"preview": "true"},
+            params={"preview": "true"} if preview else {},
             content=body,
             headers={"Content-Type": "application/json"},
             timeout=deadline.bound(self._timeout),
@@ -334,16 +365,22 @@ class InboxClient:
             redact=self._redact,
         )
 
-    def _post_with_retries(self, body: bytes, *, idempotent: bool) -> httpx.Response:
+    def _post_with_retries(
+        self, body: bytes, *, idempotent: bool, preview: bool = True
+    ) -> httpx.Response:
         policy = self.retry
         started = policy.clock()
         deadline = Deadline(self.deadline, policy.clock)
         attempt = 1
+        # What made an earlier attempt's outcome unknown (a lost answer, a 5xx) before it was
+        # retried: from then on no failure may say "nothing was sent".
+        earlier_unknown: str | None = None
         while True:
             retry_after: float | None = None
-            failure: Exception
+            failure: GothamInboxError
+            maybe_processed = False
             try:
-                response = self._attempt(body, deadline)
+                response = self._attempt(body, deadline, preview=preview)
             except OutcomeUnknownError:
                 raise  # over the size limit or the deadline: retrying would not help
             except Exception as error:  # every other exception becomes a typed error
@@ -351,29 +388,31 @@ class InboxClient:
                 failure = typed.error
                 if isinstance(failure, TokenEndpointError):
                     retry_after = failure.retry_after
-                retry = typed.retry_when == "always" or (
-                    typed.retry_when == "idempotent" and idempotent
-                )
+                maybe_processed = typed.retry_when == "idempotent"
+                retry = typed.retry_when == "always" or (maybe_processed and idempotent)
                 if not retry:
-                    raise failure from None
+                    raise _final(failure, earlier_unknown) from None
             else:
                 logger.info("POST %s -> %s (attempt %d)", SEND_PATH, response.status_code, attempt)
                 if response.is_success:
                     return response
                 failure = self._api_error(response)
+                maybe_processed = response.status_code >= 500
                 # 429 proves nothing was processed; any 5xx (503 included: a proxy may answer
                 # it after the service processed the request) leaves the outcome unknown, so it
                 # is re-sent only when the request is idempotent.
                 if response.status_code in NOTHING_PROCESSED_STATUSES or (
-                    response.status_code >= 500 and idempotent
+                    maybe_processed and idempotent
                 ):
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 else:
-                    raise failure
+                    raise _final(failure, earlier_unknown)
             wait = policy.backoff(attempt, retry_after)
             out_of_time = policy.clock() - started + wait > policy.max_total_seconds
             if attempt >= policy.max_attempts or out_of_time or not deadline.allows(wait):
-                raise failure from None
+                raise _final(failure, earlier_unknown) from None
+            if maybe_processed and earlier_unknown is None:
+                earlier_unknown = f"attempt {attempt}: {type(failure).__name__}"
             logger.warning(
                 "retrying in %.2fs after %s (attempt %d of %d)",
                 wait,
@@ -414,6 +453,20 @@ class InboxClient:
                 "NonJsonErrorBody",
                 detail=f"the server answered with a non-JSON error body: {snippet!r}",
             )
+
+
+def _final(failure: GothamInboxError, earlier_unknown: str | None) -> GothamInboxError:
+    """The error a send ends with: after an attempt that may have been processed was retried,
+    a later failure that says nothing was processed (a 4xx, a refused connection, the token
+    endpoint) no longer proves that nothing was sent."""
+    if earlier_unknown is None or isinstance(failure, OutcomeUnknownError):
+        return failure
+    if isinstance(failure, GothamAPIError) and failure.status_code >= 500:
+        return failure  # already an unknown outcome
+    return OutcomeUnknownError(
+        f"{failure}; but an earlier attempt ({earlier_unknown}) was retried after its answer "
+        "was lost or was a server error, so the messages may or may not have been sent"
+    )
 
 
 def _http_client(

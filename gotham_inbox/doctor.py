@@ -19,21 +19,22 @@ anything is sent (documented batch atomicity): one message to a group that canno
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-import httpx
-
-from gotham_inbox.client import SEND_PATH, InboxClient
+from gotham_inbox.client import InboxClient
 from gotham_inbox.delivery import HostMemory, refuses_source_id_field
 from gotham_inbox.errors import (
     ApiNotAvailableError,
     GothamAPIError,
     GothamInboxError,
     PermissionDeniedError,
+    TokenEndpointError,
+    TransportError,
     UnauthorizedError,
 )
+from gotham_inbox.redaction import redact
 
 Status = Literal["ok", "warn", "fail", "info"]
 PROBE_GROUP_PREFIX = "gotham-inbox-doctor-"
@@ -72,6 +73,28 @@ class Diagnosis:
         """True when no finding is a failure."""
         return all(finding.status != "fail" for finding in self.findings)
 
+    def redacted(self, secrets: Iterable[str | None]) -> Diagnosis:
+        """A copy with every spelling of each secret replaced by ``***`` in every text.
+
+        Defence in depth: no finding quotes a secret, and the client scrubs the errors it
+        raises and returns, but summaries quote what servers and libraries said.
+        """
+        values = tuple(secrets)
+
+        def clean(text: str) -> str:
+            return redact(text, values)
+
+        findings = [
+            replace(
+                finding,
+                summary=clean(finding.summary),
+                meaning=clean(finding.meaning),
+                action=clean(finding.action),
+            )
+            for finding in self.findings
+        ]
+        return Diagnosis(clean(self.target), findings, self.source_ids)
+
     def to_json(self) -> dict[str, Any]:
         """The diagnosis as JSON: target, verdict, sourceIds behaviour, findings."""
         return {
@@ -96,24 +119,20 @@ def probe_message(with_source_id: bool) -> dict[str, Any]:
     return message
 
 
-def _error_of(response: httpx.Response) -> GothamAPIError:
-    return InboxClient._api_error(response)
-
-
 class Doctor:
-    """Runs the probes with an authenticated httpx client built like the provider's."""
+    """Runs the probes through the deploy's own :class:`InboxClient` (its ``probe``)."""
 
     def __init__(self, client: InboxClient, *, source_id_setting: str = "auto") -> None:
         self.base_url = client.base_url
-        # The client's own connection: the same auth, TLS settings and headers a deploy uses;
-        # the probes need requests the client would never make (no preview flag, bad input).
-        self.http = client._http
+        # The client a deploy uses (auth, TLS, proxy, headers, deadline, answer size limit,
+        # typed and redacted errors); its probe() makes the requests send() never would.
+        self.client = client
         self.source_id_setting = source_id_setting
         self.diagnosis = Diagnosis(str(client.base_url))
 
-    def _post(self, message: dict[str, Any], *, preview: bool = True) -> httpx.Response:
-        params = {"preview": "true"} if preview else {}
-        return self.http.post(SEND_PATH, params=params, json={"messages": [message]})
+    def _post(self, message: dict[str, Any], *, preview: bool = True) -> GothamAPIError | None:
+        """The server's refusal of a probe, or ``None`` if it accepted it."""
+        return self.client.probe({"messages": [message]}, preview=preview)
 
     def run(self) -> Diagnosis:
         """Every probe in order; stops at the first one that leaves nothing more to learn."""
@@ -129,9 +148,11 @@ class Doctor:
         )
         try:
             first = self._post(probe_message(with_source_id=False))
-        except GothamInboxError as error:  # the OAuth2 token request failed
+        except TokenEndpointError as error:  # the OAuth2 token request failed
             return self._auth_failed(error)
-        except httpx.HTTPError as error:
+        except TransportError as error:  # not sent, or the answer was lost or too large
+            return self._unreachable(error)
+        except GothamInboxError as error:  # the request could not be made (configuration)
             return self._unreachable(error)
         if not self._reached_validation(first):
             return self.diagnosis
@@ -141,7 +162,7 @@ class Doctor:
 
     # -- the answers ------------------------------------------------------------------------
 
-    def _unreachable(self, error: httpx.HTTPError) -> Diagnosis:
+    def _unreachable(self, error: GothamInboxError) -> Diagnosis:
         text = f"{type(error).__name__}: {error}"
         tls = "CERTIFICATE" in text.upper() or "SSL" in text.upper()
         self.diagnosis.add(
@@ -166,10 +187,10 @@ class Doctor:
         )
         return self.diagnosis
 
-    def _reached_validation(self, response: httpx.Response) -> bool:
+    def _reached_validation(self, error: GothamAPIError | None) -> bool:
         add = self.diagnosis.add
         add("connection", "ok", f"{self.base_url.host} answered", "TLS and the network path work")
-        if response.is_success:
+        if error is None:
             add(
                 "validation",
                 "fail",
@@ -179,7 +200,6 @@ class Doctor:
                 "report this to the Gotham administrators before deploying",
             )
             return False
-        error = _error_of(response)
         if isinstance(error, UnauthorizedError):
             add(
                 "authentication",
@@ -235,13 +255,14 @@ class Doctor:
 
     def _check_preview(self) -> None:
         try:
-            response = self._post(probe_message(with_source_id=False), preview=False)
-        except (httpx.HTTPError, GothamInboxError) as error:
+            refusal = self._post(probe_message(with_source_id=False), preview=False)
+        except GothamInboxError as error:
             self.diagnosis.add(
                 "preview", "warn", f"the probe without preview=true failed: {error}", "unknown"
             )
             return
-        name = _error_of(response).error_name if not response.is_success else ""
+        name = refusal.error_name if refusal is not None else ""
+        status = refusal.status_code if refusal is not None else "a success"
         if name == "ApiFeaturePreviewUsageOnly":
             self.diagnosis.add(
                 "preview",
@@ -253,7 +274,7 @@ class Doctor:
             self.diagnosis.add(
                 "preview",
                 "info",
-                f"a call without preview=true got {response.status_code} {name}".rstrip(),
+                f"a call without preview=true got {status} {name}".rstrip(),
                 "the preview flag is not enforced (or is checked after validation); the "
                 "provider sends preview=true anyway",
             )
@@ -261,11 +282,10 @@ class Doctor:
     def _check_source_ids(self) -> None:
         add = self.diagnosis.add
         try:
-            response = self._post(probe_message(with_source_id=True))
-        except (httpx.HTTPError, GothamInboxError) as error:
+            refusal = self._post(probe_message(with_source_id=True))
+        except GothamInboxError as error:
             add("sourceIds", "warn", f"the sourceId probe failed: {error}", "unknown")
             return
-        refusal = _error_of(response) if not response.is_success else None
         if refusal is not None and refuses_source_id_field(refusal):
             self.diagnosis.source_ids = "refused"
             failing = self.source_id_setting == "send"

@@ -22,7 +22,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import yaml
 
@@ -71,15 +71,30 @@ def read_bounded(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str
         raise DocumentError(path, "is a directory, not a file") from None
     except OSError as error:
         raise DocumentError(path, f"cannot be read: {error.strerror or error}") from None
+    return _decoded(data, path, max_bytes)
+
+
+def read_bounded_stream(
+    stream: BinaryIO, source: str, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> str:
+    """Like :func:`read_bounded`, for an open binary stream (standard input) named ``source``."""
+    try:
+        data = stream.read(max_bytes + 1)
+    except OSError as error:
+        raise DocumentError(source, f"cannot be read: {error.strerror or error}") from None
+    return _decoded(data, source, max_bytes)
+
+
+def _decoded(data: bytes, source: str | Path, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise DocumentError(
-            path, f"is over the {max_bytes}-byte limit for this file (is it a device or a pipe?)"
+            source, f"is over the {max_bytes}-byte limit for this file (is it a device or a pipe?)"
         )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DocumentError(
-            path,
+            source,
             f"is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); "
             "save it as UTF-8",
         ) from None
@@ -95,6 +110,10 @@ def load_document(
     max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> Any:
     """The parsed document in ``path`` (``None`` for an empty YAML file), within the bounds.
+
+    The defaults suit configuration files; a command whose input is legitimately larger
+    passes its own bounds (``gotham-inbox migrate-state`` reads stack exports of up to
+    256 MiB).
 
     Raises:
         DocumentError: one line naming the file and what is wrong.

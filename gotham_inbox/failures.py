@@ -63,13 +63,15 @@ def classify(
     request = _failed_request(error)
     if request is not None and not request.url.path.endswith(send_path):
         # The request that failed was the OAuth2 token request, made before the send.
+        retryable = isinstance(error, httpx.TransportError)
         return Failure(
             TokenEndpointError(
                 f"the token endpoint {request.url.host} could not be reached or its answer was "
                 f"lost ({what})",
-                retryable=isinstance(error, httpx.TransportError),
+                retryable=retryable,
             ),
-            "always",
+            # Safe whenever it may help: a token request sends no message.
+            "always" if retryable else "never",
         )
     if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return Failure(

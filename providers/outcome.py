@@ -109,12 +109,26 @@ def require_all_delivered(what: str, delivery: Delivery) -> list[MessageOutcome]
             lines.append(f"  - {label(outcome)}: {outcome.reason}")
     delivered = sum(outcome.delivered for outcome in outcomes)
     # Conflicts and unmentioned messages are only ever matched by our own ids, so the host
-    # honours them: re-sending the same ids cannot deliver a message twice.
+    # compares them; a re-run is safe only if every message sent now carries an id the host
+    # used (it then comes back as a conflict and is adopted), which the answer says per message.
+    resent = [outcome for outcome in outcomes if outcome.status == SENT and not outcome.idempotent]
+    if resent:
+        advice = (
+            "\nSent messages cannot be recalled, and running the deploy again is NOT safe: the "
+            "host did not use the sourceIds sent for "
+            + ", ".join(label(outcome) for outcome in resent)
+            + ", so a re-run would deliver them a second time. Remove them from the program "
+            "(or accept a second delivery) before running the deploy again."
+        )
+    else:
+        advice = (
+            "\nSent messages cannot be recalled. Running the deploy again is safe: this host "
+            "honours sourceIds, so the messages already in Gotham come back as conflicts on "
+            "their own sourceIds and are adopted, the others are sent."
+        )
     raise PartialSendError(
         f"{len(outcomes) - delivered} of {len(outcomes)} message(s) were not sent:\n"
         + "\n".join(lines)
-        + "\nSent messages cannot be recalled. Running the deploy again is safe: this host "
-        "honours sourceIds, so the messages already in Gotham come back as conflicts on their "
-        "own sourceIds and are adopted, the others are sent.",
+        + advice,
         outcomes,
     )

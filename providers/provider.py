@@ -155,8 +155,9 @@ class _InboxProvider(ResourceProvider):
     def _explain(self, error: GothamInboxError) -> str:
         text = f"{type(error).__name__}: {error}"
         # 4xx answers mean the server processed nothing; a 5xx (503 included: a proxy may
-        # answer it after the service processed the request) leaves the outcome unknown.
-        refused = isinstance(error, GothamAPIError) and error.status_code < 500
+        # answer it after the service processed the request) or a 3xx (a 303 is how a web
+        # server answers a POST it processed) leaves the outcome unknown.
+        refused = isinstance(error, GothamAPIError) and 400 <= error.status_code < 500
         nothing_sent = refused or isinstance(
             error,
             InvalidMessagesError | ConfigurationError | RequestNotSentError | TokenEndpointError,
@@ -195,15 +196,24 @@ class _InboxProvider(ResourceProvider):
             "ignores": "this host ignores sourceIds (it assigned its own ids)",
             "refuses": "this host refuses sourceIds, so they were not sent",
         }.get(behaviour or "", "this host has not been seen to honour sourceIds in this deploy")
+        unproven = ""
         if settings.source_ids == "omit":
             why = "gotham:sourceIds is 'omit', so no sourceIds were sent"
+        elif behaviour is None:
+            # The ids were sent and a re-run sends the same ones: whether that is safe
+            # depends only on what this host does with them, which the doctor can find out.
+            unproven = (
+                " If this host honours sourceIds (`gotham-inbox doctor --hostname HOST "
+                "--send-test-message --to-group GROUP` tells), running the deploy again is "
+                "safe: a message that did arrive comes back as a conflict and is adopted."
+            )
         return (
             "The messages may or may not have been delivered, and nothing protects against a "
             f"second delivery: {why}. Before running the deploy again, check whether the "
             "recipients received them (their Gotham inbox, or ask the Gotham administrators). "
             "If they did, record that instead of sending again: `pulumi refresh` cannot see "
             "them, so remove the message from the program (or keep the resource and accept "
-            "a second delivery). docs/source-ids.md explains the guarantees per mode."
+            f"a second delivery).{unproven} docs/source-ids.md explains the guarantees per mode."
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -139,7 +139,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
             "would fail (nothing is sent)",
             "use https:// (the default when no scheme is given)",
         )
-        return _report(args, diagnosis)
+        return _report(args, diagnosis.redacted(settings.secrets()))
     except (ConfigurationError, ProjectError) as error:
         return _bad_input(str(error))
     with client:
@@ -161,14 +161,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
                 "fix the failures, then run the doctor again",
             )
     # Defence in depth: no finding quotes a secret, but error texts come from the server.
-    diagnosis.findings = [
-        dataclasses.replace(
-            finding,
-            summary=settings.redact(finding.summary),
-            meaning=settings.redact(finding.meaning),
-        )
-        for finding in diagnosis.findings
-    ]
+    diagnosis = diagnosis.redacted(settings.secrets())
     return _report(args, diagnosis)
 
 

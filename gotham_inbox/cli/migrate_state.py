@@ -9,10 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.distribution.state_migration import StateMigrationError, migrate_export
+from gotham_inbox.documents import DocumentError, parse_json, read_bounded, read_bounded_stream
 
 EXIT_OK = 0
 EXIT_BROKEN = 2
 STDIN = "-"
+
+EXPORT_MAX_BYTES = 256 * 1024 * 1024
+"""256 MiB: far above the 4 MiB a configuration file may be. A `pulumi stack export` holds
+every resource's inputs and outputs (a few KiB each), so 10,000 resources are some 50 MiB;
+``--max-bytes`` raises the cap for a larger one."""
+EXPORT_MAX_NODES = 100_000_000
+"""Values in the export: more than a 256 MiB document can hold, so the size cap decides."""
+EXPORT_MAX_DEPTH = 256
+"""Nesting: resources' property values nest as deep as a program's outputs do."""
 
 
 def register(subparsers: Any) -> None:
@@ -36,7 +46,24 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="write the migrated document here (default: standard output)",
     )
+    parser.add_argument(
+        "--max-bytes",
+        type=_positive_bytes,
+        default=EXPORT_MAX_BYTES,
+        metavar="N",
+        help=f"refuse an export larger than N bytes (default {EXPORT_MAX_BYTES}: 256 MiB)",
+    )
     parser.set_defaults(run=run)
+
+
+def _positive_bytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of bytes")
+    return value
 
 
 def _fail(message: str) -> int:
@@ -46,17 +73,18 @@ def _fail(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     source = "standard input" if args.export == STDIN else args.export
+    hint = "; create it with `pulumi stack export --file FILE`"
     try:
-        text = sys.stdin.read() if args.export == STDIN else Path(args.export).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return _fail(f"cannot read {source}: {getattr(error, 'strerror', None) or error}")
-    try:
-        exported = json.loads(text)
-    except json.JSONDecodeError as error:
-        return _fail(
-            f"{source} is not JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
-            "create it with `pulumi stack export --file FILE`"
+        text = (
+            read_bounded_stream(sys.stdin.buffer, source, max_bytes=args.max_bytes)
+            if args.export == STDIN
+            else read_bounded(args.export, max_bytes=args.max_bytes)
         )
+        exported = parse_json(text, source, max_nodes=EXPORT_MAX_NODES, max_depth=EXPORT_MAX_DEPTH)
+    except DocumentError as error:
+        if "-byte limit" in error.reason:
+            hint = "; pass --max-bytes N to read a larger export"
+        return _fail(f"{error}{hint}")
     try:
         migration = migrate_export(exported, str(source))
     except StateMigrationError as error:

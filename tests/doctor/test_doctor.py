@@ -216,3 +216,132 @@ def test_a_host_without_the_inbox_api_would_not_work(
         assert statuses(report)["api"] == "fail"
         assert statuses(report)["test message"] == "info"  # not sent: the checks failed
         assert emulator.messages() == []
+
+
+# -- the doctor probes through the deploy's own client ----------------------------------------
+
+ISSUED_ACCESS_TOKEN = "issued-access-token-0123456789"
+
+
+def _hostile_gotham(request: Any) -> Any:
+    """Issues an access token, then refuses the caller and echoes the header it was sent."""
+    import httpx
+
+    if request.url.path.endswith("/oauth2/token"):
+        return httpx.Response(200, json={"access_token": ISSUED_ACCESS_TOKEN, "expires_in": 3600})
+    return httpx.Response(
+        403,
+        json={
+            "errorCode": "PERMISSION_DENIED",
+            "errorName": "ApiUsageDenied",
+            "errorInstanceId": "x",
+            "parameters": {"youSent": request.headers.get("Authorization", "")},
+        },
+    )
+
+
+def test_no_finding_shows_an_access_token_the_server_echoes() -> None:
+    import httpx
+
+    from gotham_inbox.auth import ClientCredentialsAuth
+    from gotham_inbox.client import InboxClient
+    from gotham_inbox.doctor import Doctor as DoctorRun
+
+    auth = ClientCredentialsAuth("pipeline", "client-secret-value-42")
+    with InboxClient(
+        "gotham.example.com", auth=auth, transport=httpx.MockTransport(_hostile_gotham)
+    ) as client:
+        diagnosis = DoctorRun(client).run()
+    shown = json.dumps(diagnosis.to_json())
+    assert {f.check: f.status for f in diagnosis.findings}["producer"] == "fail"
+    assert ISSUED_ACCESS_TOKEN not in shown and "client-secret-value-42" not in shown
+    assert "ApiUsageDenied" in shown  # the finding still says why
+
+
+def test_the_probe_answer_is_read_within_the_client_s_size_limit() -> None:
+    import httpx
+
+    from gotham_inbox.auth import TokenAuth
+    from gotham_inbox.client import InboxClient
+    from gotham_inbox.doctor import Doctor as DoctorRun
+
+    chunk = b" " * 65536
+    served = 0
+
+    def endless_refusal() -> Iterator[bytes]:
+        nonlocal served
+        yield b'{"errorCode": "INVALID_ARGUMENT", "errorName": "UnknownRecipients"'
+        for _ in range(1024):  # 64 MiB of whitespace, produced only as far as it is read
+            served += 1
+            yield chunk
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, content=endless_refusal())
+
+    with InboxClient(
+        "gotham.example.com",
+        auth=TokenAuth("some-token-value"),
+        transport=httpx.MockTransport(handler),
+        max_answer_bytes=1024 * 1024,
+    ) as client:
+        diagnosis = DoctorRun(client).run()
+    assert diagnosis.findings  # the doctor finished with findings
+    # Three probes, each cut at 1 MiB (17 chunks) by the client's limit, not read to the end.
+    assert served <= 3 * 17, served
+
+
+def test_a_token_with_a_line_break_is_refused_without_showing_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOTHAM_TOKEN", "s3cr3t-token-value\nline2")
+    assert main(["doctor", "--hostname", "gotham.example.com"]) == 2
+    captured = capsys.readouterr()
+    assert "s3cr3t-token-value" not in captured.out + captured.err
+    assert "control character" in captured.err and captured.err.count("\n") == 1
+
+
+def test_the_deploy_s_proxy_setting_is_used(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on: the proxy is unreachable
+        closed.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    with running_emulator() as emulator:
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+        assert doctor("--hostname", emulator.base_url)[0] == 0
+        monkeypatch.setenv("GOTHAM_PROXY", proxy)
+        code, report = doctor("--hostname", emulator.base_url)
+        assert code == 1 and statuses(report)["connection"] == "fail"
+        assert "nothing was sent" in report["findings"][-1]["summary"]
+
+
+def test_the_ca_environment_variables_are_the_deploy_s(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOTHAM_TOKEN", "some-token-value")
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)  # it would win over SSL_CERT_FILE
+    monkeypatch.setenv("SSL_CERT_FILE", "/no/such/ca.pem")
+    assert main(["doctor", "--hostname", "gotham.example.com"]) == 2
+    assert "SSL_CERT_FILE" in capsys.readouterr().err
+
+
+def test_the_stack_s_proxy_setting_is_used(
+    tmp_path: Path, doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    with running_emulator() as emulator:
+        (tmp_path / "Pulumi.yaml").write_text("name: proj\nruntime: python\n")
+        (tmp_path / "__main__.py").write_text("")
+        (tmp_path / "Pulumi.prod.yaml").write_text(
+            f"config:\n  gotham:hostname: {emulator.base_url}\n  gotham:proxy: {proxy}\n"
+        )
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+        code, report = doctor(str(tmp_path), "--stack", "prod")
+        assert code == 1 and statuses(report)["connection"] == "fail"
+        assert "proxy" in json.dumps(report).lower() and emulator.messages() == []

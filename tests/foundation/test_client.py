@@ -341,6 +341,40 @@ def test_a_lost_answer_is_retried_when_every_message_has_a_source_id_the_host_ho
     assert len(response.responses) == 2
 
 
+@pytest.mark.parametrize(
+    "last",
+    [
+        envelope(429, "RATE_LIMITED", "TooManyRequests"),
+        envelope(401, "UNAUTHORIZED", "Default:Unauthorized"),
+        httpx.ConnectError("refused"),
+    ],
+    ids=["429", "401", "connection refused"],
+)
+def test_a_failure_after_a_retried_lost_answer_never_says_nothing_was_sent(
+    last: httpx.Response | Exception,
+) -> None:
+    # The first attempt's answer was lost (it may have delivered); the retries end with an
+    # answer that alone would mean "nothing was processed": the outcome is still unknown.
+    messages = with_ids(1)
+    recorder = Recorder(httpx.ReadTimeout("lost"), last)
+    with pytest.raises(OutcomeUnknownError, match="may or may not have been sent"):
+        make_client(recorder, honours_ids=True).send(messages)
+    assert len(recorder.send_requests) >= 2
+
+
+def test_a_token_endpoint_failure_retrying_cannot_help_is_not_retried() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/oauth2/token"):
+            raise httpx.DecodingError("broken gzip", request=request)
+        return ok()
+
+    recorder = Recorder(handler)
+    auth = ClientCredentialsAuth("pipeline", "client-secret-value")
+    with pytest.raises(TokenEndpointError, match="no message was sent"):
+        make_client(recorder, auth=auth).send(with_ids(1))
+    assert len(recorder.requests) == 1 and recorder.send_requests == []
+
+
 def test_a_500_is_retried_only_when_every_message_has_a_source_id() -> None:
     recorder = Recorder(envelope(500, "INTERNAL", "Boom"), ok())
     with pytest.raises(InternalServerError):

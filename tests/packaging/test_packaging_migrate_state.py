@@ -186,7 +186,7 @@ def test_the_command_reads_standard_input_and_says_when_there_is_nothing_to_do(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     current = migrate_export(old_export()).document
-    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(current)))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(json.dumps(current).encode())))
     assert main(["migrate-state", "-"]) == 0
     printed = capsys.readouterr()
     assert json.loads(printed.out) == current
@@ -196,19 +196,68 @@ def test_the_command_reads_standard_input_and_says_when_there_is_nothing_to_do(
 @pytest.mark.parametrize(
     ("content", "says"),
     [
-        ("{not json", "state.json is not JSON (Expecting property name"),
+        ("{not json", "state.json is not valid JSON: Expecting property name"),
         ("[1, 2]", "is not a `pulumi stack export` document"),
-        (None, "cannot read"),
+        (None, "state.json does not exist"),
+        # json.loads overflowed the stack on this before (RecursionError: a traceback, exit 1)
+        ('{"deployment": ' + "[" * 100_000 + "]" * 100_000 + "}", "nests deeper than 256"),
+        (b'{"deployment": {"x": "\xff"}}', "is not valid UTF-8 (byte 0xff at offset"),
+        ('{"deployment": {"x": NaN}}', "is not valid JSON"),
     ],
 )
 def test_bad_input_exits_2_naming_the_file_and_writes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, says: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | bytes | None, says: str
 ) -> None:
     source, target = tmp_path / "state.json", tmp_path / "migrated.json"
-    if content is not None:
+    if isinstance(content, bytes):
+        source.write_bytes(content)
+    elif content is not None:
         source.write_text(content)
     assert main(["migrate-state", str(source), "--output", str(target)]) == 2
     error = capsys.readouterr().err
     assert error.startswith("gotham-inbox migrate-state: ")
     assert says in error and "state.json" in error
     assert not target.exists()
+
+
+def big_export(size: int) -> str:
+    """An export of about ``size`` bytes: the old export plus a large unrelated output."""
+    document = old_export()
+    document["deployment"]["padding"] = "x" * size
+    return json.dumps(document)
+
+
+def test_an_export_larger_than_a_config_file_may_be_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gotham_inbox.documents import DEFAULT_MAX_BYTES
+
+    source, target = tmp_path / "state.json", tmp_path / "migrated.json"
+    source.write_text(big_export(DEFAULT_MAX_BYTES + 1024 * 1024))  # real exports can be big
+    assert main(["migrate-state", str(source), "--output", str(target)]) == 0
+    assert "rewrote 8 __provider value(s)" in capsys.readouterr().err
+
+
+def test_an_export_over_the_cap_is_refused_before_it_is_read_and_the_cap_can_be_raised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, target = tmp_path / "state.json", tmp_path / "migrated.json"
+    source.write_text(big_export(200_000))
+    assert (
+        main(["migrate-state", str(source), "--output", str(target), "--max-bytes", "100000"]) == 2
+    )
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "state.json is " in error and "--max-bytes" in error
+    assert not target.exists()
+    # Standard input is read only up to the cap, whatever its length.
+    stdin = io.TextIOWrapper(io.BytesIO(big_export(200_000).encode()))
+    monkeypatch.setattr("sys.stdin", stdin)
+    assert main(["migrate-state", "-", "--max-bytes", "100000"]) == 2
+    assert "standard input is over the 100000-byte limit" in capsys.readouterr().err
+    assert stdin.buffer.tell() <= 100_001
+    assert (
+        main(["migrate-state", str(source), "--output", str(target), "--max-bytes", "1000000"]) == 0
+    )
+    with pytest.raises(SystemExit) as usage:
+        main(["migrate-state", str(source), "--max-bytes", "nan"])
+    assert usage.value.code == 2

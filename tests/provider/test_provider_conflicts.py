@@ -210,3 +210,83 @@ def test_a_5xx_is_retried_once_the_host_was_seen_to_honour_ids(answer: Any) -> N
     result = provider.create({"message": second})
     assert result.outs["status"] == "sent" and result.outs["idempotent"] is True
     assert len(gotham.requests) == 3
+
+
+def test_a_partial_send_says_a_rerun_is_not_safe_when_a_sent_message_s_id_was_not_used() -> None:
+    # A host that reports a failure by our id but gave the sent message its own id: a re-run
+    # would deliver that message again, and the error must not call the re-run safe.
+    messages = [with_id(), with_id()]
+    ids = [m["sourceId"] for m in messages]
+    assigned = "0b7e3f0e-5c1a-4d8e-9a4b-6f1de0c0a001"
+    gotham = answering([assigned], [(ids[1], "UNKNOWN")])
+    with InboxClient(
+        "gotham.example.com",
+        auth=TokenAuth("t"),
+        transport=httpx.MockTransport(gotham),
+        memory=HostMemory(),
+    ) as client:
+        delivery = client.deliver(messages)
+    with pytest.raises(PartialSendError) as caught:
+        require_all_delivered("messages", delivery)
+    text = str(caught.value)
+    assert "NOT safe" in text and f"messages[0] (sourceId {assigned})" in text
+    assert "Running the deploy again is safe" not in text
+
+
+def test_a_partial_send_of_honoured_ids_says_a_rerun_is_safe() -> None:
+    messages = [with_id(), with_id()]
+    ids = [m["sourceId"] for m in messages]
+    gotham = answering([ids[0]], [(ids[1], "UNKNOWN")])
+    with InboxClient(
+        "gotham.example.com",
+        auth=TokenAuth("t"),
+        transport=httpx.MockTransport(gotham),
+        memory=HostMemory(),
+    ) as client:
+        delivery = client.deliver(messages)
+    with pytest.raises(PartialSendError, match="Running the deploy again is safe"):
+        require_all_delivered("messages", delivery)
+
+
+def test_a_redirect_is_not_reported_as_nothing_sent(scripted_gotham: ScriptedGotham) -> None:
+    # A 303 is how a web server answers a POST it has processed: the outcome is unknown.
+    scripted_gotham.answer = lambda _messages: httpx.Response(
+        303, headers={"Location": "/elsewhere"}
+    )
+    provider = InboxMessageProvider()
+    provider.use_settings(scripted_gotham.settings())
+    with pytest.raises(InboxProviderError) as caught:
+        provider.create({"message": with_id()})
+    text = str(caught.value)
+    assert "Nothing was sent" not in text
+    assert "may or may not have been delivered" in text
+
+
+def test_a_lost_answer_after_the_fallback_says_the_messages_went_without_ids(
+    scripted_gotham: ScriptedGotham,
+) -> None:
+    calls: list[int] = []
+
+    def refuse_then_lose(_messages: list[dict[str, Any]]) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return httpx.Response(
+                400,
+                json={
+                    "errorCode": "INVALID_ARGUMENT",
+                    "errorName": "InvalidMessageRequests",
+                    "errorInstanceId": "e",
+                    "parameters": {"path": "messages[0].sourceId"},
+                },
+            )
+        raise httpx.ReadTimeout("lost")
+
+    scripted_gotham.answer = refuse_then_lose
+    provider = InboxMessageProvider()
+    provider.use_settings(scripted_gotham.settings(memory=HostMemory()))
+    with pytest.raises(InboxProviderError) as caught:
+        provider.create({"message": with_id()})
+    text = str(caught.value)
+    assert len(calls) == 2  # the fallback went out once, and its lost answer was not retried
+    assert "this host refuses sourceIds, so they were not sent" in text
+    assert "Running the deploy again is safe" not in text

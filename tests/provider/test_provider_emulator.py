@@ -178,6 +178,8 @@ def test_a_create_repeated_after_a_crash_adopts_the_message_already_sent(
     # says to check before re-running.
     assert "may or may not have been delivered" in str(lost.value)
     assert "has not been seen to honour sourceIds" in str(lost.value)
+    # ... and how to find out whether the re-run below is safe (it is: the emulator honours).
+    assert "--send-test-message" in str(lost.value)
 
     again = single().create({"message": dict(sent)})
     assert again.outs is not None
