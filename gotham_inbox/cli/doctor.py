@@ -20,13 +20,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox.cli import exit_codes
 from gotham_inbox.delivery import HostMemory
 from gotham_inbox.doctor import Diagnosis, Doctor
 from gotham_inbox.errors import ConfigurationError, InsecureTransportError
 
-EXIT_WORKS = 0
-EXIT_WOULD_NOT_WORK = 1
-EXIT_BAD_INPUT = 2
+EXIT_WORKS = exit_codes.OK
+EXIT_WOULD_NOT_WORK = exit_codes.DEPLOY_WOULD_NOT_WORK
+EXIT_BAD_INPUT = exit_codes.BAD_INPUT
 
 _MARKS = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "info": "info"}
 
