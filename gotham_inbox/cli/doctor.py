@@ -50,7 +50,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--stack", help="the stack of PROJECT_DIR (default: its only or dev)")
     parser.add_argument("--hostname", help="the Gotham host (overrides gotham:hostname)")
     parser.add_argument("--ca-bundle", metavar="PEM", help="CA bundle (overrides gotham:caBundle)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="report format (default text)"
+    )
     parser.add_argument(
         "--send-test-message",
         action="store_true",

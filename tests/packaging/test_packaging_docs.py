@@ -110,12 +110,16 @@ def test_every_name_a_page_gives_exists(page: Path) -> None:
     assert sorted(name for name in named if not _resolves(name)) == []
 
 
-def _subcommands() -> set[str]:
+def _subparsers() -> dict[str, argparse.ArgumentParser]:
     parser = build_parser()
     (subparsers,) = [
         action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
     ]
-    return set(subparsers.choices)
+    return dict(subparsers.choices)
+
+
+def _subcommands() -> set[str]:
+    return set(_subparsers())
 
 
 @pytest.mark.parametrize(
@@ -126,3 +130,15 @@ def test_the_pages_that_list_the_commands_list_every_command(page: str, section:
     text = (REPO / "docs" / page).read_text(encoding="utf-8").split(f"{section}\n", 1)[1]
     text = text.split("\n## ", 1)[0]
     assert sorted(name for name in _subcommands() if f"`{name}`" not in text) == []
+
+
+def test_the_emulator_page_lists_every_emulator_flag() -> None:
+    flags = {
+        option
+        for action in _subparsers()["emulator"]._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help"
+    }
+    table = (REPO / "docs" / "emulator.md").read_text(encoding="utf-8").split("| Option |", 1)[1]
+    rows = table.split("\n\n", 1)[0]
+    assert sorted(flag for flag in flags if f"| `{flag}" not in rows) == []
