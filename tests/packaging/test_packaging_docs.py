@@ -142,3 +142,15 @@ def test_the_emulator_page_lists_every_emulator_flag() -> None:
     table = (REPO / "docs" / "emulator.md").read_text(encoding="utf-8").split("| Option |", 1)[1]
     rows = table.split("\n\n", 1)[0]
     assert sorted(flag for flag in flags if f"| `{flag}" not in rows) == []
+
+
+REPOSITORY_PATH = re.compile(
+    r"`((?:gotham_inbox|providers|policies|tests|bench|scripts)/[\w./-]+)`"
+)
+MADE_BY_SETUP = {"policies/analyzer", "policies/venv"}  # scripts/install-pulumi, make setup
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_every_repository_path_a_page_names_exists(page: Path) -> None:
+    named = set(REPOSITORY_PATH.findall(page.read_text(encoding="utf-8"))) - MADE_BY_SETUP
+    assert sorted(path for path in named if not (REPO / path.rstrip("/")).exists()) == []
