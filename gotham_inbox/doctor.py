@@ -189,7 +189,12 @@ class Doctor:
 
     def _reached_validation(self, error: GothamAPIError | None) -> bool:
         add = self.diagnosis.add
-        add("connection", "ok", f"{self.base_url.host} answered", "TLS and the network path work")
+        path = (
+            "TLS and the network path work"
+            if self.base_url.scheme == "https"
+            else "the network path works (plain http: no TLS)"
+        )
+        add("connection", "ok", f"{self.base_url.host} answered", path)
         if error is None:
             add(
                 "validation",

@@ -20,13 +20,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox.cli import exit_codes
 from gotham_inbox.delivery import HostMemory
 from gotham_inbox.doctor import Diagnosis, Doctor
 from gotham_inbox.errors import ConfigurationError, InsecureTransportError
 
-EXIT_WORKS = 0
-EXIT_WOULD_NOT_WORK = 1
-EXIT_BAD_INPUT = 2
+EXIT_WORKS = exit_codes.OK
+EXIT_WOULD_NOT_WORK = exit_codes.DEPLOY_WOULD_NOT_WORK
+EXIT_BAD_INPUT = exit_codes.BAD_INPUT
 
 _MARKS = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "info": "info"}
 
@@ -49,7 +50,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--stack", help="the stack of PROJECT_DIR (default: its only or dev)")
     parser.add_argument("--hostname", help="the Gotham host (overrides gotham:hostname)")
     parser.add_argument("--ca-bundle", metavar="PEM", help="CA bundle (overrides gotham:caBundle)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="report format (default text)"
+    )
     parser.add_argument(
         "--send-test-message",
         action="store_true",

@@ -64,8 +64,9 @@ def register(subparsers: Any) -> None:
         "emulator",
         help="run the local Gotham Inbox emulator",
         description="Serve POST /api/gotham/v1/inbox/messages?preview=true, the OAuth2 token "
-        "endpoint and GET /emulator/messages, checked against a directory of markings, groups "
-        "and callers. Stops cleanly on Ctrl-C or SIGTERM.",
+        "endpoint and GET /emulator/messages (with the admin token it logs at start-up), "
+        "checked against a directory of markings, groups and callers. Stops cleanly on Ctrl-C "
+        "or SIGTERM.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     parser.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0: any free)")
@@ -130,7 +131,10 @@ def register(subparsers: Any) -> None:
         help="print the JSON Schema of directory files and exit",
     )
     parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="the least severe log lines written to standard error (default INFO: one per request)",
     )
     parser.set_defaults(run=run)
 

@@ -1,7 +1,7 @@
 """The exit codes of every ``gotham-inbox`` command: one table (docs/exit-codes.md).
 
-A script can tell "the policies found a problem" (1) from "the input is broken" (2) from "the
-machine would not let us" (3), whatever the command.
+A script can tell "the verdict is no" (1: a policy violation, a deploy that would not work)
+from "the input is broken" (2) from "the machine would not let us" (3), whatever the command.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 OK = 0
 """Success; for ``check``: no mandatory violation (advisory findings may be printed)."""
 MANDATORY_VIOLATION = 1
-"""``check`` only: at least one mandatory policy violation."""
+"""A verdict: for ``check``, at least one mandatory policy violation."""
+DEPLOY_WOULD_NOT_WORK = MANDATORY_VIOLATION
+"""A verdict: for ``doctor``, a deploy would not work against the probed host."""
 BAD_INPUT = 2
 """Bad usage or input: a flag, file or setting that cannot be used (argparse uses 2 as well)."""
 UNAVAILABLE = 3
@@ -22,7 +24,10 @@ way to stop is Ctrl-C, exits 0 instead."""
 
 TABLE: tuple[tuple[int, str], ...] = (
     (OK, "success (check: no mandatory violation)"),
-    (MANDATORY_VIOLATION, "check: a mandatory policy violation"),
+    (
+        MANDATORY_VIOLATION,
+        "a verdict: check found a mandatory policy violation; doctor: a deploy would not work",
+    ),
     (BAD_INPUT, "bad usage or input; the one-line reason names the file, flag or setting"),
     (UNAVAILABLE, "the environment refused: e.g. the emulator's port is in use"),
     (INTERNAL_ERROR, "an unexpected error inside gotham-inbox (a bug)"),

@@ -46,6 +46,11 @@ def run(args: argparse.Namespace) -> int:
         f"  python3 -m venv {where}/{VIRTUALENV} && "
         f"{where}/{VIRTUALENV}/bin/pip install -r {where}/requirements.txt"
     )
-    print(f"  pulumi preview --policy-pack {where}   # from any Pulumi project")
+    # Without --policy-pack-config the pack runs on its defaults, which know no groups or
+    # markings of the user's Gotham: say where the config comes from.
+    print(
+        f"  pulumi preview --policy-pack {where} --policy-pack-config policy-config.STACK.json"
+        "   # from any Pulumi project; `gotham-inbox policy-config` writes the config"
+    )
     print(f"  (cd {where} && pulumi policy publish)   # enforce it through Pulumi Cloud")
     return EXIT_OK

@@ -190,6 +190,8 @@ def test_text_output_says_what_each_finding_means_and_what_to_do(
     assert "verdict: a deploy would work (sourceIds: accepted)" in text
     assert "cannot be told without sending" in text
     assert "means:" in text and "do:" in text
+    # The emulator is plain http: the connection finding must not claim TLS worked.
+    assert "the network path works (plain http: no TLS)" in text and "TLS and the" not in text
 
 
 def test_tls_to_a_host_that_does_not_speak_it_would_not_work_and_says_what_to_do(

@@ -58,7 +58,10 @@ def test_with_declared_types_only_an_empty_version_breaks_the_program(
     assert code == 2
     assert "the program fails for this config" in out
     assert "\n  pulumi config set --stack dev version ''\n" in out
-    assert "AnnouncementError: version: is empty; give the version" in out
+    assert (
+        "gotham_inbox.providers.announcement.AnnouncementError: version: is empty; give the version"
+        in out
+    )
 
 
 def test_the_shipped_explore_file_narrows_every_declared_key() -> None:

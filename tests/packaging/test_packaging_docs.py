@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import json
 import re
 from pathlib import Path
@@ -9,7 +11,7 @@ from pathlib import Path
 import pytest
 from distribution_support import REPO
 
-from gotham_inbox.cli import main
+from gotham_inbox.cli import build_parser, main
 from gotham_inbox.emulator.directory import load_directory
 from gotham_inbox.policy.generate import policy_config_from_directory
 
@@ -74,3 +76,81 @@ def test_the_your_project_page_declares_a_program_that_checks_clean(
     assert main(["check", str(tmp_path), "--stack", "prod"]) == 0
     out = capsys.readouterr().out
     assert "2 inbox resource(s), 2 message(s)" in out and "no violations" in out
+
+
+DOTTED_NAME = re.compile(r"\bgotham_inbox(?:\.[A-Za-z_]\w*)+")
+SHOWN_EXCEPTION = re.compile(r"^([A-Za-z_]\w*(?:\.\w+)+): ", flags=re.MULTILINE)
+
+
+def _resolves(dotted: str) -> bool:
+    """Whether ``dotted`` is an importable module, or an attribute path inside one."""
+    parts = dotted.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:split]))
+        except ModuleNotFoundError:
+            continue
+        for attribute in parts[split:]:
+            if not hasattr(found, attribute):
+                return False
+            found = getattr(found, attribute)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_every_name_a_page_gives_exists(page: Path) -> None:
+    """A reader copies these into imports and searches tracebacks for them: e.g. an error line
+    shown under an old import path (``providers.announcement.AnnouncementError``)."""
+    text = page.read_text(encoding="utf-8")
+    shown = {
+        name for name in SHOWN_EXCEPTION.findall(text) if name.endswith(("Error", "Exception"))
+    }
+    named = set(DOTTED_NAME.findall(text)) | shown
+    assert sorted(name for name in named if not _resolves(name)) == []
+
+
+def _subparsers() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    (subparsers,) = [
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    ]
+    return dict(subparsers.choices)
+
+
+def _subcommands() -> set[str]:
+    return set(_subparsers())
+
+
+@pytest.mark.parametrize(
+    ("page", "section"),
+    [("exit-codes.md", "# Exit codes"), ("your-project.md", "## Install")],
+)
+def test_the_pages_that_list_the_commands_list_every_command(page: str, section: str) -> None:
+    text = (REPO / "docs" / page).read_text(encoding="utf-8").split(f"{section}\n", 1)[1]
+    text = text.split("\n## ", 1)[0]
+    assert sorted(name for name in _subcommands() if f"`{name}`" not in text) == []
+
+
+def test_the_emulator_page_lists_every_emulator_flag() -> None:
+    flags = {
+        option
+        for action in _subparsers()["emulator"]._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help"
+    }
+    table = (REPO / "docs" / "emulator.md").read_text(encoding="utf-8").split("| Option |", 1)[1]
+    rows = table.split("\n\n", 1)[0]
+    assert sorted(flag for flag in flags if f"| `{flag}" not in rows) == []
+
+
+REPOSITORY_PATH = re.compile(
+    r"`((?:gotham_inbox|providers|policies|tests|bench|scripts)/[\w./-]+)`"
+)
+MADE_BY_SETUP = {"policies/analyzer", "policies/venv"}  # scripts/install-pulumi, make setup
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_every_repository_path_a_page_names_exists(page: Path) -> None:
+    named = set(REPOSITORY_PATH.findall(page.read_text(encoding="utf-8"))) - MADE_BY_SETUP
+    assert sorted(path for path in named if not (REPO / path.rstrip("/")).exists()) == []

@@ -100,3 +100,12 @@ def test_a_folder_where_a_pack_file_goes_is_refused_and_nothing_is_written(
     assert main(["policy-pack", str(directory), "--force"]) == 2
     assert f"cannot write the pack into {directory}" in capsys.readouterr().err
     assert sorted(p.name for p in directory.iterdir()) == [REQUIREMENTS]
+
+
+def test_the_next_steps_give_the_preview_its_policy_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Without --policy-pack-config the pack knows no group or marking of the user's Gotham.
+    assert main(["policy-pack", str(tmp_path / "pack")]) == 0
+    (preview,) = [line for line in capsys.readouterr().out.splitlines() if "pulumi preview" in line]
+    assert "--policy-pack-config" in preview and "gotham-inbox policy-config" in preview
