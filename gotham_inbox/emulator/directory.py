@@ -204,6 +204,10 @@ class Group:
     clearance: frozenset[str] | None = None
     """Markings members may read; ``None`` means every marking."""
 
+    def may_read(self, marking: str) -> bool:
+        """Whether the group's clearance covers ``marking``."""
+        return self.clearance is None or marking in self.clearance
+
 
 @dataclass(frozen=True)
 class User:

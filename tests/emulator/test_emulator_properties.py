@@ -1,5 +1,8 @@
 """Properties of the send endpoint over random batches and random bodies.
 
+Batches come from the shipped strategies (gotham_inbox.strategies) for release-bot under the
+example directory, broken with every shipped breakage.
+
 Example counts come from the hypothesis profile (tests/conftest.py), not from here.
 """
 
@@ -9,76 +12,73 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 from emulator_helpers import RELEASE_BOT, SEND, app_client, message
-from hypothesis import given
+from hypothesis import find, given
 from hypothesis import strategies as st
+
+from gotham_inbox import strategies as gs
 
 # A small pool, so that random batches collide with each other and with stored messages.
 SOURCE_IDS = [str(uuid.UUID(int=n)) for n in range(1, 6)]
 
-RECIPIENTS = [
-    {"name": "platform-team"},
-    {"name": "sre-oncall", "realm": "palantir-internal-realm"},
-    {"name": "Everyone"},
-    {"name": "partner-ops", "realm": "partner-realm"},
-]
-
 text = st.text(max_size=20)
-json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text
-json_values = st.recursive(
-    json_scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(text, children, max_size=4),
-    max_leaves=12,
+json_values = gs.json_values(max_leaves=12)
+
+EXAMPLE = gs.example_directory()
+CALLER = "release-bot"
+
+# What release-bot may send under the example directory.
+valid_messages = gs.valid_messages_for(
+    EXAMPLE, CALLER, source_id_values=st.sampled_from(SOURCE_IDS)
 )
 
-
-@st.composite
-def valid_messages(draw: st.DrawFn, source_ids: st.SearchStrategy[str | None]) -> dict[str, Any]:
-    """A message release-bot may send under the example directory."""
-    changes: dict[str, Any] = {
-        "groupRecipients": draw(st.lists(st.sampled_from(RECIPIENTS), min_size=1, max_size=3)),
-        "sender": {"displayName": draw(text)},
-        "title": {"value": draw(text)},
-        "security": {
-            "portionMarkings": draw(
-                st.lists(st.sampled_from(["UNCLASSIFIED", "SENSITIVE"]), min_size=1, max_size=2)
-            )
+# The error each shipped breakage leads to, in the order the emulator lets them win
+# (docs/errors.md): malformed JSON for the wire model first, then what the server checks.
+ERROR_PRECEDENCE: list[tuple[int, str, set[str]]] = [
+    (
+        422,
+        "Conjure:UnprocessableEntity",
+        {
+            "title.value not a string",
+            "groupRecipients not a list",
+            "recipient name not a string",
+            "marking not a string",
+            "sourceId not a UUID",
+            "sourceId without hyphens",
+            "unknown field groupRecipient",
+            "unknown field in sender",
+            "body formatStyle unknown",
         },
-    }
-    if draw(st.booleans()):
-        style = draw(st.sampled_from(["UNFORMATTED", "PREFORMATTED", "MARKDOWN"]))
-        changes["body"] = {"value": draw(text), "formatStyle": style}
-    source_id = draw(source_ids)
-    if source_id is not None:
-        changes["sourceId"] = source_id
-    return message(**changes)
+    ),
+    (
+        400,
+        "Default:InvalidArgument",
+        {
+            "missing groupRecipients",
+            "missing sender",
+            "missing title",
+            "missing security",
+            "missing title.value",
+            "missing sender.displayName",
+            "missing security.portionMarkings",
+            "body without formatStyle",
+        },
+    ),
+    (400, "InvalidMessageRequests", {"no recipients"}),
+    (400, "UnknownRecipients", set(gs.breakage_names(gs.BreakageKind.REALM))),
+    (
+        400,
+        "InvalidMessagePortionMarkings",
+        {"no markings", *gs.breakage_names(gs.BreakageKind.MARKING)},
+    ),
+]
 
-
-def _without(key: str) -> Any:
-    return lambda m: {k: v for k, v in m.items() if k != key}
-
-
-BREAKAGES: dict[str, Any] = {
-    "no-title": _without("title"),
-    "no-security": _without("security"),
-    "no-recipients": lambda m: {**m, "groupRecipients": []},
-    "no-markings": lambda m: {**m, "security": {"portionMarkings": []}},
-    "unknown-marking": lambda m: {**m, "security": {"portionMarkings": ["TOP-SECRET"]}},
-    "above-clearance": lambda m: {**m, "security": {"portionMarkings": ["SECRET"]}},
-    "unknown-group": lambda m: {**m, "groupRecipients": [{"name": "nobody"}]},
-    "wrong-realm": lambda m: {**m, "groupRecipients": [{"name": "partner-ops"}]},
-    "bad-source-id": lambda m: {**m, "sourceId": "not-a-uuid"},
-    "title-not-object": lambda m: {**m, "title": 5},
-    "unknown-field": lambda m: {**m, "groupRecipient": m["groupRecipients"]},
-}
-
-# The error each breakage leads to, in the order the emulator lets them win (docs/errors.md).
-ERROR_PRECEDENCE = [
-    (422, "Conjure:UnprocessableEntity", {"bad-source-id", "title-not-object", "unknown-field"}),
-    (400, "Default:InvalidArgument", {"no-title", "no-security"}),
-    (400, "InvalidMessageRequests", {"no-recipients"}),
-    (400, "UnknownRecipients", {"unknown-group", "wrong-realm"}),
-    (400, "InvalidMessagePortionMarkings", {"no-markings", "unknown-marking", "above-clearance"}),
+# Every breakage the example directory allows (a caller with a clearance, a group reachable
+# only with its realm: all of them).
+BREAKAGES = [
+    *gs.breakage_names(gs.BreakageKind.FIELD, gs.BreakageKind.EMPTY_LIST),
+    *gs.directory_breakages_for(EXAMPLE, CALLER),
 ]
 
 
@@ -87,16 +87,38 @@ def expected_error(broken: list[str]) -> tuple[int, str]:
     return next((status, name) for status, name, kinds in ERROR_PRECEDENCE if kinds & set(broken))
 
 
+def test_every_shipped_breakage_has_one_expected_error() -> None:
+    listed = [name for _, _, names in ERROR_PRECEDENCE for name in names]
+    assert sorted(listed) == sorted(gs.breakage_names())
+    assert sorted(BREAKAGES) == sorted(gs.breakage_names())
+
+
+def break_one(draw: st.DrawFn, message: dict[str, Any], name: str) -> dict[str, Any]:
+    """``message`` with the shipped breakage ``name`` applied."""
+    if gs.kind_of(name).needs_directory:
+        return draw(gs.break_directory_rule(EXAMPLE, name, message, CALLER))
+    return gs.break_field(message, name)
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES)
+def test_each_breakage_alone_gets_its_error(breakage: str) -> None:
+    # The simplest message with the breakage (hypothesis' find shrinks to it): one request each.
+    broken = find(st.composite(lambda draw: break_one(draw, message(), breakage))(), bool)
+    with app_client() as (client, store):
+        response = client.post(SEND, json={"messages": [broken]}, headers=RELEASE_BOT)
+        assert store.messages() == []
+    assert (response.status_code, response.json()["errorName"]) == expected_error([breakage])
+
+
 @st.composite
 def batches(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
     """A batch of messages, some possibly broken, and the names of the breakages applied."""
-    source_ids = st.none() | st.sampled_from(SOURCE_IDS)
-    messages = draw(st.lists(valid_messages(source_ids), min_size=1, max_size=6))
+    messages = draw(st.lists(valid_messages, min_size=1, max_size=6))
     broken: list[str] = []
     for index in range(len(messages)):
         if draw(st.integers(0, 3)) == 0:
-            name = draw(st.sampled_from(sorted(BREAKAGES)))
-            messages[index] = BREAKAGES[name](messages[index])
+            name = draw(st.sampled_from(BREAKAGES))
+            messages[index] = break_one(draw, messages[index], name)
             broken.append(name)
     return messages, broken
 
@@ -135,9 +157,7 @@ def test_a_batch_is_stored_entirely_or_not_at_all(
 
 @given(
     already_stored=st.lists(st.sampled_from(SOURCE_IDS), unique=True, max_size=4),
-    messages=st.lists(
-        valid_messages(st.none() | st.sampled_from(SOURCE_IDS)), min_size=1, max_size=8
-    ),
+    messages=st.lists(valid_messages, min_size=1, max_size=8),
 )
 def test_conflicts_store_exactly_the_non_conflicting_messages_in_order(
     already_stored: list[str], messages: list[dict[str, Any]]
@@ -184,6 +204,10 @@ near_miss_messages = st.dictionaries(
 
 bodies = st.one_of(
     st.binary(max_size=200),
+    # Python's json reads these, though JSON has no such numbers.
+    st.sampled_from(
+        [b"Infinity", b'{"messages": [-Infinity]}', b'{"messages": [{"title": 1e999}]}']
+    ),
     json_values.map(lambda value: json.dumps(value).encode()),
     st.lists(near_miss_messages, max_size=4).map(
         lambda messages: json.dumps({"messages": messages}).encode()

@@ -12,6 +12,7 @@ from typing import Any
 
 from gotham.v1.gotham import models as official
 from hypothesis import given
+from hypothesis import strategies as st
 
 from gotham_inbox import strategies as gs
 from gotham_inbox.models import SendMessagesResponse, parse_message
@@ -21,7 +22,7 @@ def _json(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-@given(gs.messages(with_source_id=gs.st.just(False)))
+@given(gs.messages(with_source_id=st.just(False)))
 def test_official_models_accept_our_messages_and_serialise_identically(
     message: dict[str, Any],
 ) -> None:
@@ -30,7 +31,7 @@ def test_official_models_accept_our_messages_and_serialise_identically(
     assert _json(theirs) == ours
 
 
-@given(gs.messages(with_source_id=gs.st.just(True)))
+@given(gs.messages(with_source_id=st.just(True)))
 def test_official_models_carry_our_source_id_as_an_extra_field(message: dict[str, Any]) -> None:
     theirs = _json(official.SendMessageRequest.model_validate(message).to_dict())
     assert theirs == parse_message(message).to_wire()

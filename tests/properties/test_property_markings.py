@@ -22,7 +22,7 @@ READERS = "inbox-recipients-can-read"
 # Every way a message's markings can be wrong for the server: the directory rules, and the
 # field breakages that leave it without markings.
 MARKING_BREAKAGES = [
-    *gs.MARKING_BREAKAGES,
+    *gs.breakage_names(gs.BreakageKind.MARKING),
     "no markings",
     "missing security",
     "missing security.portionMarkings",
@@ -33,7 +33,7 @@ def broken_markings(
     data: st.DataObject, directory: dict[str, Any], breakage: str
 ) -> dict[str, Any]:
     message = data.draw(gs.valid_messages_for(directory, CALLER), label="valid message")
-    if breakage in gs.BREAKAGE_NAMES + gs.EMPTY_BREAKAGE_NAMES:
+    if not gs.kind_of(breakage).needs_directory:
         return gs.break_field(message, breakage)
     return data.draw(gs.break_directory_rule(directory, breakage, message, CALLER), label=breakage)
 

@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
-from property_support import CALLER
+from property_support import CALLER, directories_of_every_kind
 
 from gotham_inbox import strategies as gs
 from gotham_inbox.auth import TokenAuth
 from gotham_inbox.cli import main
 from gotham_inbox.client import InboxClient
+from gotham_inbox.emulator.directory import parse_directory
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.errors import BadRequestError
 from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker
@@ -154,6 +156,32 @@ def test_gotham_emulator_factory_serves_directory_data(gotham_emulator_factory: 
     verdict = PolicyChecker.for_directory(SMALL_DIRECTORY, CALLER).check_batch([message])
     (unreadable,) = verdict.about(policy="inbox-recipients-can-read")
     assert unreadable.field == "messages[0].groupRecipients[1]"
+
+
+@given(directory=directories_of_every_kind())
+def test_directory_data_gives_back_the_directory_it_was_read_from(
+    directory: dict[str, Any],
+) -> None:
+    loaded = parse_directory(directory)
+    assert parse_directory(gs.directory_data(loaded)) == loaded
+
+
+def test_directory_data_keeps_the_files_limits(tmp_path: Path) -> None:
+    file = tmp_path / "directory.yaml"
+    file.write_text(
+        yaml.safe_dump({**SMALL_DIRECTORY, "limits": {"max_recipients_per_message": 1}})
+    )
+    data = gs.directory_data(file)
+    assert data["limits"] == {"max_recipients_per_message": 1}
+    two_recipients = {
+        "groupRecipients": [{"name": "ops"}, {"name": "ops", "realm": "away-realm"}],
+        "sender": {"displayName": "bot"},
+        "title": {"value": "hello"},
+        "security": {"portionMarkings": ["PUBLIC"]},
+    }
+    with InProcessEmulator(data, CALLER) as emulator:
+        refused = emulator.send([two_recipients])
+    assert (refused.status_code, refused.error_name) == (400, "InvalidMessageRequests")
 
 
 def documented_example_files() -> dict[str, str]:
