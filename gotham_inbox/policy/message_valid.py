@@ -70,6 +70,9 @@ class MessageValidConfig(PolicyConfig):
     )
 
 
+_REFUSED = "the server refuses it (400 InvalidMessageRequests)"
+
+
 def _limit_problems(ref: MessageRef, config: MessageValidConfig) -> list[tuple[str, str]]:
     """``(field, problem)`` for each server limit the message is past (the emulator's order)."""
     problems: list[tuple[str, str]] = []
@@ -80,20 +83,21 @@ def _limit_problems(ref: MessageRef, config: MessageValidConfig) -> list[tuple[s
         problems.append(
             (
                 "groupRecipients",
-                f"{recipients} recipients, more than the server's maxRecipientsPerMessage "
-                f"{config.max_recipients_per_message}; split the message",
+                f"the message has {recipients} recipients, more than the server's "
+                f"maxRecipientsPerMessage {config.max_recipients_per_message}; {_REFUSED}: "
+                "split it into several messages",
             )
         )
-    for field, text, limit, name in (
-        ("title.value", ref.title, config.max_title_length, "maxTitleLength"),
-        ("body.value", ref.body, config.max_body_length, "maxBodyLength"),
+    for field, what, text, name, limit in (
+        ("title.value", "title", ref.title, "maxTitleLength", config.max_title_length),
+        ("body.value", "body", ref.body, "maxBodyLength", config.max_body_length),
     ):
         if text is not None and len(text) > limit:
             problems.append(
                 (
                     field,
-                    f"{len(text)} characters, more than the server's {name} {limit} "
-                    "(400 InvalidMessageRequests); shorten it",
+                    f"the {what} is {len(text)} characters, more than the server's {name} "
+                    f"{limit}; {_REFUSED}: shorten it",
                 )
             )
     return problems
