@@ -29,7 +29,10 @@ The pieces, from the ground up:
 - messages for a directory and caller: :func:`valid_messages_for`, one directory rule broken
   at a time (:func:`directory_broken_messages_for`, :func:`break_directory_rule`,
   :data:`DIRECTORY_BREAKAGE_NAMES`), :func:`unreadable_messages_for`, and batches mixing all
-  of them (:func:`labelled_batches_for`, :func:`batches_for`).
+  of them (:func:`labelled_batches_for`, :func:`batches_for`);
+- the directory's Inbox limits: :func:`directory_limits` (``directories(limits=True)``),
+  :func:`limits_of`, :func:`within_limits`, and messages exactly at or one past a limit
+  (:func:`limit_straddling_messages_for`, :data:`LIMIT_LABELS`).
 
 Names shrink to short readable ones (``"0"``, ``"0-realm"``) and never come from a filter that
 could reject most draws. Requires ``hypothesis``: ``pip install "gotham-inbox[testing]"``.
@@ -319,7 +322,8 @@ PRODUCERS_GROUP = "External Inbox Alert Producers"
 """The group a caller must belong to for the server to accept its messages."""
 
 DirectoryData = dict[str, Any]
-"""A directory in the emulator's file format (``markings``, ``groups``, ``users``, ``clients``)."""
+"""A directory in the emulator's file format (``markings``, ``groups``, ``users``, ``clients``,
+optionally ``limits``)."""
 
 
 def _fresh(name: str, taken: set[str]) -> str:
@@ -397,6 +401,7 @@ def directories(
     foreign_group: bool = False,
     restricted_caller: bool = False,
     restricted_group: bool = False,
+    limits: bool = False,
 ) -> DirectoryData:
     """A Gotham directory in the emulator's file format, with one inbox producer ``caller``.
 
@@ -408,7 +413,9 @@ def directories(
     - ``restricted_caller``: the caller is cleared for some markings but not all
       (see :func:`over_clearance_markings`);
     - ``restricted_group``: a group cannot read a marking the caller may apply
-      (see :func:`unreadable_pairs`).
+      (see :func:`unreadable_pairs`);
+    - ``limits``: a ``limits:`` block (see :func:`directory_limits`), so that messages can
+      straddle them (:func:`limit_straddling_messages_for`).
     """
     markings = draw(marking_lists(min_size=2 if restricted_caller else 1))
     realms = draw(
@@ -446,6 +453,8 @@ def directories(
             name = _fresh(draw(group_names()), {PRODUCERS_GROUP})
             groups.append({"name": name, "realm": draw(st.sampled_from(realms))})
         _restrict_a_group(draw, directory, caller)
+    if limits:
+        directory["limits"] = draw(directory_limits())
     return directory
 
 
@@ -493,6 +502,7 @@ def directory_data(source: Any) -> DirectoryData:
             {"client_id": c.client_id, "client_secret": c.client_secret, "user": c.user}
             for c in loaded.clients
         ],
+        "limits": loaded.limits.model_dump(),
     }
 
 
@@ -573,11 +583,15 @@ def valid_messages_for(
     the caller's clearance. (Some recipients may still be unable to read them: that is allowed,
     and the policies only advise about it.) ``options`` go to :func:`messages`."""
     clearance = clearance_of(directory, caller_of(directory, caller))
-    return messages(
+    valid = messages(
         recipients=valid_recipients_for(directory, caller),
         markings=st.sampled_from(clearance),
         **options,
     )
+    if "limits" not in directory:
+        return valid
+    limits = limits_of(directory)
+    return valid.map(lambda message: within_limits(message, limits))
 
 
 # --- messages that break one directory rule --------------------------------------------------
@@ -758,7 +772,7 @@ JUNK = "not a message"
 
 # How often each kind of message turns up in a labelled batch: mostly valid ones, so that
 # whole batches are often valid too. "valid" first: failing examples shrink towards it.
-_KINDS = (VALID,) * 6 + ("field", "directory", "directory", UNREADABLE, JUNK)
+_KINDS = (VALID,) * 6 + ("field", "directory", "directory", UNREADABLE, JUNK, "limit")
 
 
 def labelled_messages_for(
@@ -767,7 +781,8 @@ def labelled_messages_for(
     """``(label, message)``: mostly valid messages (label :data:`VALID`), else one with a field
     broken or a required list empty (a :data:`BREAKAGE_NAMES` or :data:`EMPTY_BREAKAGE_NAMES`
     label), a directory rule broken (a :data:`DIRECTORY_BREAKAGE_NAMES` label), an unreadable
-    one (:data:`UNREADABLE`) or arbitrary JSON (:data:`JUNK`). ``options`` go to
+    one (:data:`UNREADABLE`), one at or one past a limit of a directory that sets ``limits``
+    (a :data:`LIMIT_LABELS` label) or arbitrary JSON (:data:`JUNK`). ``options`` go to
     :func:`valid_messages_for`.
     """
     readable_only = not unreadable_pairs(directory, caller)
@@ -784,6 +799,8 @@ def labelled_messages_for(
             )
         if kind == JUNK:
             return json_values(max_leaves=4).map(lambda value: (JUNK, value))
+        if kind == "limit" and "limits" in directory:
+            return limit_straddling_messages_for(directory, caller, **options)
         return valid.map(lambda message: (VALID, message))
 
     return st.sampled_from(_KINDS).flatmap(of_kind)
@@ -821,6 +838,103 @@ def batches_for(
     return labelled_batches_for(directory, caller, **options).map(
         lambda labelled: [message for _, message in labelled]
     )
+
+
+# --- the directory's Inbox limits -------------------------------------------------------------
+
+LIMIT_NAMES: tuple[str, ...] = (
+    "max_recipients_per_message",
+    "max_title_length",
+    "max_body_length",
+    "max_messages_per_request",
+)
+"""The limits a directory's ``limits:`` block may set (the emulator's ``LimitsEntry``)."""
+
+_SMALL_LIMITS: dict[str, tuple[int, int]] = {
+    "max_recipients_per_message": (1, 4),
+    "max_title_length": (1, 40),
+    "max_body_length": (1, 40),
+    "max_messages_per_request": (1, 4),
+}
+
+# What each per-message limit bounds, for the labels of limit_straddling_messages_for.
+_LIMITED: dict[str, str] = {
+    "max_recipients_per_message": "recipients",
+    "max_title_length": "title",
+    "max_body_length": "body",
+}
+
+LIMIT_LABELS: tuple[str, ...] = tuple(
+    f"{what} {where}" for what in _LIMITED.values() for where in ("at the limit", "one past")
+)
+"""Labels of :func:`limit_straddling_messages_for`: ``"title at the limit"``, ``"title one
+past"``, ... for recipients, title and body."""
+
+
+def directory_limits() -> st.SearchStrategy[dict[str, int]]:
+    """A directory's ``limits:`` block: each limit left out (the emulator's default) or small,
+    so that messages and batches straddle it cheaply."""
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            name: st.integers(low, high) for name, (low, high) in _SMALL_LIMITS.items()
+        },
+    )
+
+
+def limits_of(directory: DirectoryData) -> dict[str, int]:
+    """Every limit of ``directory``, the emulator's defaults filling in what it leaves out."""
+    from gotham_inbox.emulator.directory import LimitsEntry
+
+    return LimitsEntry.model_validate(directory.get("limits", {})).model_dump()
+
+
+def within_limits(message: Message, limits: dict[str, int]) -> Message:
+    """``message`` cut down to ``limits`` (from :func:`limits_of`): at most so many
+    recipients, a title and body at most so many characters."""
+    fitted = _deep_copy(message)
+    fitted["groupRecipients"] = fitted["groupRecipients"][: limits["max_recipients_per_message"]]
+    fitted["title"]["value"] = fitted["title"]["value"][: limits["max_title_length"]]
+    if "body" in fitted:
+        fitted["body"]["value"] = fitted["body"]["value"][: limits["max_body_length"]]
+    return dict(fitted)
+
+
+def _text_of_length(draw: st.DrawFn, length: int) -> str:
+    # A short drawn text repeated: any length costs one small draw, so a default limit of
+    # 100,000 characters is as cheap to straddle as a limit of 3.
+    seed = draw(texts(min_size=1, max_size=8))
+    return (seed * (length // len(seed) + 1))[:length]
+
+
+def limit_straddling_messages_for(
+    directory: DirectoryData, caller: str = "caller", **options: Any
+) -> st.SearchStrategy[tuple[str, Message]]:
+    """``(label, message)``: a message valid for ``caller`` but for one per-message limit of
+    ``directory`` (its own or the emulator's default), met exactly (``"... at the limit"``:
+    the server accepts it) or passed by one (``"... one past"``: the server refuses it with
+    400 ``InvalidMessageRequests``). Labels: :data:`LIMIT_LABELS`. ``options`` go to
+    :func:`valid_messages_for`.
+    """
+    limits = limits_of(directory)
+    recipient = valid_recipients_for(directory, caller)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> tuple[str, Message]:
+        name = draw(st.sampled_from(list(_LIMITED)))
+        past = draw(st.booleans())
+        size = limits[name] + (1 if past else 0)
+        message = _deep_copy(draw(valid_messages_for(directory, caller, **options)))
+        if name == "max_recipients_per_message":
+            message["groupRecipients"] = draw(st.lists(recipient, min_size=size, max_size=size))
+        elif name == "max_title_length":
+            message["title"]["value"] = _text_of_length(draw, size)
+        else:
+            style = draw(st.sampled_from(TEXT_FORMAT_STYLES))
+            message["body"] = {"value": _text_of_length(draw, size), "formatStyle": style}
+        return f"{_LIMITED[name]} {'one past' if past else 'at the limit'}", dict(message)
+
+    return build()
 
 
 # --- edge values of the policies' config and inputs ------------------------------------------
