@@ -876,9 +876,7 @@ def directory_limits() -> st.SearchStrategy[dict[str, int]]:
     so that messages and batches straddle it cheaply."""
     return st.fixed_dictionaries(
         {},
-        optional={
-            name: st.integers(low, high) for name, (low, high) in _SMALL_LIMITS.items()
-        },
+        optional={name: st.integers(low, high) for name, (low, high) in _SMALL_LIMITS.items()},
     )
 
 

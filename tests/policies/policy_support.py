@@ -423,8 +423,9 @@ def _cases() -> list[Case]:
                 Expect(
                     "inbox-message-valid",
                     "message.groupRecipients",
-                    "the message has 2 recipients, more than the server's maxRecipientsPerMessage 1; "
-                    "the server refuses it (400 InvalidMessageRequests): split it",
+                    "the message has 2 recipients, more than the server's "
+                    "maxRecipientsPerMessage 1; the server refuses it (400 "
+                    "InvalidMessageRequests): split it",
                 )
             ],
         ),

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from gotham_inbox.emulator.directory import LimitsEntry
 from gotham_inbox.policy import (
     POLICIES,
     EnforcementLevel,
@@ -15,7 +16,6 @@ from gotham_inbox.policy import (
     load_pack_config,
     resolve_pack_config,
 )
-from gotham_inbox.emulator.directory import LimitsEntry
 from gotham_inbox.policy.content import ContentConfig
 from gotham_inbox.policy.markings import MarkingsConfig
 
