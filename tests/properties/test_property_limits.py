@@ -1,4 +1,4 @@
-"""Property 6, the directory's Inbox limits: the policies, configured by ``gotham-inbox
+"""Property 7, the directory's Inbox limits: the policies, configured by ``gotham-inbox
 policy-config`` from a directory with a ``limits:`` block, refuse exactly what the emulator
 serving that directory refuses, at every limit's boundary.
 
