@@ -6,10 +6,15 @@ valid messages of a request whose source ids collide and reports the rest as
 accept every message and no two messages can conflict, in the batch or across the stack.
 
 Whether the server would refuse a message is asked of the policies that know: the server's
-validation (always), and each *enabled* policy among ``inbox-realm-requirements`` (an unknown
-group, a wrong realm), ``inbox-markings`` (a marking not allowed, or beyond the caller's
-clearance) and ``inbox-content`` (a text over its size limit), each with its own config
-(``StackContext.policies``). A disabled policy's knowledge is not used.
+validation (always), and each *enabled* policy among ``inbox-message-valid`` (past one of the
+server's Inbox limits), ``inbox-realm-requirements`` (an unknown group, a wrong realm) and
+``inbox-markings`` (a marking not allowed, or beyond the caller's clearance), each with its own
+config (``StackContext.policies``). A disabled policy's knowledge is not used.
+``inbox-content``'s size limits are the team's house style, stricter than the server's: the
+server takes a message over them, so they do not make a batch refused.
+
+A batch of more than ``maxMessagesPerRequest`` messages (the server's limit, sent as one
+request) is refused whole; ``maxBatchSize`` is the team's own, smaller, limit.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 
 from pydantic import Field
 
-from gotham_inbox.policy import content, markings, realm_requirements
+from gotham_inbox.policy import markings, message_valid, realm_requirements
 from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
@@ -32,7 +37,8 @@ DESCRIPTION = (
     "A batch must be all-or-nothing: one invalid message makes the server refuse the whole "
     "batch, and messages sharing a sourceId are half-sent (the first is sent, the others fail "
     "as CONFLICTING_SOURCE_ID). Fix the invalid messages, give every message its own sourceId, "
-    "and split batches larger than maxBatchSize."
+    "and split batches larger than maxBatchSize (the server refuses more than "
+    "maxMessagesPerRequest whole)."
 )
 DISPLAY_NAME = "Batches are all-or-nothing"
 SEVERITY = "high"
@@ -50,16 +56,23 @@ class BatchAtomicityConfig(PolicyConfig):
     max_batch_size: int = Field(
         default=100,
         ge=1,
-        description="The largest number of messages one InboxMessageBatch may send.",
+        description="The largest number of messages one InboxMessageBatch may send (the "
+        "team's limit).",
+    )
+    max_messages_per_request: int = Field(
+        default=message_valid.SERVER_DEFAULTS.max_messages_per_request,
+        ge=1,
+        description="The most messages the server accepts in one send request (the "
+        "directory's limits.max_messages_per_request); a batch is sent as one request.",
     )
 
 
 Refusal = Callable[[MessageRef, Any, StackContext], "tuple[str, str] | None"]
 
 REFUSAL_SOURCES: tuple[tuple[str, Refusal], ...] = (
+    (message_valid.NAME, message_valid.refusal),
     (realm_requirements.NAME, realm_requirements.refusal),
     (markings.NAME, markings.refusal),
-    (content.NAME, content.refusal),
 )
 """The policies that can tell that the server would refuse a message, in the order asked."""
 
@@ -114,7 +127,17 @@ def check_resource(
     refs = resource.message_refs()
     total = len(refs)
     findings = []
-    if total > config.max_batch_size:
+    if total > config.max_messages_per_request:
+        findings.append(
+            resource_finding(
+                resource,
+                "messages",
+                f"the batch has {total} messages, more than the server's maxMessagesPerRequest "
+                f"{config.max_messages_per_request}, so the server refuses the whole request and "
+                "sends none of them; split it into several InboxMessageBatch resources",
+            )
+        )
+    elif total > config.max_batch_size:
         findings.append(
             resource_finding(
                 resource,

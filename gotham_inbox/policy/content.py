@@ -2,6 +2,8 @@
 
 A title that says something and fits, a sender name, a body of reasonable size, no credential
 pasted into the text, and no send to a broadcast group (such as ``Everyone``) unless allowed.
+The size limits here are the team's house style (stricter than the server's); the server's own
+Inbox limits are ``inbox-message-valid``'s.
 """
 
 from __future__ import annotations
@@ -198,24 +200,6 @@ def _limit_findings(ref: MessageRef, config: ContentConfig) -> list[tuple[str, s
             )
         )
     return problems
-
-
-def refusal(
-    ref: MessageRef, config: ContentConfig, context: StackContext
-) -> tuple[str, str] | None:
-    """The first field over one of the configured size limits: the server refuses a message
-    whose text exceeds its Inbox limits (``InvalidMessageRequests``)."""
-    title, sender, body = ref.title, ref.sender, ref.body
-    # The usual case, a message within every limit, without building any text.
-    if (
-        (title is None or len(title) <= config.max_title_length)
-        and (sender is None or len(sender) <= config.max_sender_length)
-        and (body is None or len(body) <= config.max_body_bytes // 4)
-    ):
-        return None
-    for field, message in _limit_findings(ref, config):
-        return field, message.split("; ", 1)[0]
-    return None
 
 
 def _leak_findings(ref: MessageRef, scan: SecretScan) -> list[tuple[str, str]]:

@@ -1,8 +1,10 @@
 """Policy config generated from an emulator directory: one source of truth for both.
 
 The directory says which markings exist (in order), which groups live in which realm and what
-they may read, and who the caller is. :func:`policy_config_from_directory` turns that into the
-``inbox-realm-requirements``, ``inbox-markings`` and ``inbox-recipients-can-read`` properties,
+they may read, who the caller is, and the server's Inbox limits.
+:func:`policy_config_from_directory` turns that into the ``inbox-realm-requirements``,
+``inbox-markings`` and ``inbox-recipients-can-read`` properties, and the limits into
+``inbox-message-valid`` (per message) and ``inbox-batch-atomicity`` (messages per request),
 in Pulumi's policy-pack config format. Tokens and client secrets never appear in it.
 Enforcement levels are left out, so each policy keeps its own.
 """
@@ -13,7 +15,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from gotham_inbox.emulator.directory import Directory, User
-from gotham_inbox.policy import markings, realm_requirements, recipients_can_read
+from gotham_inbox.policy import (
+    batch_atomicity,
+    markings,
+    message_valid,
+    realm_requirements,
+    recipients_can_read,
+)
 from gotham_inbox.policy.pack_config import resolve_pack_config
 from gotham_inbox.policy.registry import POLICIES
 
@@ -46,7 +54,16 @@ def policy_config_from_directory(directory: Directory, caller: User) -> dict[str
             if group.clearance is not None
         ],
     }
+    limits = directory.limits
+    valid_config: dict[str, Any] = {
+        "maxRecipientsPerMessage": limits.max_recipients_per_message,
+        "maxTitleLength": limits.max_title_length,
+        "maxBodyLength": limits.max_body_length,
+    }
+    batch_config: dict[str, Any] = {"maxMessagesPerRequest": limits.max_messages_per_request}
     config = {
+        message_valid.NAME: valid_config,
+        batch_atomicity.NAME: batch_config,
         realm_requirements.NAME: realm_config,
         markings.NAME: markings_config,
         recipients_can_read.NAME: readers_config,

@@ -2,11 +2,18 @@
 
 The same models and problem wording as the client, the provider and the emulator
 (:func:`gotham_inbox.validation.check_message`), plus the resource's shape: an
-``InboxMessage`` needs its ``message``, an ``InboxMessageBatch`` a non-empty ``messages`` list.
+``InboxMessage`` needs its ``message``, an ``InboxMessageBatch`` a non-empty ``messages`` list,
+and the server's Inbox limits per message (recipients, title and body length, in characters as
+the server counts them): past one the server answers 400 ``InvalidMessageRequests``. The limits'
+defaults are the emulator directory's (:class:`~gotham_inbox.emulator.directory.LimitsEntry`);
+``gotham-inbox policy-config`` copies a directory's ``limits:`` here.
 """
 
 from __future__ import annotations
 
+from pydantic import Field
+
+from gotham_inbox.emulator.directory import LimitsEntry
 from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
@@ -17,9 +24,11 @@ NAME = "inbox-message-valid"
 DEFAULT_LEVEL = EnforcementLevel.MANDATORY
 DESCRIPTION = (
     "Every Global Inbox message must pass the server's validation: the fields of the wire model, "
-    "at least one group recipient and at least one portion marking. The server refuses an invalid "
+    "at least one group recipient and at least one portion marking, within the Inbox limits "
+    "(maxRecipientsPerMessage, maxTitleLength, maxBodyLength). The server refuses an invalid "
     "message (and with it its whole batch): 422 Conjure:UnprocessableEntity or 400 "
-    "Default:InvalidArgument for the fields, 400 InvalidMessageRequests without recipients, 400 "
+    "Default:InvalidArgument for the fields, 400 InvalidMessageRequests without recipients or "
+    "past a limit, 400 "
     "InvalidMessagePortionMarkings without markings (docs/errors.md). Fix each field named below."
 )
 DISPLAY_NAME = "Messages pass the server's validation"
@@ -28,13 +37,79 @@ REMEDIATION_STEPS = (
     "Run `gotham-inbox check` and fix each field it names: every message needs "
     "groupRecipients, sender.displayName, title.value and at least one "
     "security.portionMarkings entry; remove unknown fields (a typo names the field it "
-    "probably meant)."
+    "probably meant); split a message over maxRecipientsPerMessage, shorten a title or body "
+    "over maxTitleLength or maxBodyLength."
 )
 TAGS = ("validation", "reliability")
 
 
+SERVER_DEFAULTS = LimitsEntry()
+"""The emulator's default Inbox limits: the one place their values live."""
+
+
 class MessageValidConfig(PolicyConfig):
-    """``inbox-message-valid`` has no properties; only its enforcement level can be set."""
+    """Properties of ``inbox-message-valid``: the server's Inbox limits per message."""
+
+    max_recipients_per_message: int = Field(
+        default=SERVER_DEFAULTS.max_recipients_per_message,
+        ge=1,
+        description="The most group recipients the server accepts in one message (the "
+        "directory's limits.max_recipients_per_message).",
+    )
+    max_title_length: int = Field(
+        default=SERVER_DEFAULTS.max_title_length,
+        ge=1,
+        description="The longest title the server accepts, in characters (the directory's "
+        "limits.max_title_length).",
+    )
+    max_body_length: int = Field(
+        default=SERVER_DEFAULTS.max_body_length,
+        ge=1,
+        description="The longest body the server accepts, in characters (the directory's "
+        "limits.max_body_length).",
+    )
+
+
+_REFUSED = "the server refuses it (400 InvalidMessageRequests)"
+
+
+def _limit_problems(ref: MessageRef, config: MessageValidConfig) -> list[tuple[str, str]]:
+    """``(field, problem)`` for each server limit the message is past (the emulator's order)."""
+    problems: list[tuple[str, str]] = []
+    # The server counts every entry of the list, as given (an entry unknown during preview too).
+    entries = ref.data.get("groupRecipients") if isinstance(ref.data, dict) else None
+    recipients = len(entries) if isinstance(entries, list) else 0
+    if recipients > config.max_recipients_per_message:
+        problems.append(
+            (
+                "groupRecipients",
+                f"the message has {recipients} recipients, more than the server's "
+                f"maxRecipientsPerMessage {config.max_recipients_per_message}; {_REFUSED}: "
+                "split it into several messages",
+            )
+        )
+    for field, what, text, name, limit in (
+        ("title.value", "title", ref.title, "maxTitleLength", config.max_title_length),
+        ("body.value", "body", ref.body, "maxBodyLength", config.max_body_length),
+    ):
+        if text is not None and len(text) > limit:
+            problems.append(
+                (
+                    field,
+                    f"the {what} is {len(text)} characters, more than the server's {name} "
+                    f"{limit}; {_REFUSED}: shorten it",
+                )
+            )
+    return problems
+
+
+def refusal(
+    ref: MessageRef, config: MessageValidConfig, context: StackContext
+) -> tuple[str, str] | None:
+    """The first server limit the message is past: the server refuses it (and its batch)."""
+    for field, problem in _limit_problems(ref, config):
+        return field, problem.split("; ", 1)[0]
+    return None
 
 
 def _shape_findings(resource: InboxResource) -> list[Finding]:
@@ -72,9 +147,13 @@ def check_message(
     resource: InboxResource, ref: MessageRef, config: MessageValidConfig, context: StackContext
 ) -> list[Finding]:
     """Every problem the server's validation would find in one message of the resource."""
+    limits = [
+        message_finding(resource, ref, field, problem)
+        for field, problem in _limit_problems(ref, config)
+    ]
     problems = ref.problems
     if not problems or is_unknown(ref.data):
-        return []
+        return limits
     # Walk the message for unknowns only when something is wrong: most messages are valid.
     unknown = unknown_paths(ref.data)
     return [
@@ -82,4 +161,4 @@ def check_message(
         for problem in problems
         # A value that is unknown during preview is checked when it is known.
         if not is_within(problem.field, unknown)
-    ]
+    ] + limits

@@ -96,7 +96,11 @@ def render_text(report: CheckReport) -> str:
         path, line = _location(report, violation)
         where = f"{path}:{line}" if line else path
         lines.append("")
-        lines.append(f"[{violation.level.value}] {violation.policy}  {violation.resource_name}")
+        severity = POLICIES_BY_NAME[violation.policy].severity.value
+        lines.append(
+            f"[{violation.level.value}, severity {severity}] {violation.policy}  "
+            f"{violation.resource_name}"
+        )
         lines.append(f"  at {where}  ({violation.urn})")
         lines.append(f"  {violation.text}")
     lines.append("")

@@ -36,6 +36,10 @@ Everything is importable from this package; each piece lives in a module with on
 - :mod:`~gotham_inbox.strategies.kinds` and :mod:`~gotham_inbox.strategies.catalogue`: every
   breakage is tagged with a :class:`BreakageKind` (``FIELD``, ``EMPTY_LIST``, ``REALM``,
   ``MARKING``); pick them with :func:`breakage_names` and tell them apart with :func:`kind_of`;
+- :mod:`~gotham_inbox.strategies.limits`: the directory's Inbox limits
+  (:func:`directory_limits`, ``directories(limits=True)``, :func:`limits_of`,
+  :func:`within_limits`), and messages exactly at or one past a limit
+  (:func:`limit_straddling_messages_for`, :data:`LIMIT_LABELS`);
 - :mod:`~gotham_inbox.strategies.labelled`: batches mixing all of them, labelled
   (:func:`labelled_batches_for`, :func:`batches_for`);
 - :mod:`~gotham_inbox.strategies.policy_edges`: edge values of the policies
@@ -75,6 +79,7 @@ from gotham_inbox.strategies.directory_generation import (
     marking_lists,
 )
 from gotham_inbox.strategies.directory_messages import (
+    limit_straddling_messages_for,
     recipient_for,
     unreadable_messages_for,
     valid_messages_for,
@@ -107,6 +112,13 @@ from gotham_inbox.strategies.labelled import (
     batches_for,
     labelled_batches_for,
     labelled_messages_for,
+)
+from gotham_inbox.strategies.limits import (
+    LIMIT_LABELS,
+    LIMIT_NAMES,
+    directory_limits,
+    limits_of,
+    within_limits,
 )
 from gotham_inbox.strategies.policy_edges import (
     batch_sizes_around,
@@ -143,6 +155,8 @@ __all__ = [
     "EMPTY_BREAKAGE_NAMES",
     "FIELD_BREAKAGES",
     "JUNK",
+    "LIMIT_LABELS",
+    "LIMIT_NAMES",
     "UNREADABLE",
     "VALID",
     "BreakageKind",
@@ -166,6 +180,7 @@ __all__ = [
     "directory_breakages_for",
     "directory_broken_messages_for",
     "directory_data",
+    "directory_limits",
     "example_directory",
     "foreign_groups",
     "group_names",
@@ -174,6 +189,8 @@ __all__ = [
     "kind_of",
     "labelled_batches_for",
     "labelled_messages_for",
+    "limit_straddling_messages_for",
+    "limits_of",
     "marking_and_ceiling",
     "marking_lists",
     "messages",
@@ -197,4 +214,5 @@ __all__ = [
     "unreadable_pairs",
     "valid_messages_for",
     "valid_recipients_for",
+    "within_limits",
 ]

@@ -22,6 +22,7 @@ from gotham_inbox.strategies.directory_queries import (
     names_in_realm,
     unreadable_pairs,
 )
+from gotham_inbox.strategies.limits import directory_limits
 from gotham_inbox.strategies.text import group_names, portion_markings, realm_names
 
 
@@ -103,6 +104,7 @@ def directories(
     foreign_group: bool = False,
     restricted_caller: bool = False,
     restricted_group: bool = False,
+    limits: bool = False,
 ) -> DirectoryData:
     """A Gotham directory in the emulator's file format, with one inbox producer ``caller``.
 
@@ -114,7 +116,9 @@ def directories(
     - ``restricted_caller``: the caller is cleared for some markings but not all
       (see :func:`over_clearance_markings`);
     - ``restricted_group``: a group cannot read a marking the caller may apply
-      (see :func:`unreadable_pairs`).
+      (see :func:`unreadable_pairs`);
+    - ``limits``: a ``limits:`` block (see :func:`directory_limits`), so that messages can
+      straddle them (:func:`limit_straddling_messages_for`).
     """
     markings = draw(marking_lists(min_size=2 if restricted_caller else 1))
     realms = draw(
@@ -154,6 +158,8 @@ def directories(
             name = fresh_name(draw(group_names()), {PRODUCER_GROUP})
             groups.append({"name": name, "realm": draw(st.sampled_from(realms))})
         _restrict_a_group(draw, directory, caller)
+    if limits:
+        directory["limits"] = draw(directory_limits())
     return directory
 
 

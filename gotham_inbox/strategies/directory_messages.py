@@ -15,6 +15,7 @@ from gotham_inbox.strategies.directory_queries import (
     recipient_groups,
     unreadable_pairs,
 )
+from gotham_inbox.strategies.limits import limits_of, straddle, within_limits
 from gotham_inbox.strategies.wire import Message, messages
 
 
@@ -44,11 +45,35 @@ def valid_messages_for(
     the caller's clearance. (Some recipients may still be unable to read them: that is allowed,
     and the policies only advise about it.) ``options`` go to :func:`messages`."""
     clearance = clearance_of(directory, caller_of(directory, caller))
-    return messages(
+    valid = messages(
         recipients=valid_recipients_for(directory, caller),
         markings=st.sampled_from(clearance),
         **options,
     )
+    if "limits" not in directory:
+        return valid
+    limits = limits_of(directory)
+    return valid.map(lambda message: within_limits(message, limits))
+
+
+def limit_straddling_messages_for(
+    directory: DirectoryData, caller: str = "caller", **options: Any
+) -> st.SearchStrategy[tuple[str, Message]]:
+    """``(label, message)``: a message valid for ``caller`` but for one per-message limit of
+    ``directory`` (its own or the emulator's default), met exactly (``"... at the limit"``:
+    the server accepts it) or passed by one (``"... one past"``: the server refuses it with
+    400 ``InvalidMessageRequests``). Labels: :data:`LIMIT_LABELS`. ``options`` go to
+    :func:`valid_messages_for`.
+    """
+    limits = limits_of(directory)
+    recipient = valid_recipients_for(directory, caller)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> tuple[str, Message]:
+        message = draw(valid_messages_for(directory, caller, **options))
+        return straddle(draw, message, limits, recipient)
+
+    return build()
 
 
 def replace_recipient(draw: st.DrawFn, message: Message, recipient: Message) -> Message:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from gotham_inbox.strategies.catalogue import breakage_names
 from gotham_inbox.strategies.directory_breakages import directory_broken_messages_for
 from gotham_inbox.strategies.directory_messages import (
+    limit_straddling_messages_for,
     unreadable_messages_for,
     valid_messages_for,
 )
@@ -27,7 +28,7 @@ JUNK = "not a message"
 
 # How often each kind of message turns up in a labelled batch: mostly valid ones, so that
 # whole batches are often valid too. "valid" first: failing examples shrink towards it.
-_KINDS = (VALID,) * 6 + ("field", "directory", "directory", UNREADABLE, JUNK)
+_KINDS = (VALID,) * 6 + ("field", "directory", "directory", UNREADABLE, JUNK, "limit")
 
 
 def labelled_messages_for(
@@ -36,7 +37,8 @@ def labelled_messages_for(
     """``(label, message)``: mostly valid messages (label :data:`VALID`), else one with a field
     broken or a required list empty (a :data:`BREAKAGE_NAMES` or :data:`EMPTY_BREAKAGE_NAMES`
     label), a directory rule broken (a :data:`DIRECTORY_BREAKAGE_NAMES` label), an unreadable
-    one (:data:`UNREADABLE`) or arbitrary JSON (:data:`JUNK`). ``options`` go to
+    one (:data:`UNREADABLE`), one at or one past a limit of a directory that sets ``limits``
+    (a :data:`LIMIT_LABELS` label) or arbitrary JSON (:data:`JUNK`). ``options`` go to
     :func:`valid_messages_for`.
     """
     readable_only = not unreadable_pairs(directory, caller)
@@ -54,6 +56,8 @@ def labelled_messages_for(
             )
         if kind == JUNK:
             return json_values(max_leaves=4).map(lambda value: (JUNK, value))
+        if kind == "limit" and "limits" in directory:
+            return limit_straddling_messages_for(directory, caller, **options)
         return valid.map(lambda message: (VALID, message))
 
     return st.sampled_from(_KINDS).flatmap(of_kind)

@@ -44,7 +44,7 @@ def test_finds_and_shrinks_a_changelog_past_the_body_limit(
     assert "config set --stack dev version" not in out
     assert "a mandatory policy refuses the deploy for this config" in out
     # The finding as check prints it.
-    assert "[mandatory] inbox-content  release-message" in out
+    assert "[mandatory, severity medium] inbox-content  release-message" in out
     assert f"more than maxBodyBytes {BODY_LIMIT}" in out
     assert out.rstrip().endswith("1 mandatory, 0 advisory violation(s)")
 

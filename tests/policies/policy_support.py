@@ -214,18 +214,17 @@ def _refused_batch_cases(example: Mapping[str, Any]) -> list[Case]:
             "inbox-markings",
         ),
         (
-            "over-a-limit",
-            {"title": {"value": "x" * 201}},
+            "over-a-server-limit",
+            {"title": {"value": "x" * 1001}},
             "title.value",
-            "the title is 201 characters, more than maxTitleLength 200",
-            "inbox-content",
+            "the title is 1001 characters, more than the server's maxTitleLength 1000",
+            "inbox-message-valid",
         ),
     ]
     cases = []
     for name, change, field_path, reason, owner in reasons:
-        owner_level = (
-            EnforcementLevel.ADVISORY if owner == "inbox-content" else EnforcementLevel.MANDATORY
-        )
+        owner_level = EnforcementLevel.MANDATORY
+        verdict = "is invalid" if owner == "inbox-message-valid" else "would be refused"
         cases.append(
             Case(
                 f"batch-refused-whole-for-{name}",
@@ -235,7 +234,7 @@ def _refused_batch_cases(example: Mapping[str, Any]) -> list[Case]:
                     Expect(
                         "inbox-batch-atomicity",
                         f"messages[1].{field_path}",
-                        f"message 1 would be refused ({reason}), so the server refuses the whole "
+                        f"message 1 {verdict} ({reason}), so the server refuses the whole "
                         f"batch and sends none of its 2 messages; fix message 1 (see {owner})",
                     ),
                     Expect(owner, f"messages[1].{field_path}", reason, owner_level),
@@ -382,7 +381,60 @@ def _cases() -> list[Case]:
             config={"inbox-batch-atomicity": {"maxBatchSize": 2}},
             clean=["inbox-batch-atomicity"],
         ),
+        Case(
+            "batch-over-the-servers-messages-per-request-is-refused-whole",
+            [batch("big", [message(str(i)) for i in range(3)])],
+            config={"inbox-batch-atomicity": {"maxBatchSize": 2, "maxMessagesPerRequest": 2}},
+            expect=[
+                Expect(
+                    "inbox-batch-atomicity",
+                    "messages",
+                    "the batch has 3 messages, more than the server's maxMessagesPerRequest 2, "
+                    "so the server refuses the whole request and sends none of them",
+                )
+            ],
+        ),
+        Case(
+            "batch-at-the-servers-messages-per-request-is-clean",
+            [batch("full", [message(str(i)) for i in range(2)])],
+            config={"inbox-batch-atomicity": {"maxMessagesPerRequest": 2}},
+            clean=["inbox-batch-atomicity"],
+        ),
         *_refused_batch_cases(example),
+        Case(
+            "house-style-title-limit-is-not-a-server-refusal",
+            [batch("team", [message("a"), message("b", title={"value": "x" * 201})])],
+            config=example,
+            expect=[
+                Expect(
+                    "inbox-content",
+                    "messages[1].title.value",
+                    "the title is 201 characters, more than maxTitleLength 200",
+                    EnforcementLevel.ADVISORY,
+                )
+            ],
+            clean=["inbox-batch-atomicity", "inbox-message-valid"],
+        ),
+        Case(
+            "recipients-past-the-servers-limit",
+            [single("crowd", message(groupRecipients=to("platform-team", "platform-team")))],
+            config={"inbox-message-valid": {"maxRecipientsPerMessage": 1}},
+            expect=[
+                Expect(
+                    "inbox-message-valid",
+                    "message.groupRecipients",
+                    "the message has 2 recipients, more than the server's "
+                    "maxRecipientsPerMessage 1; the server refuses it (400 "
+                    "InvalidMessageRequests): split it",
+                )
+            ],
+        ),
+        Case(
+            "body-at-the-servers-limit-is-clean",
+            [single("exact", message(body={"value": "é" * 3, "formatStyle": "MARKDOWN"}))],
+            config={"inbox-message-valid": {"maxBodyLength": 3}},
+            clean=["inbox-message-valid"],
+        ),
         Case(
             "ceiling-is-not-a-server-refusal",
             [batch("dev-alerts", [message("a"), message("b", security=marked("SENSITIVE"))])],

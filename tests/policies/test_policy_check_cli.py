@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -141,10 +142,16 @@ def test_text_report_says_where_and_how_to_fix(
     assert check(project) == 1
     out = capsys.readouterr().out
     line = line_of(VIOLATING_PROGRAM, '"partner-alert"')
-    assert "[mandatory] inbox-realm-requirements  partner-alert\n  at " in out
+    assert "[mandatory, severity high] inbox-realm-requirements  partner-alert\n  at " in out
     assert f"__main__.py:{line}" in out
     assert "message.groupRecipients[0].realm: group 'partner-ops' lives in realm" in out
     assert out.rstrip().endswith("4 mandatory, 1 advisory violation(s)")
+    # Each finding's heading gives its level and its policy's severity, as JSON and SARIF do.
+    headings = re.findall(r"^\[(\w+), severity (\w+)\] (inbox-[a-z-]+)  ", out, re.M)
+    assert len(headings) == 5
+    for level, severity, policy in headings:
+        assert severity == POLICIES_BY_NAME[policy].severity.value, policy
+        assert level in {"mandatory", "advisory"}
 
 
 def test_advisory_findings_do_not_fail_the_check(

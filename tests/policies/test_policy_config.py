@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from gotham_inbox.emulator.directory import LimitsEntry
 from gotham_inbox.policy import (
     POLICIES,
     EnforcementLevel,
@@ -29,7 +30,16 @@ def test_defaults_are_each_policys_own_level_and_schema_defaults() -> None:
         "inbox-recipients-can-read": "advisory",
         "inbox-content": "advisory",
     }
-    assert settings["inbox-batch-atomicity"].properties == {"maxBatchSize": 100}
+    server = LimitsEntry()  # the emulator's defaults: the policies assume the same server
+    assert settings["inbox-batch-atomicity"].properties == {
+        "maxBatchSize": 100,
+        "maxMessagesPerRequest": server.max_messages_per_request,
+    }
+    assert settings["inbox-message-valid"].properties == {
+        "maxRecipientsPerMessage": server.max_recipients_per_message,
+        "maxTitleLength": server.max_title_length,
+        "maxBodyLength": server.max_body_length,
+    }
     content = settings["inbox-content"].config
     assert isinstance(content, ContentConfig)
     assert content.broadcast_groups == ["Everyone"]
@@ -54,7 +64,7 @@ def test_level_string_object_and_all_follow_pulumi_semantics() -> None:
     assert settings["inbox-content"].level is EnforcementLevel.DISABLED
     # An entry without enforcementLevel keeps the level it had (here: all's).
     assert settings["inbox-batch-atomicity"].level is EnforcementLevel.ADVISORY
-    assert settings["inbox-batch-atomicity"].properties == {"maxBatchSize": 5}
+    assert settings["inbox-batch-atomicity"].properties["maxBatchSize"] == 5
     markings = settings["inbox-markings"].config
     assert isinstance(markings, MarkingsConfig)
     assert markings.ceiling_for("any-stack") == "A"

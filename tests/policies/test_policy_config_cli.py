@@ -10,9 +10,11 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from gotham_inbox.cli import main
-from gotham_inbox.emulator.directory import example_directory_path
+from gotham_inbox.emulator.directory import LimitsEntry, example_directory_path
 from gotham_inbox.policy import resolve_pack_config
+from gotham_inbox.policy.batch_atomicity import BatchAtomicityConfig
 from gotham_inbox.policy.markings import MarkingsConfig
+from gotham_inbox.policy.message_valid import MessageValidConfig
 from gotham_inbox.policy.realm_requirements import RealmRequirementsConfig
 from gotham_inbox.policy.recipients_can_read import RecipientsCanReadConfig
 
@@ -49,6 +51,55 @@ def test_config_for_a_caller_comes_from_the_directory(capsys: pytest.CaptureFixt
     assert set(json.loads(out)["inbox-markings"]) == {"allowedMarkings", "callerClearance"}
     # Levels are left to each policy's default.
     assert all("enforcementLevel" not in entry for entry in json.loads(out).values())
+
+
+def test_the_directorys_limits_go_to_the_policies_that_enforce_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = yaml.safe_load(example_directory_path().read_text())
+    directory["limits"] = {
+        "max_recipients_per_message": 3,
+        "max_title_length": 40,
+        "max_body_length": 500,
+        "max_messages_per_request": 7,
+    }
+    path = tmp_path / "directory.yaml"
+    path.write_text(yaml.safe_dump(directory))
+    code, out, _ = generate(capsys, "--directory", str(path), "--caller", "release-bot")
+    assert code == 0
+    written = json.loads(out)
+    assert written["inbox-message-valid"] == {
+        "maxRecipientsPerMessage": 3,
+        "maxTitleLength": 40,
+        "maxBodyLength": 500,
+    }
+    assert written["inbox-batch-atomicity"] == {"maxMessagesPerRequest": 7}
+    # inbox-content's limits are the team's house style, not the server's: left to the team.
+    assert "inbox-content" not in written
+    settings = resolve_pack_config(written)
+    valid = settings["inbox-message-valid"].config
+    assert isinstance(valid, MessageValidConfig)
+    assert (valid.max_recipients_per_message, valid.max_title_length) == (3, 40)
+    batch = settings["inbox-batch-atomicity"].config
+    assert isinstance(batch, BatchAtomicityConfig)
+    assert batch.max_messages_per_request == 7
+
+
+def test_a_directory_without_limits_gives_the_emulators_defaults(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = generate(capsys, "--caller", "release-bot")
+    assert code == 0
+    written = json.loads(out)
+    server = LimitsEntry()
+    assert written["inbox-message-valid"] == {
+        "maxRecipientsPerMessage": server.max_recipients_per_message,
+        "maxTitleLength": server.max_title_length,
+        "maxBodyLength": server.max_body_length,
+    }
+    assert written["inbox-batch-atomicity"] == {
+        "maxMessagesPerRequest": server.max_messages_per_request
+    }
 
 
 def test_no_token_or_secret_is_copied(capsys: pytest.CaptureFixture[str]) -> None:

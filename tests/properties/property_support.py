@@ -23,12 +23,14 @@ CALLER = "caller"
 
 
 def directories_of_every_kind() -> st.SearchStrategy[dict[str, Any]]:
-    """Directories with and without foreign groups, a restricted caller, a restricted group."""
+    """Directories with and without foreign groups, a restricted caller, a restricted group,
+    Inbox limits of their own."""
     return st.fixed_dictionaries(
         {
             "foreign_group": st.booleans(),
             "restricted_caller": st.booleans(),
             "restricted_group": st.booleans(),
+            "limits": st.booleans(),
         }
     ).flatmap(lambda flags: gs.directories(caller=CALLER, **flags))
 

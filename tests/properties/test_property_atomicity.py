@@ -30,7 +30,11 @@ def stored_first(
     data: st.DataObject, directory: dict[str, Any], pool: list[str]
 ) -> list[dict[str, Any]]:
     """Valid messages already on the server, each with a sourceId from ``pool``."""
-    ids = data.draw(st.lists(st.sampled_from(pool), unique=True), label="already stored")
+    # Stored by one request, so no more than the directory's limit allows in one.
+    most = gs.limits_of(directory)["max_messages_per_request"]
+    ids = data.draw(
+        st.lists(st.sampled_from(pool), unique=True, max_size=most), label="already stored"
+    )
     return [
         {**data.draw(gs.valid_messages_for(directory, CALLER)), "sourceId": source_id}
         for source_id in ids
@@ -110,7 +114,8 @@ def test_the_provider_reports_exactly_the_messages_the_server_stored(
                 source_id_values=gs.colliding_source_ids(pool),
             ),
             min_size=1,
-            max_size=4,
+            # One request: a batch over the directory's limit is refused (property 7's case).
+            max_size=min(4, gs.limits_of(directory)["max_messages_per_request"]),
         ),
         label="batch",
     )

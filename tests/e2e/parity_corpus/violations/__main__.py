@@ -68,9 +68,22 @@ InboxMessage(
     ),
 )
 
-# inbox-batch-atomicity: maxBatchSize 3, a sourceId used by two resources,
-# and a batch refused whole because of one message the server would refuse.
+# inbox-message-valid: the server's limits maxRecipientsPerMessage, maxTitleLength,
+# maxBodyLength (characters); one past each.
+InboxMessage(
+    "too-many-recipients", message=msg("crowd", "sre-oncall", "platform-team", "sre-oncall")
+)
+InboxMessage("over-server-title", message=msg("t" * 61, "sre-oncall"))
+InboxMessage(
+    "over-server-body",
+    message=msg("body", "sre-oncall", body={"value": "é" * 151, "formatStyle": "MARKDOWN"}),
+)
+
+# inbox-batch-atomicity: maxBatchSize 3, maxMessagesPerRequest 5, a sourceId used by two
+# resources, and a batch refused whole because of one message the server would refuse (an
+# unknown group, a marking beyond clearance, a title past the server's limit).
 InboxMessageBatch("oversize", messages=[msg(f"step {i}", "sre-oncall") for i in range(4)])
+InboxMessageBatch("over-request", messages=[msg(f"part {i}", "sre-oncall") for i in range(6)])
 # (A sourceId twice in one batch is refused by the provider's own check, before any policy.)
 InboxMessageBatch("has-the-id", messages=[msg("one", "sre-oncall", sourceId=SHARED_ID)])
 InboxMessage("shares-an-id", message=msg("three", "sre-oncall", sourceId=SHARED_ID))
@@ -80,6 +93,7 @@ InboxMessageBatch(
         msg("fine", "sre-oncall"),
         msg("to nobody", "nobody-team"),
         msg("too high", "sre-oncall", markings=("TOPSECRET",)),
+        msg("l" * 61, "sre-oncall"),
     ],
 )
 
