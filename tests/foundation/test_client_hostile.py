@@ -1,4 +1,4 @@
-"""The client and its auth under hostile input and hostile servers (issue 16).
+"""The client and its auth under hostile input and hostile servers.
 
 Every case is one an adversarial pass found: each asserts the typed error a user gets, what it
 says about whether the messages were sent, and that no configured secret is in any text. Work is
