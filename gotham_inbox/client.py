@@ -43,7 +43,12 @@ from gotham_inbox.errors import (
 )
 from gotham_inbox.failures import Failure, classify, scrub
 from gotham_inbox.hosts import is_loopback_host
-from gotham_inbox.models import SendMessageRequest, SendMessagesRequest, SendMessagesResponse
+from gotham_inbox.models import (
+    PalantirError,
+    SendMessageRequest,
+    SendMessagesRequest,
+    SendMessagesResponse,
+)
 from gotham_inbox.redaction import redact
 from gotham_inbox.retry import NOTHING_PROCESSED_STATUSES, RetryPolicy, parse_retry_after
 from gotham_inbox.tls import ssl_verification
@@ -436,16 +441,10 @@ class InboxClient:
             )
         error_class = error_class_for(status)
         try:
-            envelope = response.json()
-            return error_class(
-                status,
-                str(envelope["errorCode"]),
-                str(envelope["errorName"]),
-                str(envelope.get("errorInstanceId", "")),
-                envelope.get("parameters") or {},
-            )
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
-            # RecursionError: a hostile body nested thousands deep (found by the fuzzer).
+            envelope = PalantirError.model_validate(response.json())
+        except (ValueError, RecursionError):
+            # ValueError: not JSON, or JSON that is not an envelope (pydantic's ValidationError);
+            # RecursionError: a hostile body nested thousands deep.
             snippet = content[:200].decode("utf-8", "replace").strip()
             return error_class(
                 status,
@@ -453,6 +452,13 @@ class InboxClient:
                 "NonJsonErrorBody",
                 detail=f"the server answered with a non-JSON error body: {snippet!r}",
             )
+        return error_class(
+            status,
+            envelope.error_code,
+            envelope.error_name,
+            envelope.error_instance_id,
+            envelope.parameters,
+        )
 
 
 def _final(failure: GothamInboxError, earlier_unknown: str | None) -> GothamInboxError:

@@ -27,11 +27,11 @@ from gotham_inbox.client import InboxClient
 from gotham_inbox.delivery import HostMemory, refuses_source_id_field
 from gotham_inbox.errors import (
     ApiNotAvailableError,
+    DeliveryError,
     GothamAPIError,
     GothamInboxError,
     PermissionDeniedError,
     TokenEndpointError,
-    TransportError,
     UnauthorizedError,
 )
 from gotham_inbox.redaction import redact
@@ -150,7 +150,7 @@ class Doctor:
             first = self._post(probe_message(with_source_id=False))
         except TokenEndpointError as error:  # the OAuth2 token request failed
             return self._auth_failed(error)
-        except TransportError as error:  # not sent, or the answer was lost or too large
+        except DeliveryError as error:  # not sent, or the answer was lost or too large
             return self._unreachable(error)
         except GothamInboxError as error:  # the request could not be made (configuration)
             return self._unreachable(error)

@@ -36,15 +36,18 @@ class InvalidMessagesError(GothamInboxError):
         )
 
 
-class TransportError(GothamInboxError):
-    """The request could not be delivered, or its answer was lost."""
+class DeliveryError(GothamInboxError):
+    """The request could not be delivered, or its answer was lost.
+
+    Not httpx's ``TransportError``: the client turns that into one of these subclasses.
+    """
 
 
-class RequestNotSentError(TransportError):
+class RequestNotSentError(DeliveryError):
     """The connection failed before the request was sent: nothing reached the server."""
 
 
-class OutcomeUnknownError(TransportError):
+class OutcomeUnknownError(DeliveryError):
     """The request may or may not have been processed (timeout or broken answer).
 
     Re-sending is safe only when every message carries a ``sourceId`` and the host honours

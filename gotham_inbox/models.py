@@ -16,7 +16,7 @@ so this project treats it as an optional, caller-chosen idempotency key (see the
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias, get_args
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
@@ -73,8 +73,7 @@ TextFormatStyle: TypeAlias = Literal["UNFORMATTED", "PREFORMATTED", "MARKDOWN"]
 SendMessageFailureReason: TypeAlias = Literal["CONFLICTING_SOURCE_ID", "UNKNOWN"]
 """Why a message was not sent: a message with its source id exists, or an unknown conflict."""
 
-TEXT_FORMAT_STYLES: tuple[str, ...] = ("UNFORMATTED", "PREFORMATTED", "MARKDOWN")
-FAILURE_REASONS: tuple[str, ...] = ("CONFLICTING_SOURCE_ID", "UNKNOWN")
+TEXT_FORMAT_STYLES: tuple[str, ...] = get_args(TextFormatStyle)
 
 
 def _wire_config(*, unknown_fields: Literal["forbid", "allow"]) -> ConfigDict:

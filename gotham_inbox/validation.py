@@ -8,22 +8,40 @@ from __future__ import annotations
 
 import difflib
 import reprlib
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from gotham_inbox.models import SendMessageRequest, parse_message, parse_request
 
-_WIRE_FIELDS: dict[str, tuple[str, ...]] = {
-    "message": ("groupRecipients", "sender", "title", "body", "security", "sourceId"),
-    "groupRecipients": ("name", "realm"),
-    "sender": ("displayName",),
-    "title": ("value",),
-    "body": ("value", "formatStyle"),
-    "security": ("portionMarkings",),
-}
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    """The models an annotation holds: ``list[GroupRecipient]``, ``SecureTextBody | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for argument in get_args(annotation):
+        yield from _models_in(argument)
+
+
+def _wire_fields(
+    model: type[BaseModel] = SendMessageRequest, kind: str = "message"
+) -> dict[str, tuple[str, ...]]:
+    """The wire names allowed in each object of a message, keyed by the field that holds it.
+
+    ``{"message": ("groupRecipients", ...), "groupRecipients": ("name", "realm"), ...}``: read
+    from the models, so an unknown-field hint always lists what the models accept.
+    """
+    fields = {kind: tuple(info.alias or name for name, info in model.model_fields.items())}
+    for name, info in model.model_fields.items():
+        for inner in _models_in(info.annotation):
+            fields.update(_wire_fields(inner, info.alias or name))
+    return fields
+
+
+_WIRE_FIELDS = _wire_fields()
 
 
 @dataclass(frozen=True)
@@ -31,13 +49,13 @@ class Problem:
     """One thing wrong with one message.
 
     ``index`` is the message's position in its batch (``None`` for the batch as a whole),
-    ``field`` the wire path inside the message (``groupRecipients[0].name``) and ``message``
-    says what is wrong and what to do about it.
+    ``field`` the wire path inside the message (``groupRecipients[0].name``) and ``reason``
+    says what is wrong and what to do about it (``reason`` on the wire too).
     """
 
     index: int | None
     field: str
-    message: str
+    reason: str
 
     @property
     def path(self) -> str:
@@ -45,12 +63,20 @@ class Problem:
         head = "messages" if self.index is None else f"messages[{self.index}]"
         return f"{head}.{self.field}" if self.field else head
 
+    @property
+    def message(self) -> str:
+        """Deprecated name of :attr:`reason` (a "message" here is an inbox message)."""
+        warnings.warn(
+            "Problem.message is deprecated; use Problem.reason", DeprecationWarning, stacklevel=2
+        )
+        return self.reason
+
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
+        return f"{self.path}: {self.reason}"
 
     def to_parameters(self) -> dict[str, Any]:
         """The problem as Palantir error parameters."""
-        return {"messageIndex": self.index, "field": self.field, "reason": self.message}
+        return {"messageIndex": self.index, "field": self.field, "reason": self.reason}
 
 
 def format_location(loc: Iterable[int | str]) -> str:
@@ -109,7 +135,7 @@ def advice_for(error: Any) -> str:
 def problems_from_error(error: ValidationError, index: int | None) -> list[Problem]:
     """Convert a pydantic error for one message into problems with wire paths."""
     return [
-        Problem(index=index, field=format_location(item["loc"]), message=advice_for(item))
+        Problem(index=index, field=format_location(item["loc"]), reason=advice_for(item))
         for item in error.errors(include_url=False)
     ]
 

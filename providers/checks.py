@@ -75,7 +75,7 @@ def message_problems(data: Any, index: int | None) -> list[Problem]:
 
 def _failure(prefix: str, problem: Problem) -> CheckFailure:
     path = f"{prefix}.{problem.field}" if problem.field else prefix
-    return CheckFailure(path, problem.message)
+    return CheckFailure(path, problem.reason)
 
 
 def check_single(inputs: dict[str, Any]) -> list[CheckFailure]:
@@ -108,7 +108,7 @@ def check_batch(inputs: dict[str, Any]) -> list[CheckFailure]:
     first_index_of: dict[str, int] = {}
     for index, data in enumerate(messages):
         for problem in message_problems(data, index):
-            failures.append(CheckFailure(problem.path, problem.message))
+            failures.append(CheckFailure(problem.path, problem.reason))
         source_id = data.get(SOURCE_ID_KEY) if isinstance(data, dict) else None
         if not isinstance(source_id, str) or is_unknown(source_id):
             continue

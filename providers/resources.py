@@ -26,7 +26,7 @@ MessageInput = SendMessageRequest | Mapping[str, Any]
 """A message: a :class:`SendMessageRequest`, or the same as a dict in wire (camelCase) form."""
 
 
-class _InboxResource(pulumi.dynamic.Resource):
+class _DynamicInboxResource(pulumi.dynamic.Resource):
     """Snake_case Python names for the camelCase outputs the provider records.
 
     Pulumi sets one attribute per output, named as on the wire (``sourceId``). Translating
@@ -101,7 +101,7 @@ def _derived(value: pulumi.Input[Any], pick: Any) -> pulumi.Input[Any]:
     return pick(value)
 
 
-class InboxMessage(_InboxResource, module="gotham", name="InboxMessage"):
+class InboxMessage(_DynamicInboxResource, module="gotham", name="InboxMessage"):
     """One Gotham Global Inbox message, sent when the resource is created.
 
     Type token ``pulumi-python:dynamic/gotham:InboxMessage``. Input ``message`` is the message
@@ -171,7 +171,7 @@ class InboxMessage(_InboxResource, module="gotham", name="InboxMessage"):
         )
 
 
-class InboxMessageBatch(_InboxResource, module="gotham", name="InboxMessageBatch"):
+class InboxMessageBatch(_DynamicInboxResource, module="gotham", name="InboxMessageBatch"):
     """Several Gotham Global Inbox messages sent in ONE request.
 
     The server validates the whole request first: if any message is invalid, none is sent.

@@ -53,18 +53,6 @@ SOURCE_ID_SALT = Setting("gotham:sourceIdSalt", "GOTHAM_SOURCE_ID_SALT", secret=
 SCOPES = Setting("gotham:scopes", "GOTHAM_SCOPES")
 PROXY = Setting("gotham:proxy", "GOTHAM_PROXY")
 
-ALL_SETTINGS = (
-    HOSTNAME,
-    TOKEN,
-    CLIENT_ID,
-    CLIENT_SECRET,
-    CA_BUNDLE,
-    REALM,
-    SOURCE_IDS,
-    SOURCE_ID_SALT,
-    SCOPES,
-    PROXY,
-)
 
 DEFAULT_SOURCE_IDS: SourceIdPolicy = "auto"
 

@@ -2,31 +2,33 @@
 
 Each subcommand lives in its own module of this package and exposes
 ``register(subparsers)``, which adds its parser and sets ``run`` to a function taking the parsed
-arguments and returning the exit code.
+arguments and returning the exit code. They are imported here explicitly, so a subcommand that
+fails to import fails the command line loudly instead of going missing.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from collections.abc import Sequence
 
-from gotham_inbox.cli import exit_codes
+from gotham_inbox.cli import (
+    check,
+    doctor,
+    emulator,
+    exit_codes,
+    migrate_state,
+    policy_config,
+    policy_pack,
+    schema,
+)
 
 TRACEBACK_VARIABLE = "GOTHAM_INBOX_TRACEBACK"
 """Set it to 1 to get the traceback of an unexpected error instead of the one-line message."""
 
-SUBCOMMAND_MODULES = (
-    "check",
-    "doctor",
-    "emulator",
-    "migrate_state",
-    "policy_config",
-    "policy_pack",
-    "schema",
-)
+SUBCOMMANDS = (check, doctor, emulator, migrate_state, policy_config, policy_pack, schema)
+"""The subcommand modules, in the order ``gotham-inbox --help`` lists them."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,13 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Gotham Global Inbox messages as Pulumi resources, checked before deploys.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"gotham_inbox.cli.{name}")
-        except ModuleNotFoundError as error:
-            if error.name == f"gotham_inbox.cli.{name}":
-                continue  # not written yet
-            raise
+    for module in SUBCOMMANDS:
         module.register(subparsers)
     return parser
 

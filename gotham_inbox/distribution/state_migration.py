@@ -27,7 +27,6 @@ from typing import Any
 
 PROVIDER_KEY = "__provider"
 OLD_MODULE = "providers.provider"
-NEW_MODULE = "gotham_inbox.providers.provider"
 PROVIDER_CLASSES = ("InboxMessageProvider", "InboxMessageBatchProvider")
 # Pulumi's marker of a secret value in a state file (sdk/go/common/resource/sig).
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"

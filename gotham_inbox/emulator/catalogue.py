@@ -21,8 +21,6 @@ GENERAL = (
 REFERENCE = "the contract, gotham-inbox-api.md, Errors"
 CONJURE = "Conjure: conjure-java-runtime-api ErrorType"
 STATUS_CODES = "Palantir API docs, Status codes (no error body)"
-RFC6749 = "RFC 6749 section 5.2 (OAuth2 error response)"
-RFC7009 = "RFC 7009 section 2.1 (token revocation)"
 
 
 @dataclass(frozen=True)

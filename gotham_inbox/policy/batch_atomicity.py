@@ -86,7 +86,7 @@ def _invalid(ref: MessageRef) -> tuple[str, str] | None:
     unknown = unknown_paths(ref.data)
     for problem in problems:
         if not is_within(problem.field, unknown):
-            return problem.field, problem.message
+            return problem.field, problem.reason
     return None
 
 

@@ -22,6 +22,7 @@ from gotham_inbox.policy import (
     realm_requirements,
     recipients_can_read,
 )
+from gotham_inbox.policy.levels import LEVEL_NAMES
 from gotham_inbox.policy.pack_config import resolve_pack_config
 from gotham_inbox.policy.registry import POLICIES
 
@@ -74,7 +75,7 @@ def policy_config_from_directory(directory: Directory, caller: User) -> dict[str
 
 def pack_config_schema() -> dict[str, Any]:
     """JSON Schema of a whole policy config file for the pack (for editors and CI)."""
-    levels = {"type": "string", "enum": ["advisory", "mandatory", "remediate", "disabled"]}
+    levels = {"type": "string", "enum": list(LEVEL_NAMES)}
     properties: dict[str, Any] = {"all": {**levels, "description": "A level for every policy."}}
     for spec in POLICIES:
         schema = spec.schema()

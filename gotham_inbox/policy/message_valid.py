@@ -157,7 +157,7 @@ def check_message(
     # Walk the message for unknowns only when something is wrong: most messages are valid.
     unknown = unknown_paths(ref.data)
     return [
-        message_finding(resource, ref, problem.field, problem.message)
+        message_finding(resource, ref, problem.field, problem.reason)
         for problem in problems
         # A value that is unknown during preview is checked when it is known.
         if not is_within(problem.field, unknown)

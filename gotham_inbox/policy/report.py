@@ -26,7 +26,6 @@ from gotham_inbox.policy.resources import InboxResource
 from gotham_inbox.policy.violation import Violation
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-FORMATS = ("text", "json", "sarif")
 JSON_REPORT_VERSION = 1
 """The version of the ``--format json`` document (its ``"version"`` field)."""
 
@@ -211,3 +210,5 @@ def render_sarif(report: CheckReport) -> str:
 
 
 RENDERERS = {"text": render_text, "json": render_json, "sarif": render_sarif}
+FORMATS = tuple(RENDERERS)
+"""The report formats (``--format``), one per renderer."""

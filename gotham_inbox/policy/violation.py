@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,29 +15,42 @@ class Finding:
     """One thing wrong with one resource.
 
     ``field`` is the property path inside the resource (``messages[2].groupRecipients[0].realm``,
-    empty for the resource as a whole) and ``message`` says what is wrong and how to fix it.
+    empty for the resource as a whole) and ``reason`` says what is wrong and how to fix it.
     """
 
     urn: str
     resource_name: str
     message_index: int | None
     field: str
-    message: str
+    reason: str
 
     @property
     def text(self) -> str:
-        """The text the pack reports to the engine: the path, then the message."""
-        return f"{self.field}: {self.message}" if self.field else self.message
+        """The text the pack reports to the engine: the path, then the reason."""
+        return f"{self.field}: {self.reason}" if self.field else self.reason
+
+    @property
+    def message(self) -> str:
+        """Deprecated name of :attr:`reason` (a "message" here is an inbox message)."""
+        return _deprecated_message(self)
 
 
-def resource_finding(resource: InboxResource, field: str, message: str) -> Finding:
+def _deprecated_message(found: Finding | Violation) -> str:
+    name = type(found).__name__
+    warnings.warn(
+        f"{name}.message is deprecated; use {name}.reason", DeprecationWarning, stacklevel=3
+    )
+    return found.reason
+
+
+def resource_finding(resource: InboxResource, field: str, reason: str) -> Finding:
     """A finding about a resource as a whole, or one of its inputs outside any message."""
-    return Finding(resource.urn, resource.name, None, field, message)
+    return Finding(resource.urn, resource.name, None, field, reason)
 
 
-def message_finding(resource: InboxResource, ref: MessageRef, field: str, message: str) -> Finding:
+def message_finding(resource: InboxResource, ref: MessageRef, field: str, reason: str) -> Finding:
     """A finding about a field (wire path inside the message) of one message of a resource."""
-    return Finding(resource.urn, resource.name, ref.index, ref.path(field), message)
+    return Finding(resource.urn, resource.name, ref.index, ref.path(field), reason)
 
 
 @dataclass(frozen=True)
@@ -49,7 +63,7 @@ class Violation:
     resource_name: str
     message_index: int | None
     field: str
-    message: str
+    reason: str
 
     @classmethod
     def of(cls, policy: str, level: EnforcementLevel, finding: Finding) -> Violation:
@@ -61,13 +75,18 @@ class Violation:
             finding.resource_name,
             finding.message_index,
             finding.field,
-            finding.message,
+            finding.reason,
         )
 
     @property
     def text(self) -> str:
         """The path, then what is wrong and how to fix it (what the pack reports)."""
-        return f"{self.field}: {self.message}" if self.field else self.message
+        return f"{self.field}: {self.reason}" if self.field else self.reason
+
+    @property
+    def message(self) -> str:
+        """Deprecated name of :attr:`reason` (a "message" here is an inbox message)."""
+        return _deprecated_message(self)
 
     @property
     def is_mandatory(self) -> bool:
@@ -83,5 +102,5 @@ class Violation:
             "resource": self.resource_name,
             "messageIndex": self.message_index,
             "field": self.field,
-            "message": self.message,
+            "message": self.reason,  # the report format's documented key
         }

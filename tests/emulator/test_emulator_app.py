@@ -130,7 +130,7 @@ def test_model_problems_use_the_shared_wording(client: httpx.Client) -> None:
     _, expected = check_messages([bad])
     response = client.post(SEND, json={"messages": [bad]}, headers=RELEASE_BOT)
     parameters = assert_envelope(response, 422, "Conjure:UnprocessableEntity")
-    assert [p["reason"] for p in parameters["problems"]] == [p.message for p in expected]
+    assert [p["reason"] for p in parameters["problems"]] == [p.reason for p in expected]
 
 
 def test_recipient_without_realm_resolves_to_the_callers_realm(client: httpx.Client) -> None:

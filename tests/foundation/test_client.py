@@ -227,6 +227,21 @@ def test_a_non_json_error_body_is_still_a_clear_error() -> None:
         make_client(Recorder(html)).send([MESSAGE])
 
 
+def test_an_envelope_is_read_through_the_model_and_a_json_non_envelope_is_unreadable() -> None:
+    answer = httpx.Response(
+        403,
+        json={"errorCode": "PERMISSION_DENIED", "errorName": "ApiUsageDenied", "newField": 1},
+    )
+    with pytest.raises(PermissionDeniedError) as caught:
+        make_client(Recorder(answer)).send([MESSAGE])
+    assert (caught.value.error_name, caught.value.error_instance_id) == ("ApiUsageDenied", "")
+    assert caught.value.parameters == {}
+    not_an_envelope = httpx.Response(500, json={"errorCode": 1, "errorName": None})
+    with pytest.raises(InternalServerError, match="non-JSON error body") as unreadable:
+        make_client(Recorder(not_an_envelope), max_attempts=1).send([MESSAGE])
+    assert unreadable.value.error_name == "NonJsonErrorBody"
+
+
 def test_a_success_answer_that_is_not_a_response_is_an_unknown_outcome() -> None:
     with pytest.raises(OutcomeUnknownError, match="may have been sent"):
         make_client(Recorder(httpx.Response(200, text="oops"))).send([MESSAGE])

@@ -1,4 +1,4 @@
-"""The client and its auth under hostile input and hostile servers (issue 16).
+"""The client and its auth under hostile input and hostile servers.
 
 Every case is one an adversarial pass found: each asserts the typed error a user gets, what it
 says about whether the messages were sent, and that no configured secret is in any text. Work is
@@ -234,7 +234,7 @@ def test_a_lone_surrogate_is_refused_by_validation_and_nothing_is_sent() -> None
         make_client(recorder).send([bad])
     assert recorder.requests == []
     (problem,) = caught.value.problems
-    assert problem.path == "messages[0].title.value" and "lone surrogate" in problem.message
+    assert problem.path == "messages[0].title.value" and "lone surrogate" in problem.reason
 
 
 def test_a_lone_surrogate_never_crashes_source_id_derivation() -> None:

@@ -16,7 +16,7 @@ from gotham_inbox.models import (
     SendMessagesResponse,
     parse_message,
 )
-from gotham_inbox.validation import check_messages
+from gotham_inbox.validation import check_message, check_messages
 
 SEED_EXAMPLE = {
     "sender": {"displayName": "My External Message Sender"},
@@ -61,7 +61,7 @@ def test_a_typo_in_a_field_name_is_an_error_naming_the_field_and_the_fix() -> No
     typo = {**SEED_EXAMPLE, "groupRecipient": [{"name": "x"}]}
     del typo["groupRecipients"]
     _, problems = check_messages([SEED_EXAMPLE, typo])
-    paths = {problem.path: problem.message for problem in problems}
+    paths = {problem.path: problem.reason for problem in problems}
     assert "messages[1].groupRecipient" in paths
     assert "did you mean 'groupRecipients'" in paths["messages[1].groupRecipient"]
     assert "messages[1].groupRecipients" in paths
@@ -89,12 +89,12 @@ def test_snake_case_keys_are_refused_on_the_wire() -> None:
 def test_each_problem_names_field_and_index(change: dict, field: str, words: str) -> None:
     _, problems = check_messages([SEED_EXAMPLE, {**SEED_EXAMPLE, **change}])
     assert [(problem.index, problem.field) for problem in problems] == [(1, field)]
-    assert words in problems[0].message
+    assert words in problems[0].reason
 
 
 def test_a_batch_that_is_not_a_list_is_one_clear_problem() -> None:
     _, problems = check_messages("not a list")  # type: ignore[arg-type]
-    assert [problem.message for problem in problems] == [
+    assert [problem.reason for problem in problems] == [
         "messages must be a list of message objects"
     ]
 
@@ -110,3 +110,9 @@ def test_responses_tolerate_fields_a_newer_server_adds() -> None:
     )
     assert str(response.responses[0].source_id) == source_id
     assert response.model_extra == {"traceId": "abc"}
+
+
+def test_a_problems_old_message_name_still_reads_its_reason_with_a_warning() -> None:
+    problem = check_message({"title": {"value": "x"}}, 3)[1][0]
+    with pytest.warns(DeprecationWarning, match="Problem.reason"):
+        assert problem.message == problem.reason

@@ -38,4 +38,12 @@ def test_the_policy_text_names_the_error_the_server_answers(
     with InProcessEmulator(None, "release-bot") as emulator:
         server = emulator.send([message])
     assert server.error_name == error_name
-    assert any(error_name in violation.message for violation in verdict.mandatory), verdict.lines()
+    assert any(error_name in violation.reason for violation in verdict.mandatory), verdict.lines()
+
+
+def test_a_violations_old_message_name_still_reads_its_reason_with_a_warning() -> None:
+    verdict = PolicyChecker.for_directory(None, "release-bot").check_message({**BASE, "x": 1})
+    violation = verdict.mandatory[0]
+    with pytest.warns(DeprecationWarning, match=r"Violation\.reason"):
+        assert violation.message == violation.reason
+    assert violation.to_json()["message"] == violation.reason  # the report's key is unchanged

@@ -87,11 +87,11 @@ def test_policy_checker_fixture_flags_a_group_of_another_realm_without_its_realm
     batch, realm = sorted(verdict.mandatory, key=lambda violation: violation.policy)
     assert realm.policy == "inbox-realm-requirements"
     assert realm.field == "messages[0].groupRecipients[0].realm"
-    assert "set realm: 'partner-realm'" in realm.message
+    assert "set realm: 'partner-realm'" in realm.reason
     assert batch.policy == "inbox-batch-atomicity"
     assert batch.field == realm.field
     assert "so the server refuses the whole batch and sends none of its 1 messages" in (
-        batch.message
+        batch.reason
     )
 
 
