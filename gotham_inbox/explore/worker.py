@@ -31,9 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from gotham_inbox.policy.collect import ProgramError, collecting_monitor, mock_outputs
+from gotham_inbox.policy.collect import (
+    ProgramError,
+    collecting_monitor,
+    inbox_resources_of,
+    mock_outputs,
+)
 from gotham_inbox.policy.project import StackProject
-from gotham_inbox.policy.resources import InboxResource, SourceLocation, inbox_resource
+from gotham_inbox.policy.resources import InboxResource
 
 _OUTPUT_TAIL = 4000
 
@@ -210,19 +215,7 @@ def _tail(text: str) -> str:
 
 
 def _decode(result: Mapping[str, Any]) -> ProgramRun:
-    resources = []
-    for item in result["resources"]:
-        source = item.get("source")
-        found = inbox_resource(
-            item["type"],
-            item["urn"],
-            item["name"],
-            item["inputs"],
-            SourceLocation(source["path"], source["line"]) if source else None,
-        )
-        if found is not None:
-            resources.append(found)
-    return ProgramRun(resources, int(result["resourceCount"]))
+    return ProgramRun(inbox_resources_of(result), int(result["resourceCount"]))
 
 
 class ProgramWorker:

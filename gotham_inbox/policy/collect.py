@@ -274,6 +274,12 @@ def collect_resources(project: StackProject, timeout: float = DEFAULT_TIMEOUT) -
     if result is None or "error" in result:
         reason = result["error"] if result else _tail(completed.stderr) or "no output"
         raise ProgramError(f"the program {project.program} failed:\n{_tail(reason)}")
+    return CollectedStack(inbox_resources_of(result), int(result["resourceCount"]))
+
+
+def inbox_resources_of(result: Mapping[str, Any]) -> list[InboxResource]:
+    """The inbox resources a program run registered, from what :func:`collecting_monitor`
+    recorded (in the child, sent to the parent as JSON)."""
     resources = []
     for item in result["resources"]:
         source = item.get("source")
@@ -286,7 +292,7 @@ def collect_resources(project: StackProject, timeout: float = DEFAULT_TIMEOUT) -
         )
         if found is not None:
             resources.append(found)
-    return CollectedStack(resources, int(result["resourceCount"]))
+    return resources
 
 
 if __name__ == "__main__":
