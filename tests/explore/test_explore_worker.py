@@ -9,7 +9,7 @@ import pytest
 from explore_support import FIXTURE_PROJECT, explore_json, run_check, write_fixture
 
 from gotham_inbox.explore.worker import ProgramWorker
-from gotham_inbox.policy.project import load_project
+from gotham_inbox.policy.project import StackProject, load_project
 
 MODULE_PROGRAM = textwrap.dedent(
     """\
@@ -49,7 +49,8 @@ def _title(run: object) -> str:
     return str(ref.data["title"]["value"])
 
 
-def test_one_worker_runs_each_example_with_its_own_config(tmp_path: Path) -> None:
+def _module_program_project(tmp_path: Path) -> StackProject:
+    """A project whose program reads ``version`` through a module of its own."""
     fixture = write_fixture(
         tmp_path / "app",
         MODULE_PROGRAM,
@@ -57,7 +58,11 @@ def test_one_worker_runs_each_example_with_its_own_config(tmp_path: Path) -> Non
         stack_config={"version": "1.0.0"},
         files={"release_settings.py": SETTINGS_MODULE},
     )
-    project = load_project(fixture.root)
+    return load_project(fixture.root)
+
+
+def test_one_worker_runs_each_example_with_its_own_config(tmp_path: Path) -> None:
+    project = _module_program_project(tmp_path)
     key = f"{FIXTURE_PROJECT}:version"
     with ProgramWorker(project, timeout=60) as worker:
         titles = [
@@ -73,14 +78,7 @@ def test_one_worker_runs_each_example_with_its_own_config(tmp_path: Path) -> Non
 
 
 def test_a_failing_run_does_not_end_the_worker(tmp_path: Path) -> None:
-    fixture = write_fixture(
-        tmp_path / "app",
-        MODULE_PROGRAM,
-        declared={"version": {"type": "string"}},
-        stack_config={"version": "1.0.0"},
-        files={"release_settings.py": SETTINGS_MODULE},
-    )
-    project = load_project(fixture.root)
+    project = _module_program_project(tmp_path)
     key = f"{FIXTURE_PROJECT}:version"
     with ProgramWorker(project, timeout=60) as worker:
         missing = {name: value for name, value in project.config.items() if name != key}
