@@ -71,9 +71,9 @@ def profile_check() -> None:
 def profile_provider() -> None:
     """Benchmark 6's hot path: 50 creates through the provider object, to the emulator."""
     from bench.served import served_emulator
-    from gotham_inbox.identity import with_source_id
     from gotham_inbox.providers.provider import InboxMessageProvider
     from gotham_inbox.providers.settings import ProviderSettings
+    from gotham_inbox.source_ids import with_source_id
 
     messages = [
         with_source_id(message, workload.PROJECT, workload.STACK, f"notice-{index}", None)

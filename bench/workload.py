@@ -13,7 +13,7 @@ import uuid
 from functools import cache
 from typing import Any
 
-from gotham_inbox.emulator.directory import Directory, load_directory
+from gotham_inbox.directory import Directory, load_directory
 from gotham_inbox.policy import (
     INBOX_MESSAGE_BATCH_TYPE,
     INBOX_MESSAGE_TYPE,

@@ -42,7 +42,7 @@ import pytest
 
 if TYPE_CHECKING:
     from gotham_inbox.client import InboxClient
-    from gotham_inbox.emulator.directory import Directory
+    from gotham_inbox.directory import Directory
     from gotham_inbox.emulator.faults import FaultPlan
     from gotham_inbox.emulator.testing import RunningEmulator
     from gotham_inbox.verdicts import PolicyChecker
@@ -76,7 +76,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _loaded(directory: Any) -> Directory:
     # running_emulator takes a loaded directory or a file; data (a dict) is validated here.
-    from gotham_inbox.emulator.directory import Directory, load_directory, parse_directory
+    from gotham_inbox.directory import Directory, load_directory, parse_directory
 
     if isinstance(directory, Directory):
         return directory
@@ -92,7 +92,7 @@ def gotham_directory() -> Directory:
     Override it to use your own: return a loaded directory, directory data (a dict in the
     directory file's format) or a path to a directory file.
     """
-    from gotham_inbox.emulator.directory import load_directory
+    from gotham_inbox.directory import load_directory
 
     return load_directory()
 

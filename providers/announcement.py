@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gotham_inbox.identity import SOURCE_ID_KEY, canonical_json, keyed_uuid, plain
+from gotham_inbox.source_ids import SOURCE_ID_KEY, canonical_json, keyed_uuid, plain
 
 RELEASE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:gotham-inbox:release-announcement:v1")
 """The uuid5 namespace of release sourceIds. Fixed forever: changing it re-announces everything."""

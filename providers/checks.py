@@ -20,7 +20,7 @@ from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from gotham_inbox.identity import SOURCE_ID_KEY
+from gotham_inbox.source_ids import SOURCE_ID_KEY
 from gotham_inbox.validation import Problem, check_message, format_location
 
 

@@ -52,10 +52,10 @@ from gotham_inbox.errors import (
     RequestNotSentError,
     TokenEndpointError,
 )
-from gotham_inbox.identity import SOURCE_ID_KEY, SOURCE_ID_NAMESPACE, canonical_message
 from gotham_inbox.providers.checks import check_batch, check_single, contains_unknown
 from gotham_inbox.providers.outcome import MessageOutcome, require_all_delivered
 from gotham_inbox.providers.settings import ProviderSettings
+from gotham_inbox.source_ids import SOURCE_ID_KEY, SOURCE_ID_NAMESPACE, canonical_message
 
 
 class InboxProviderError(Exception):

@@ -18,9 +18,9 @@ from typing import Any, cast
 import pulumi
 import pulumi.dynamic
 
-from gotham_inbox.identity import SOURCE_ID_KEY, plain, with_source_id
 from gotham_inbox.models import SendMessageRequest
 from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxMessageProvider
+from gotham_inbox.source_ids import SOURCE_ID_KEY, plain, with_source_id
 
 MessageInput = SendMessageRequest | Mapping[str, Any]
 """A message: a :class:`SendMessageRequest`, or the same as a dict in wire (camelCase) form."""

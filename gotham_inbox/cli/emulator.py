@@ -12,8 +12,8 @@ import sys
 from typing import Any
 
 from gotham_inbox.cli import exit_codes
+from gotham_inbox.directory import DIRECTORY_SCHEMA, DirectoryError, load_directory
 from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, create_app
-from gotham_inbox.emulator.directory import DIRECTORY_SCHEMA, DirectoryError, load_directory
 from gotham_inbox.emulator.faults import FAULT_KINDS, FaultPlan, FaultRule, parse_fault
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.cli import exit_codes
-from gotham_inbox.emulator.directory import (
+from gotham_inbox.directory import (
     PRODUCER_GROUP,
     DirectoryError,
     example_directory_path,

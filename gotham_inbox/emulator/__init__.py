@@ -1,6 +1,6 @@
 """A local emulator of Gotham's Global Inbox "send messages" endpoint.
 
-- :mod:`~gotham_inbox.emulator.directory`: the directory file (markings, groups, callers).
+- :mod:`~gotham_inbox.directory`: the directory file (markings, groups, callers).
 - :mod:`~gotham_inbox.emulator.store`: SQLite storage of accepted messages.
 - :mod:`~gotham_inbox.emulator.app`: the Starlette ASGI application.
 - :mod:`~gotham_inbox.emulator.catalogue`: every error it answers, in Gotham's names
@@ -10,8 +10,8 @@
 - :mod:`~gotham_inbox.emulator.testing`: ``running_emulator()`` for tests.
 """
 
+from gotham_inbox.directory import Directory, DirectoryError, load_directory
 from gotham_inbox.emulator.app import create_app
-from gotham_inbox.emulator.directory import Directory, DirectoryError, load_directory
 from gotham_inbox.emulator.store import MessageStore
 
 __all__ = ["Directory", "DirectoryError", "MessageStore", "create_app", "load_directory"]

@@ -39,6 +39,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gotham_inbox.directory import PRODUCER_GROUP, Directory, User
 from gotham_inbox.emulator.catalogue import (
     API_USAGE_DENIED,
     INTERNAL,
@@ -49,7 +50,6 @@ from gotham_inbox.emulator.catalogue import (
     UNAUTHORIZED,
     UNSUPPORTED_MEDIA_TYPE,
 )
-from gotham_inbox.emulator.directory import PRODUCER_GROUP, Directory, User
 from gotham_inbox.emulator.envelope import AsciiJSONResponse, EmulatorError, body_error
 from gotham_inbox.emulator.faults import FAULT_STATE, Fault, FaultMiddleware, FaultPlan
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS, OAuthError, TokenIssuer

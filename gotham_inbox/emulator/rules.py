@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from gotham_inbox.directory import Directory, LimitsEntry, User
 from gotham_inbox.emulator.catalogue import (
     INVALID_ARGUMENT,
     INVALID_MESSAGE_REQUESTS,
@@ -24,7 +25,6 @@ from gotham_inbox.emulator.catalogue import (
     UNKNOWN_RECIPIENTS,
     UNPROCESSABLE_ENTITY,
 )
-from gotham_inbox.emulator.directory import Directory, LimitsEntry, User
 from gotham_inbox.emulator.envelope import MAX_LISTED_PROBLEMS, EmulatorError, spec_error
 from gotham_inbox.emulator.store import NewMessage, Recipient
 from gotham_inbox.models import SendMessageRequest, parse_message, parse_request

@@ -24,8 +24,8 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gotham_inbox.directory import Directory, load_directory
 from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, MESSAGES_PATH, SEND_PATH, create_app
-from gotham_inbox.emulator.directory import Directory, load_directory
 from gotham_inbox.emulator.faults import FaultPlan
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer

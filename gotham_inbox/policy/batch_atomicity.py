@@ -28,8 +28,8 @@ from gotham_inbox.policy import markings, message_valid, realm_requirements
 from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
-from gotham_inbox.policy.unknowns import is_unknown, is_within, unknown_paths
 from gotham_inbox.policy.violation import Finding, message_finding, resource_finding
+from gotham_inbox.unknowns import is_unknown, is_within, unknown_paths
 
 NAME = "inbox-batch-atomicity"
 DEFAULT_LEVEL = EnforcementLevel.MANDATORY

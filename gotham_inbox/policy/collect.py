@@ -32,7 +32,7 @@ from gotham_inbox.policy.resources import (
     SourceLocation,
     inbox_resource,
 )
-from gotham_inbox.policy.unknowns import UNKNOWN_STRING
+from gotham_inbox.unknowns import UNKNOWN_STRING
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds a program may run under the mocks before check gives up on it."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gotham_inbox.emulator.directory import Directory, User
+from gotham_inbox.directory import Directory, User
 from gotham_inbox.policy import (
     batch_atomicity,
     markings,

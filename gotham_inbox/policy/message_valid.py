@@ -5,7 +5,7 @@ The same models and problem wording as the client, the provider and the emulator
 ``InboxMessage`` needs its ``message``, an ``InboxMessageBatch`` a non-empty ``messages`` list,
 and the server's Inbox limits per message (recipients, title and body length, in characters as
 the server counts them): past one the server answers 400 ``InvalidMessageRequests``. The limits'
-defaults are the emulator directory's (:class:`~gotham_inbox.emulator.directory.LimitsEntry`);
+defaults are the emulator directory's (:class:`~gotham_inbox.directory.LimitsEntry`);
 ``gotham-inbox policy-config`` copies a directory's ``limits:`` here.
 """
 
@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from gotham_inbox.emulator.directory import LimitsEntry
+from gotham_inbox.directory import LimitsEntry
 from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
-from gotham_inbox.policy.unknowns import is_unknown, is_within, unknown_paths
 from gotham_inbox.policy.violation import Finding, message_finding, resource_finding
+from gotham_inbox.unknowns import is_unknown, is_within, unknown_paths
 
 NAME = "inbox-message-valid"
 DEFAULT_LEVEL = EnforcementLevel.MANDATORY

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final, NamedTuple
 
-from gotham_inbox.policy.unknowns import UNKNOWN_SENTINELS, is_unknown
+from gotham_inbox.unknowns import UNKNOWN_SENTINELS, is_unknown
 
 
 class _Unknown:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gotham_inbox.policy.messages import recipients, source_id, text_in, value_at
-from gotham_inbox.policy.unknowns import is_unknown
+from gotham_inbox.unknowns import is_unknown
 from gotham_inbox.validation import Problem, check_message, check_messages
 
 INBOX_MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"

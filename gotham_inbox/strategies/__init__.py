@@ -26,7 +26,7 @@ Everything is importable from this package; each piece lives in a module with on
 - :mod:`~gotham_inbox.strategies.directory_generation`: directories in the emulator's file
   format (:func:`directories`, :func:`example_directory`, :func:`directory_data`);
 - :mod:`~gotham_inbox.strategies.directory_queries`: what a directory contains, as the
-  emulator's directory model reads it (:func:`caller_of`, :func:`foreign_groups`,
+  directory model reads it (:func:`caller_of`, :func:`foreign_groups`,
   :func:`over_clearance_markings`, :func:`unreadable_pairs`, ...);
 - :mod:`~gotham_inbox.strategies.directory_messages`: messages for a directory and caller
   (:func:`valid_messages_for`, :func:`unreadable_messages_for`);

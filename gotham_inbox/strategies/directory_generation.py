@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from gotham_inbox.emulator.directory import (
+from gotham_inbox.directory import (
     PRODUCER_GROUP,
     Directory,
     LimitsEntry,
@@ -172,7 +172,7 @@ def example_directory() -> DirectoryData:
 
 
 def directory_data(source: Any) -> DirectoryData:
-    """A directory as data, from a :class:`~gotham_inbox.emulator.directory.Directory`, a
+    """A directory as data, from a :class:`~gotham_inbox.directory.Directory`, a
     directory file, ``None`` (the shipped example) or data already (validated, returned as is).
     """
     if isinstance(source, dict):

@@ -1,8 +1,8 @@
 """What a directory in the emulator's file format holds, as the directory model reads it.
 
-The questions are answered by the emulator's own model (:func:`parse_directory` and the
-runtime :class:`Directory`: who a user is, which group lives in which realm, what a clearance
-covers), so that the strategies cannot drift from the server they generate cases for. The
+The questions are answered by the directory model the emulator serves (:func:`parse_directory`
+and the runtime :class:`Directory`: who a user is, which group lives in which realm, what a
+clearance covers), so that the strategies cannot drift from the server they generate cases for. The
 answers are entries of the data itself (dicts), to build messages from; markings come in the
 directory's order.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gotham_inbox.emulator.directory import (
+from gotham_inbox.directory import (
     PRODUCER_GROUP,
     Directory,
     Group,
@@ -24,7 +24,7 @@ DirectoryData = dict[str, Any]
 
 
 def model_of(directory: DirectoryData) -> Directory:
-    """``directory`` validated by the emulator's model (a broken one fails naming the entry)."""
+    """``directory`` validated by the directory model (a broken one fails naming the entry)."""
     return parse_directory(directory)
 
 

@@ -53,7 +53,7 @@ def directory_limits() -> st.SearchStrategy[dict[str, int]]:
 
 def limits_of(directory: DirectoryData) -> dict[str, int]:
     """Every limit of ``directory``, the emulator's defaults filling in what it leaves out."""
-    from gotham_inbox.emulator.directory import LimitsEntry
+    from gotham_inbox.directory import LimitsEntry
 
     return LimitsEntry.model_validate(directory.get("limits", {})).model_dump()
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gotham_inbox.emulator.directory import Directory, User, load_directory, parse_directory
+from gotham_inbox.directory import Directory, User, load_directory, parse_directory
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.generate import policy_config_from_directory
 from gotham_inbox.policy.levels import EnforcementLevel

@@ -14,8 +14,8 @@ from typing import Any
 import anyio
 import httpx
 
+from gotham_inbox.directory import Directory
 from gotham_inbox.emulator.app import MESSAGES_PATH, SEND_PATH, create_app
-from gotham_inbox.emulator.directory import Directory
 from gotham_inbox.emulator.store import MessageStore
 from gotham_inbox.verdicts.policy import DirectorySource, as_directory
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from emulator_helpers import SEED_DIRECTORY, FakeClock, app_client
 
-from gotham_inbox.emulator.directory import Directory, parse_directory
+from gotham_inbox.directory import Directory, parse_directory
 from gotham_inbox.emulator.oauth import TokenIssuer
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
+from gotham_inbox.directory import Directory, load_directory
 from gotham_inbox.emulator.app import create_app
-from gotham_inbox.emulator.directory import Directory, load_directory
 from gotham_inbox.emulator.store import MessageStore
 from gotham_inbox.verdicts.server import InProcessTransport
 

@@ -19,7 +19,7 @@ from emulator_helpers import RELEASE_BOT, SEND, message
 from jsonschema import Draft202012Validator
 
 from gotham_inbox.cli import exit_codes
-from gotham_inbox.emulator.directory import example_directory_path
+from gotham_inbox.directory import example_directory_path
 
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 ADMIN_TOKEN = re.compile(r"admin token for GET/DELETE /emulator/messages: (\S+)")

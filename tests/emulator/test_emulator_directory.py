@@ -11,7 +11,7 @@ from emulator_helpers import SEED_DIRECTORY
 from jsonschema import Draft202012Validator
 
 from gotham_inbox.cli import main
-from gotham_inbox.emulator.directory import (
+from gotham_inbox.directory import (
     DIRECTORY_SCHEMA,
     DirectoryError,
     DirectoryFile,

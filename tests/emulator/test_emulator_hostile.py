@@ -16,8 +16,8 @@ import yaml
 from emulator_helpers import ADMIN, RELEASE_BOT, SEND, FakeClock, app_client, message
 
 from gotham_inbox.cli import main as cli_main
+from gotham_inbox.directory import DirectoryError, load_directory, parse_directory
 from gotham_inbox.emulator import app as emulator_app
-from gotham_inbox.emulator.directory import DirectoryError, load_directory, parse_directory
 from gotham_inbox.emulator.envelope import MAX_LISTED_PROBLEMS
 from gotham_inbox.emulator.oauth import TokenIssuer
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
@@ -68,7 +68,7 @@ def test_without_the_message_limit_a_megabyte_of_empty_messages_still_gets_a_sma
 
 
 def load_directory_data() -> dict[str, Any]:
-    from gotham_inbox.emulator.directory import example_directory_path
+    from gotham_inbox.directory import example_directory_path
 
     loaded: dict[str, Any] = yaml.safe_load(example_directory_path().read_text())
     return loaded

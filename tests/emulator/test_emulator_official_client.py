@@ -11,7 +11,7 @@ import httpx
 import pytest
 from emulator_helpers import SEED_MESSAGE, message
 
-from gotham_inbox.emulator.directory import Directory
+from gotham_inbox.directory import Directory
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 
 

@@ -15,9 +15,9 @@ from example_support import (
     run_example,
 )
 
-from gotham_inbox.emulator.directory import load_directory
-from gotham_inbox.identity import derive_source_id
+from gotham_inbox.directory import load_directory
 from gotham_inbox.providers import release_source_id
+from gotham_inbox.source_ids import derive_source_id
 
 VERSION_KEY = "gotham-inbox-example:version"
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from gotham_inbox.cli import main
-from gotham_inbox.emulator.directory import load_directory
+from gotham_inbox.directory import load_directory
 from gotham_inbox.policy.generate import policy_config_from_directory
 
 FIXTURE_PROJECT = "explore-fixture"

@@ -52,8 +52,8 @@ from gotham_inbox import (
     TokenEndpointError,
 )
 from gotham_inbox.errors import IncompleteAnswerError, InternalServerError
-from gotham_inbox.identity import derive_source_id, with_source_id
 from gotham_inbox.retry import parse_retry_after
+from gotham_inbox.source_ids import derive_source_id, with_source_id
 
 CONTROL_CHARACTERS = ["\n", "\r", "\r\n", "\x00", "\x7f", "\x1b", "\u2028"]
 

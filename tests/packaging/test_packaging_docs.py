@@ -12,7 +12,7 @@ import pytest
 from distribution_support import REPO
 
 from gotham_inbox.cli import build_parser, main
-from gotham_inbox.emulator.directory import load_directory
+from gotham_inbox.directory import load_directory
 from gotham_inbox.policy.generate import policy_config_from_directory
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]

@@ -21,7 +21,7 @@ import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from gotham_inbox.emulator.directory import load_directory
+from gotham_inbox.directory import load_directory
 from gotham_inbox.policy import (
     INBOX_MESSAGE_BATCH_TYPE,
     INBOX_MESSAGE_TYPE,
@@ -34,7 +34,7 @@ from gotham_inbox.policy import (
 )
 from gotham_inbox.policy.generate import policy_config_from_directory
 from gotham_inbox.policy.pack_config import PolicySettings
-from gotham_inbox.policy.unknowns import UNKNOWN_STRING
+from gotham_inbox.unknowns import UNKNOWN_STRING
 
 REPO = Path(__file__).resolve().parents[2]
 PACK_DIR = REPO / "policies"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gotham_inbox.emulator.directory import LimitsEntry
+from gotham_inbox.directory import LimitsEntry
 from gotham_inbox.policy import (
     POLICIES,
     EnforcementLevel,

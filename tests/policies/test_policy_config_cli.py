@@ -10,7 +10,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from gotham_inbox.cli import main
-from gotham_inbox.emulator.directory import LimitsEntry, example_directory_path
+from gotham_inbox.directory import LimitsEntry, example_directory_path
 from gotham_inbox.policy import resolve_pack_config
 from gotham_inbox.policy.batch_atomicity import BatchAtomicityConfig
 from gotham_inbox.policy.markings import MarkingsConfig

@@ -9,7 +9,7 @@ from hypothesis import note
 from hypothesis import strategies as st
 
 from gotham_inbox import strategies as gs
-from gotham_inbox.emulator.directory import parse_directory
+from gotham_inbox.directory import parse_directory
 from gotham_inbox.verdicts import (
     InProcessEmulator,
     PolicyChecker,

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from property_support import CALLER, directories_of_every_kind, judge
 
 from gotham_inbox import strategies as gs
-from gotham_inbox.emulator.directory import parse_directory
+from gotham_inbox.directory import parse_directory
 from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxProviderError
 from gotham_inbox.providers.settings import ProviderSettings
 from gotham_inbox.retry import RetryPolicy

@@ -39,7 +39,6 @@ from gotham_inbox import strategies as gs
 from gotham_inbox.delivery import HostMemory
 from gotham_inbox.emulator.app import MESSAGES_PATH
 from gotham_inbox.emulator.testing import RunningEmulator
-from gotham_inbox.identity import canonical_message, with_source_id
 from gotham_inbox.providers.provider import (
     InboxMessageBatchProvider,
     InboxMessageProvider,
@@ -47,6 +46,7 @@ from gotham_inbox.providers.provider import (
 )
 from gotham_inbox.providers.settings import ProviderSettings
 from gotham_inbox.retry import RetryPolicy
+from gotham_inbox.source_ids import canonical_message, with_source_id
 
 PROJECT, STACK = "inbox-proof", "dev"
 CALLER, CALLER_REALM = "release-bot", "palantir-internal-realm"

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from property_support import CALLER, flags, judge, objects_to
 
 from gotham_inbox import strategies as gs
-from gotham_inbox.emulator.directory import parse_directory
+from gotham_inbox.directory import parse_directory
 from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker
 
 MESSAGE_VALID = "inbox-message-valid"

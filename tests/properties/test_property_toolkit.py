@@ -27,7 +27,7 @@ from gotham_inbox import strategies as gs
 from gotham_inbox.auth import TokenAuth
 from gotham_inbox.cli import main
 from gotham_inbox.client import InboxClient
-from gotham_inbox.emulator.directory import parse_directory
+from gotham_inbox.directory import parse_directory
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.errors import BadRequestError
 from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker

@@ -18,13 +18,13 @@ from pulumi.dynamic import Config, ConfigureRequest
 
 from gotham_inbox.client import InboxClient
 from gotham_inbox.emulator.testing import RunningEmulator
-from gotham_inbox.identity import derive_source_id
 from gotham_inbox.providers.provider import (
     InboxMessageBatchProvider,
     InboxMessageProvider,
     InboxProviderError,
 )
 from gotham_inbox.providers.settings import ProviderSettings
+from gotham_inbox.source_ids import derive_source_id
 
 
 class LosesAnswers(httpx.BaseTransport):

@@ -7,14 +7,14 @@ import uuid
 
 from provider_support import MESSAGE, message
 
-from gotham_inbox.identity import (
+from gotham_inbox.models import parse_message
+from gotham_inbox.source_ids import (
     SOURCE_ID_NAMESPACE,
     canonical_json,
     canonical_message,
     derive_source_id,
     with_source_id,
 )
-from gotham_inbox.models import parse_message
 
 BASE = ("proj", "dev", "release")
 

@@ -25,10 +25,10 @@ from provider_support import (
     message,
 )
 
-from gotham_inbox.identity import derive_source_id
 from gotham_inbox.models import parse_message
 from gotham_inbox.providers import InboxMessage, InboxMessageBatch
 from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxMessageProvider
+from gotham_inbox.source_ids import derive_source_id
 
 MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"
 BATCH_TYPE = "pulumi-python:dynamic/gotham:InboxMessageBatch"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gotham_inbox.emulator.directory import load_directory
+from gotham_inbox.directory import load_directory
 from gotham_inbox.models import GroupRecipient
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.generate import policy_config_from_directory

@@ -1,4 +1,8 @@
-"""The emulator's directory: which markings exist, which groups can be addressed, who may call.
+"""The directory: which markings exist, which groups can be addressed, who may call.
+
+One model of a Gotham deployment's directory, read by everything that needs to know it: the
+emulator serves it, ``gotham-inbox policy-config`` turns it into the policies' config, the
+strategies generate cases from it and the verdicts configure the policies with it.
 
 A directory file is YAML or JSON::
 
@@ -16,7 +20,8 @@ The file's shape is described once, by the pydantic models :class:`DirectoryFile
 :class:`GroupEntry`, :class:`UserEntry` and :class:`ClientEntry`; :data:`DIRECTORY_SCHEMA` is
 generated from them. A file is validated by those models, then checked for consistency (every
 name it refers to exists, nothing is defined twice), then turned into the runtime
-:class:`Directory` the emulator rules and the policy configuration look things up in. Any problem
+:class:`Directory` the emulator rules and the policy configuration look things up in
+(:func:`as_directory` takes any of a loaded directory, its data or its file). Any problem
 is a :class:`DirectoryError` that names the file and the entry, e.g.
 ``users[1].clearance[0]: unknown marking 'SECERT'``.
 """
