@@ -1,4 +1,4 @@
-"""Deterministic message source ids, and the canonical form they are derived from.
+"""Deterministic message source ids, the canonical form they are derived from, and repeats.
 
 A message's ``sourceId`` is its idempotency key: a host that honours sourceIds refuses a second
 message with the same id (``CONFLICTING_SOURCE_ID``) instead of delivering it twice (a host may
@@ -147,3 +147,21 @@ def with_source_id(
         return data
     derived = derive_source_id(project, stack, resource_name, data, index, salt)
     return {**{k: v for k, v in data.items() if k != SOURCE_ID_KEY}, SOURCE_ID_KEY: derived}
+
+
+class SourceIdUses:
+    """Which message of a batch first used each sourceId, to find the messages that repeat one.
+
+    Two messages of one request with the same sourceId conflict: the server sends the first and
+    refuses the other as ``CONFLICTING_SOURCE_ID``. The provider's check and the policies both
+    look for such repeats; each normalises the ids it compares (UUIDs ignore letter case).
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[str, int] = {}
+
+    def earlier_use(self, key: str, index: int) -> int | None:
+        """Record that message ``index`` uses the sourceId ``key``; the index of the first
+        message that used it, if that was an earlier one."""
+        first = self._first.setdefault(key, index)
+        return None if first == index else first

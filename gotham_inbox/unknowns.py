@@ -1,13 +1,16 @@
-"""Values that are not known yet (during ``pulumi preview``), and how the rules skip them.
+"""Values that are not known yet (during ``pulumi preview``), and how checks skip them.
 
 The engine sends a value that depends on an unknown output as one of Pulumi's sentinel strings;
 pulumi_policy keeps those strings in the resource's properties. The collector of ``check`` turns
-the SDK's own unknown marker into the same string, so the rules see one representation. A rule
-never judges an unknown value: the field is checked again when ``pulumi up`` knows it.
+the SDK's own unknown marker into the same string, so the rules see one representation; the
+provider host hands the provider ``pulumi.output.Unknown`` objects instead, so the provider's
+checks pass their own test of "unknown" to :func:`unknown_paths`. Nothing judges an unknown
+value: the field is checked again when ``pulumi up`` knows it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -31,17 +34,23 @@ def is_unknown(value: object) -> bool:
     return isinstance(value, str) and value in UNKNOWN_SENTINELS
 
 
-def unknown_paths(value: Any, prefix: str = "") -> list[str]:
-    """The wire paths of every unknown value inside ``value`` (``title.value``, ``a[0]``)."""
-    if is_unknown(value):
+def unknown_paths(
+    value: Any, prefix: str = "", unknown: Callable[[object], bool] = is_unknown
+) -> list[str]:
+    """The wire paths of every unknown value inside ``value`` (``title.value``, ``a[0]``).
+
+    ``unknown`` tells an unknown value (by default one of the engine's sentinels); the path of
+    a wholly unknown ``value`` is ``prefix`` itself (``""`` at the top).
+    """
+    if unknown(value):
         return [prefix]
     paths: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
-            paths.extend(unknown_paths(item, f"{prefix}.{key}" if prefix else str(key)))
+            paths.extend(unknown_paths(item, f"{prefix}.{key}" if prefix else str(key), unknown))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            paths.extend(unknown_paths(item, f"{prefix}[{index}]"))
+            paths.extend(unknown_paths(item, f"{prefix}[{index}]", unknown))
     return paths
 
 

@@ -6,7 +6,6 @@ report problems through :class:`Problem`, so a user sees the same wording everyw
 
 from __future__ import annotations
 
-import difflib
 import reprlib
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,6 +15,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from gotham_inbox.models import SendMessageRequest, parse_message, parse_request
+from gotham_inbox.suggestions import did_you_mean
 
 
 def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
@@ -116,8 +116,7 @@ def advice_for(error: Any) -> str:
         return f"required field '{name}' is missing; add it"
     if kind == "extra_forbidden":
         known = _WIRE_FIELDS.get(_parent_kind(loc), ())
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = did_you_mean(name, known)
         allowed = ", ".join(known)
         return f"unknown field '{name}'; {hint}remove it (allowed here: {allowed})"
     if kind == "literal_error":

@@ -12,13 +12,13 @@ is delivered twice; a new version is a new id, and a new message.
 
 from __future__ import annotations
 
-import difflib
 import string
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gotham_inbox.source_ids import SOURCE_ID_KEY, canonical_json, keyed_uuid, plain
+from gotham_inbox.suggestions import closest
 
 RELEASE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:gotham-inbox:release-announcement:v1")
 """The uuid5 namespace of release sourceIds. Fixed forever: changing it re-announces everything."""
@@ -72,8 +72,8 @@ def check_template(argument: str, template: object) -> str:
         ) from None
     for name, spec, conversion in fields:
         if name not in PLACEHOLDERS:
-            close = difflib.get_close_matches(name, PLACEHOLDERS, n=1)
-            hint = f" (did you mean {{{close[0]}}}?)" if close else ""
+            close = closest(name, PLACEHOLDERS)
+            hint = f" (did you mean {{{close}}}?)" if close else ""
             raise AnnouncementError(
                 f"{argument}: unknown placeholder {{{name}}}{hint}; use {_placeholder_list()}, "
                 "and write {{ and }} for a literal brace"

@@ -7,59 +7,39 @@ for an InboxMessage, ``messages[2].groupRecipients[0].name`` for a batch.
 During a preview some inputs are still unknown (they depend on resources not created yet); the
 provider host hands them over as ``pulumi.output.Unknown`` objects (the SDK's in-process paths
 use the ``rpc.UNKNOWN`` sentinel string, so both are recognised). An unknown value is not a
-problem: problems under an unknown path are dropped, and a wholly unknown
-input is not checked at all; the engine checks again once the values are known.
+problem: problems under an unknown path (:mod:`gotham_inbox.unknowns`) are dropped, and a wholly
+unknown input is not checked at all; the engine checks again once the values are known.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
-from pulumi.runtime.rpc import UNKNOWN
 
-from gotham_inbox.source_ids import SOURCE_ID_KEY
-from gotham_inbox.validation import Problem, check_message, format_location
+from gotham_inbox.source_ids import SOURCE_ID_KEY, SourceIdUses
+from gotham_inbox.unknowns import UNKNOWN_STRING, is_within, unknown_paths
+from gotham_inbox.validation import Problem, check_message
 
 
-def is_unknown(value: Any) -> bool:
+def is_unknown(value: object) -> bool:
     """True for a value that is not known yet (during a preview)."""
-    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
-
-
-def unknown_paths(value: Any, path: tuple[int | str, ...] = ()) -> Iterator[tuple[int | str, ...]]:
-    """Paths (inside ``value``) of values that are unknown during a preview."""
-    if is_unknown(value):
-        yield path
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from unknown_paths(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from unknown_paths(item, (*path, index))
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN_STRING)
 
 
 def contains_unknown(value: Any) -> bool:
     """True if any part of ``value`` is unknown."""
-    return next(unknown_paths(value), None) is not None
-
-
-def _under_unknown(field: str, unknown: list[str]) -> bool:
-    return any(
-        field == path or field.startswith(f"{path}.") or field.startswith(f"{path}[")
-        for path in unknown
-    )
+    return bool(unknown_paths(value, unknown=is_unknown))
 
 
 def message_problems(data: Any, index: int | None) -> list[Problem]:
     """Problems of one message, skipping unknown parts, plus a missing ``sourceId``."""
-    unknown = [format_location(path) for path in unknown_paths(data)]
+    unknown = unknown_paths(data, unknown=is_unknown)
     if "" in unknown:
         return []
     _, problems = check_message(data, index)
-    problems = [problem for problem in problems if not _under_unknown(problem.field, unknown)]
+    problems = [problem for problem in problems if not is_within(problem.field, unknown)]
     if isinstance(data, dict) and data.get(SOURCE_ID_KEY) is None:
         # The resource classes always add one; without it a retried create could send twice.
         problems.append(
@@ -105,15 +85,15 @@ def check_batch(inputs: dict[str, Any]) -> list[CheckFailure]:
     if not messages:
         return [CheckFailure("messages", "the batch is empty; add at least one message")]
     failures = []
-    first_index_of: dict[str, int] = {}
+    uses = SourceIdUses()
     for index, data in enumerate(messages):
         for problem in message_problems(data, index):
             failures.append(CheckFailure(problem.path, problem.reason))
         source_id = data.get(SOURCE_ID_KEY) if isinstance(data, dict) else None
         if not isinstance(source_id, str) or is_unknown(source_id):
             continue
-        first = first_index_of.setdefault(source_id.lower(), index)
-        if first != index:
+        first = uses.earlier_use(source_id.lower(), index)
+        if first is not None:
             failures.append(
                 CheckFailure(
                     f"messages[{index}].{SOURCE_ID_KEY}",

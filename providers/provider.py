@@ -55,6 +55,7 @@ from gotham_inbox.errors import (
 from gotham_inbox.providers.checks import check_batch, check_single, contains_unknown
 from gotham_inbox.providers.outcome import MessageOutcome, require_all_delivered
 from gotham_inbox.providers.settings import ProviderSettings
+from gotham_inbox.realms import resolved_realm
 from gotham_inbox.source_ids import SOURCE_ID_KEY, SOURCE_ID_NAMESPACE, canonical_message
 
 
@@ -67,13 +68,14 @@ def _now() -> str:
 
 
 def _recipients(message: Any, realm: str | None) -> list[dict[str, str]]:
-    # The group recipients as Gotham resolves them: a missing realm is the caller's realm.
+    # The group recipients as Gotham resolves them; without a realm of its own or a configured
+    # caller's realm, a recipient is recorded without one.
     recipients = []
     for group in message.get("groupRecipients", []):
         resolved = {"name": group["name"]}
-        explicit = group.get("realm")
-        if explicit is not None or realm:
-            resolved["realm"] = realm if explicit is None else explicit
+        group_realm = resolved_realm(group.get("realm"), realm or None)
+        if group_realm is not None:
+            resolved["realm"] = group_realm
         recipients.append(resolved)
     return recipients
 

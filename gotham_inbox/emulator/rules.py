@@ -28,6 +28,7 @@ from gotham_inbox.emulator.catalogue import (
 from gotham_inbox.emulator.envelope import MAX_LISTED_PROBLEMS, EmulatorError, spec_error
 from gotham_inbox.emulator.store import NewMessage, Recipient
 from gotham_inbox.models import SendMessageRequest, parse_message, parse_request
+from gotham_inbox.realms import resolved_realm
 from gotham_inbox.validation import Problem, advice_for, format_location, semantic_problems
 
 MAX_SUMMARY = 10
@@ -81,13 +82,9 @@ class BatchReview:
 
 
 def resolve_recipients(message: SendMessageRequest, caller: User) -> tuple[Recipient, ...]:
-    """Each group recipient with its realm: the explicit one, else the caller's.
-
-    An empty realm is an explicit realm (one that has no groups), not an omitted one: the
-    default applies only when no realm is given, as the API documents.
-    """
+    """Each group recipient with its realm: the explicit one, else the caller's."""
     return tuple(
-        Recipient(recipient.name, caller.realm if recipient.realm is None else recipient.realm)
+        Recipient(recipient.name, resolved_realm(recipient.realm, caller.realm))
         for recipient in message.group_recipients
     )
 

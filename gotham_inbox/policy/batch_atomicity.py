@@ -29,6 +29,7 @@ from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
 from gotham_inbox.policy.violation import Finding, message_finding, resource_finding
+from gotham_inbox.source_ids import SourceIdUses
 from gotham_inbox.unknowns import is_unknown, is_within, unknown_paths
 
 NAME = "inbox-batch-atomicity"
@@ -146,7 +147,7 @@ def check_resource(
                 f"{config.max_batch_size}; split it into several InboxMessageBatch resources",
             )
         )
-    first_use: dict[str, int] = {}
+    uses = SourceIdUses()
     checks = refusal_checks(context)
     for ref in refs:
         refused = first_refusal(ref, context, checks)
@@ -166,19 +167,18 @@ def check_resource(
         key = ref.source_id
         if key is None or ref.index is None:
             continue
-        if key in first_use:
+        first = uses.earlier_use(key, ref.index)
+        if first is not None:
             findings.append(
                 message_finding(
                     resource,
                     ref,
                     "sourceId",
-                    f"sourceId {key} is also used by messages[{first_use[key]}] of this batch; "
+                    f"sourceId {key} is also used by messages[{first}] of this batch; "
                     "the server sends one and refuses the other as CONFLICTING_SOURCE_ID, so the "
                     "batch is half-sent; give every message its own sourceId",
                 )
             )
-        else:
-            first_use[key] = ref.index
     return findings
 
 

@@ -10,7 +10,6 @@ message is not a refusal (the server delivers it), so it is a policy of its own,
 
 from __future__ import annotations
 
-import difflib
 from typing import Self
 
 from pydantic import Field, model_validator
@@ -20,6 +19,7 @@ from gotham_inbox.policy.messages import UNKNOWN, known_markings
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
 from gotham_inbox.policy.violation import Finding, message_finding
+from gotham_inbox.suggestions import did_you_mean
 
 NAME = "inbox-markings"
 DEFAULT_LEVEL = EnforcementLevel.MANDATORY
@@ -94,8 +94,7 @@ def _marking_problem(
 ) -> str | None:
     allowed = config.allowed_markings
     if allowed and marking not in allowed:
-        close = difflib.get_close_matches(marking, allowed, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = did_you_mean(marking, allowed)
         return (
             f"marking '{marking}' is not an allowed marking (Gotham refuses it: 400 "
             f"InvalidMessagePortionMarkings); {hint}use one of {_listing(allowed)}"

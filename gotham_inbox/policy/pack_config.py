@@ -10,7 +10,6 @@ otherwise switch a check off.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from gotham_inbox.documents import DocumentError, parse_json, read_bounded
 from gotham_inbox.policy.levels import LEVEL_NAMES, EnforcementLevel
 from gotham_inbox.policy.registry import POLICIES, POLICIES_BY_NAME
 from gotham_inbox.policy.settings import PolicyConfig, PolicyConfigError
+from gotham_inbox.suggestions import did_you_mean
 from gotham_inbox.validation import short_repr
 
 ALL_POLICIES_KEY = "all"
@@ -61,8 +61,7 @@ def _split_entry(name: str, entry: object) -> tuple[EnforcementLevel | None, dic
 
 
 def _unknown_policy(name: str) -> PolicyConfigError:
-    close = difflib.get_close_matches(name, list(POLICIES_BY_NAME), n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint = did_you_mean(name, POLICIES_BY_NAME)
     known = ", ".join(POLICIES_BY_NAME)
     return PolicyConfigError(
         f"invalid policy config: '{name}' is not a policy of the gotham-inbox pack; {hint}"

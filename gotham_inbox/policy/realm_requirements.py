@@ -9,7 +9,6 @@ unknown group. With no caller realm known, every recipient must give its realm.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections import defaultdict
 from typing import Literal
@@ -24,8 +23,10 @@ from gotham_inbox.policy.resources import (
     MessageRef,
     StackContext,
 )
-from gotham_inbox.policy.settings import PolicyConfig
+from gotham_inbox.policy.settings import PolicyConfig, caller_realm_field
 from gotham_inbox.policy.violation import Finding, message_finding
+from gotham_inbox.realms import resolved_realm
+from gotham_inbox.suggestions import did_you_mean
 
 NAME = "inbox-realm-requirements"
 DEFAULT_LEVEL = EnforcementLevel.MANDATORY
@@ -55,11 +56,8 @@ class KnownGroup(PolicyConfig):
 class RealmRequirementsConfig(PolicyConfig):
     """Properties of ``inbox-realm-requirements``."""
 
-    caller_realm: str | None = Field(
-        default=None,
-        min_length=1,
-        description="The realm of the user or client that sends the messages. "
-        "Defaults to the stack config gotham:realm.",
+    caller_realm: str | None = caller_realm_field(
+        "The realm of the user or client that sends the messages."
     )
     groups: list[KnownGroup] = Field(
         default=[],
@@ -103,13 +101,12 @@ def _check_recipient(
         )
     if not known:
         return None
-    realm = recipient.realm if recipient.realm is not None else caller_realm
+    realm = resolved_realm(recipient.realm, caller_realm)
     realms = known.get(name)
     if realms is None:
         if config.unknown_groups == "ignore":
             return None
-        close = difflib.get_close_matches(name, list(known), n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = did_you_mean(name, known)
         return f"{recipient.field}.name", (
             f"group '{name}' is not a known group (Gotham refuses it: 400 UnknownRecipients); "
             f"{hint}fix the name, or add the group to this policy's groups (or set "
@@ -138,12 +135,12 @@ def refusal(
     are flagged) or that does not live in the realm the server looks in. A recipient whose
     realm cannot be told (no realm and no caller realm) may well be sent, so it is not one.
     """
-    caller_realm = caller_realm_of(config, context)
+    caller_realm = context.caller_realm(config.caller_realm)
     known = config.realms_by_group
     if not known:
         return None
     for recipient in ref.recipients:
-        realm = recipient.realm if recipient.realm is not None else caller_realm
+        realm = resolved_realm(recipient.realm, caller_realm)
         if realm is None:
             continue
         realms = known.get(recipient.name)
@@ -156,11 +153,6 @@ def refusal(
     return None
 
 
-def caller_realm_of(config: RealmRequirementsConfig, context: StackContext) -> str | None:
-    """The caller's realm: the policy config's, else the stack config's ``gotham:realm``."""
-    return config.caller_realm or context.get(CALLER_REALM_KEY)
-
-
 def check_message(
     resource: InboxResource,
     ref: MessageRef,
@@ -168,7 +160,7 @@ def check_message(
     context: StackContext,
 ) -> list[Finding]:
     """Realm problems of every recipient of one message."""
-    caller_realm = caller_realm_of(config, context)
+    caller_realm = context.caller_realm(config.caller_realm)
     known = config.realms_by_group
     findings = []
     for recipient in ref.recipients:

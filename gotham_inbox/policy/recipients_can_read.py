@@ -16,14 +16,10 @@ from pydantic import Field
 
 from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.messages import UNKNOWN, Recipient, known_markings
-from gotham_inbox.policy.resources import (
-    CALLER_REALM_KEY,
-    InboxResource,
-    MessageRef,
-    StackContext,
-)
-from gotham_inbox.policy.settings import PolicyConfig
+from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
+from gotham_inbox.policy.settings import PolicyConfig, caller_realm_field
 from gotham_inbox.policy.violation import Finding, message_finding
+from gotham_inbox.realms import resolved_realm
 
 NAME = "inbox-recipients-can-read"
 DEFAULT_LEVEL = EnforcementLevel.ADVISORY
@@ -56,11 +52,8 @@ class GroupClearance(PolicyConfig):
 class RecipientsCanReadConfig(PolicyConfig):
     """Properties of ``inbox-recipients-can-read``."""
 
-    caller_realm: str | None = Field(
-        default=None,
-        min_length=1,
-        description="The caller's realm, used to find the group of a recipient without a "
-        "realm. Defaults to the stack config gotham:realm.",
+    caller_realm: str | None = caller_realm_field(
+        "The caller's realm, used to find the group of a recipient without a realm."
     )
     groups: list[GroupClearance] = Field(
         default=[],
@@ -86,7 +79,7 @@ def _group_clearance(
     entries: list[GroupClearance], recipient: Recipient, caller_realm: str | None
 ) -> list[str] | None:
     """The clearance of the recipient's group among the config's entries of that name."""
-    realm = recipient.realm if recipient.realm is not None else caller_realm
+    realm = resolved_realm(recipient.realm, caller_realm)
     if realm is not None:
         entries = [group for group in entries if group.realm in (None, realm)]
     # Without a realm to tell same-named groups apart, judge only an unambiguous entry.
@@ -110,7 +103,7 @@ def check_message(
     if raw is UNKNOWN or not isinstance(raw, list):
         return []
     wanted = list(dict.fromkeys(marking for _, marking in known_markings(raw)))
-    caller_realm = config.caller_realm or context.get(CALLER_REALM_KEY)
+    caller_realm = context.caller_realm(config.caller_realm)
     findings = []
     for recipient in listed:
         clearance = _group_clearance(by_name[recipient.name], recipient, caller_realm)

@@ -218,6 +218,11 @@ class StackContext:
     organization: str | None = None
     policies: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
+    def caller_realm(self, configured: str | None) -> str | None:
+        """The caller's realm: ``configured`` (a policy's ``callerRealm``), else the stack
+        config's ``gotham:realm``; ``None`` when neither is known."""
+        return configured or self.get(CALLER_REALM_KEY)
+
     def get(self, key: str) -> str | None:
         """A configuration value as text, or ``None`` when unset, empty or unknown."""
         value = self.config.get(key)

@@ -8,13 +8,14 @@ the same thing, with the same default, under ``pulumi preview`` and under ``chec
 from __future__ import annotations
 
 import copy
-import difflib
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from gotham_inbox.policy.resources import CALLER_REALM_KEY
+from gotham_inbox.suggestions import did_you_mean
 from gotham_inbox.validation import format_location
 
 
@@ -32,6 +33,17 @@ class PolicyConfig(BaseModel):
         serialize_by_alias=True,
         extra="forbid",
         frozen=True,
+    )
+
+
+def caller_realm_field(purpose: str) -> Any:
+    """The ``callerRealm`` property of a policy that resolves recipients (see
+    :meth:`~gotham_inbox.policy.resources.StackContext.caller_realm`); ``purpose`` opens its
+    description."""
+    return Field(
+        default=None,
+        min_length=1,
+        description=f"{purpose} Defaults to the stack config {CALLER_REALM_KEY}.",
     )
 
 
@@ -101,8 +113,7 @@ def _explain(policy: str, model: type[PolicyConfig], error: Any) -> str:
     if kind == "extra_forbidden":
         # The properties of the entry the typo is in: a group's for groups[0].nam.
         known = _properties_at(config_schema(model), tuple(error["loc"][:-1]))
-        close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = did_you_mean(str(error["loc"][-1]), known)
         allowed = ", ".join(known) or "none"
         return f"{where}: unknown property; {hint}remove it (properties: {allowed})"
     message = str(error["msg"])

@@ -15,6 +15,7 @@ from pulumi.runtime import rpc
 
 from gotham_inbox.providers import checks
 from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxMessageProvider
+from gotham_inbox.unknowns import unknown_paths
 
 
 @pytest.fixture(autouse=True)
@@ -150,7 +151,7 @@ def test_check_reports_instead_of_raising_when_validation_itself_fails(
 
 def test_unknown_paths_are_found_at_any_depth() -> None:
     value = {"a": [1, UNKNOWN], "b": {"c": rpc.UNKNOWN}}
-    assert list(checks.unknown_paths(value)) == [("a", 1), ("b", "c")]
+    assert unknown_paths(value, unknown=checks.is_unknown) == ["a[1]", "b.c"]
     assert checks.contains_unknown(value)
     assert not checks.contains_unknown(MESSAGE)
 
