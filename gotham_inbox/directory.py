@@ -28,7 +28,7 @@ is a :class:`DirectoryError` that names the file and the entry, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -95,15 +95,22 @@ class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Clearance = Annotated[Names | None, BeforeValidator(_refuse_null("list_type"))]
+"""Markings, or left out for every marking (an explicit null is refused)."""
+
+
+def _omittable_field(description: str, **options: Any) -> Any:
+    """An optional field that may be left out but not set to null (see :func:`_refuse_null`)."""
+    return Field(default=None, description=description, json_schema_extra=_omittable, **options)
+
+
 class GroupEntry(_Entry):
     """A group that exists and can receive messages."""
 
     name: Name
     realm: Name
-    clearance: Annotated[Names | None, BeforeValidator(_refuse_null("list_type"))] = Field(
-        default=None,
-        description="Markings the group's members may read; omitted means all.",
-        json_schema_extra=_omittable,
+    clearance: Clearance = _omittable_field(
+        "Markings the group's members may read; omitted means all."
     )
 
 
@@ -112,19 +119,13 @@ class UserEntry(_Entry):
 
     name: Name
     realm: Name
-    token: Annotated[Name | None, BeforeValidator(_refuse_null("string_type"))] = Field(
-        default=None,
-        repr=False,
-        description="Bearer token the emulator accepts for this user; omit it "
+    token: Annotated[Name | None, BeforeValidator(_refuse_null("string_type"))] = _omittable_field(
+        "Bearer token the emulator accepts for this user; omit it "
         "for users that only act through an OAuth2 client.",
-        json_schema_extra=_omittable,
+        repr=False,
     )
     groups: Names = Field(default_factory=list, description="Group memberships.")
-    clearance: Annotated[Names | None, BeforeValidator(_refuse_null("list_type"))] = Field(
-        default=None,
-        description="Markings this user may apply; omitted means all.",
-        json_schema_extra=_omittable,
-    )
+    clearance: Clearance = _omittable_field("Markings this user may apply; omitted means all.")
 
 
 class ClientEntry(_Entry):
@@ -327,6 +328,24 @@ def parse_directory(data: Any, source: str = "<memory>") -> Directory:
     if problems:
         raise DirectoryError(source, problems)
     return directory
+
+
+DirectorySource = Directory | Mapping[str, Any] | str | Path | None
+"""A loaded directory, directory data, a directory file, or ``None`` for the shipped example."""
+
+
+def as_directory(source: DirectorySource) -> Directory:
+    """The directory ``source`` gives: a loaded one as it is, data validated (as
+    :func:`parse_directory` does), a file loaded (as :func:`load_directory` does).
+
+    Raises:
+        DirectoryError: the data or the file is not a valid directory.
+    """
+    if isinstance(source, Directory):
+        return source
+    if isinstance(source, Mapping):
+        return parse_directory(dict(source))
+    return load_directory(source)
 
 
 _SECRET_FIELDS = frozenset({"token", "client_secret"})

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from gotham_inbox.client import InboxClient
 from gotham_inbox.delivery import HostMemory, refuses_source_id_field
+from gotham_inbox.directory import PRODUCER_GROUP
 from gotham_inbox.errors import (
     ApiNotAvailableError,
     DeliveryError,
@@ -230,8 +231,7 @@ class Doctor:
                 "fail",
                 f"the caller may not send ({error.error_name}: {error.parameters})",
                 "every create would fail with HTTP 403; nothing is sent",
-                "ask the Gotham administrators to add the caller to the group "
-                "'External Inbox Alert Producers'",
+                f"ask the Gotham administrators to add the caller to the group '{PRODUCER_GROUP}'",
             )
             return False
         if error.status_code not in (400, 422):

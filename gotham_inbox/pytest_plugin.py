@@ -74,17 +74,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _loaded(directory: Any) -> Directory:
-    # running_emulator takes a loaded directory or a file; data (a dict) is validated here.
-    from gotham_inbox.directory import Directory, load_directory, parse_directory
-
-    if isinstance(directory, Directory):
-        return directory
-    if isinstance(directory, dict):
-        return parse_directory(directory)
-    return load_directory(directory)
-
-
 @pytest.fixture
 def gotham_directory() -> Directory:
     """The directory the emulator serves and the policies are configured from.
@@ -115,10 +104,11 @@ def gotham_emulator(
 ) -> Iterator[RunningEmulator]:
     """A fresh emulator serving ``gotham_directory``, with an in-memory database."""
     # Imported here so that merely having the plugin installed costs other test runs nothing.
+    from gotham_inbox.directory import as_directory
     from gotham_inbox.emulator.testing import running_emulator
 
     with running_emulator(
-        _loaded(gotham_directory), source_ids=gotham_source_ids, faults=gotham_faults
+        as_directory(gotham_directory), source_ids=gotham_source_ids, faults=gotham_faults
     ) as emulator:
         yield emulator
 
@@ -158,6 +148,7 @@ def gotham_emulator_factory(gotham_source_ids: str) -> Iterator[EmulatorFactory]
     ``None`` for the shipped example; ``source_ids`` defaults to ``gotham_source_ids``. Every
     emulator started is stopped after the test.
     """
+    from gotham_inbox.directory import as_directory
     from gotham_inbox.emulator.testing import running_emulator
 
     with contextlib.ExitStack() as started:
@@ -169,7 +160,7 @@ def gotham_emulator_factory(gotham_source_ids: str) -> Iterator[EmulatorFactory]
         ) -> RunningEmulator:
             return started.enter_context(
                 running_emulator(
-                    _loaded(directory), db_path, source_ids=source_ids or gotham_source_ids
+                    as_directory(directory), db_path, source_ids=source_ids or gotham_source_ids
                 )
             )
 

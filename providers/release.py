@@ -17,7 +17,6 @@ new sourceId, which replaces the child and sends a new message.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,24 +30,12 @@ from gotham_inbox.providers.announcement import (
     check_template,
     check_text,
 )
-from gotham_inbox.providers.resources import InboxMessage, source_id_salt
+from gotham_inbox.providers.resources import InboxMessage, has_outputs, source_id_salt
 
 RELEASE_ANNOUNCEMENT_TYPE = "gotham:index:ReleaseAnnouncement"
 
 RecipientInput = pulumi.Input[Any]
 """A group name (in the caller's realm), or a ``{"name", "realm"}`` mapping or GroupRecipient."""
-
-
-def _has_output(value: Any) -> bool:
-    # Values the program already knows are checked at once, so a typo fails at the line that
-    # made it, before anything is registered; Outputs are checked once they resolve.
-    if isinstance(value, pulumi.Output) or inspect.isawaitable(value):
-        return True
-    if isinstance(value, dict):
-        return any(_has_output(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_output(item) for item in value)
-    return False
 
 
 def _resources(argument: str, value: Any) -> list[pulumi.Resource]:
@@ -178,8 +165,10 @@ class ReleaseAnnouncement(pulumi.ComponentResource):
             "markings": check_markings,
             "sender": lambda value: check_text("sender", value),
         }
+        # Values the program already knows are checked at once, so a typo fails at the line that
+        # made it, before anything is registered; Outputs are checked once they resolve.
         for argument, value in fields.items():
-            if not _has_output(value):
+            if not has_outputs(value):
                 checks[argument](value)
 
 

@@ -43,12 +43,13 @@ class _DynamicInboxResource(pulumi.dynamic.Resource):
         return self._output("sentAt")
 
 
-def _has_outputs(value: Any) -> bool:
-    """True when ``value`` holds an Output (or another awaitable) anywhere inside."""
-    if isinstance(value, Mapping):
-        return any(_has_outputs(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_has_outputs(item) for item in value)
+def has_outputs(value: Any) -> bool:
+    """True when ``value`` is or holds (in dicts, lists, tuples) an Output or other awaitable:
+    a value only known once the deployment resolves it."""
+    if isinstance(value, dict):
+        return any(has_outputs(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(has_outputs(item) for item in value)
     return isinstance(value, pulumi.Output) or inspect.isawaitable(value)
 
 
@@ -72,7 +73,7 @@ def _message_with_id(
     project, stack = pulumi.get_project(), pulumi.get_stack()
     salt = source_id_salt()
     data = plain(message)
-    if not _has_outputs(data):
+    if not has_outputs(data):
         # Plain data needs no Output: Output.from_input would wrap every nested value in an
         # Output of its own, which is most of the cost of declaring a message.
         return with_source_id(data, project, stack, resource_name, index, salt)
@@ -233,7 +234,7 @@ class InboxMessageBatch(_DynamicInboxResource, module="gotham", name="InboxMessa
         data = plain(messages)
         identified = (
             pulumi.Output.from_input(data).apply(with_ids)
-            if _has_outputs(data)
+            if has_outputs(data)
             else with_ids(data)  # plain data: no Output per nested value (see above)
         )
         super().__init__(

@@ -1,6 +1,8 @@
 """A local emulator of Gotham's Global Inbox "send messages" endpoint.
 
-- :mod:`~gotham_inbox.directory`: the directory file (markings, groups, callers).
+It serves a :mod:`~gotham_inbox.directory` (markings, groups, callers), re-exported here.
+
+- :mod:`~gotham_inbox.emulator.rules`: reviewing a batch against the models and the directory.
 - :mod:`~gotham_inbox.emulator.store`: SQLite storage of accepted messages.
 - :mod:`~gotham_inbox.emulator.app`: the Starlette ASGI application.
 - :mod:`~gotham_inbox.emulator.catalogue`: every error it answers, in Gotham's names

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gotham_inbox.directory import PRODUCER_GROUP
+
 SDK = "official SDK, gotham.v1.gotham.errors"
 GENERAL = (
     "Palantir platform API docs, General errors "
@@ -99,7 +101,7 @@ API_USAGE_DENIED = ErrorSpec(
     403,
     "PERMISSION_DENIED",
     (),
-    "the caller is not in 'External Inbox Alert Producers'",
+    f"the caller is not in '{PRODUCER_GROUP}'",
     False,
     GENERAL + " (the name; that Gotham uses it for this case is assumed)",
 )

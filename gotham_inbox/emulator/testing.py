@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gotham_inbox.directory import Directory, load_directory
+from gotham_inbox.directory import Directory, as_directory
 from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, MESSAGES_PATH, SEND_PATH, create_app
 from gotham_inbox.emulator.faults import FaultPlan
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
@@ -218,7 +218,7 @@ def running_emulator(
         faults: a fault plan to start with (``None``: none; add rules later via ``.faults``).
         admin_token: the token of ``/emulator/messages`` (``None``: a random one).
     """
-    loaded = directory if isinstance(directory, Directory) else load_directory(directory)
+    loaded = as_directory(directory)
     plan = faults if faults is not None else FaultPlan()
     admin = admin_token or "emu-admin-" + secrets.token_urlsafe(24)
     with MessageStore(db_path) as store:

@@ -9,9 +9,8 @@ from hypothesis import strategies as st
 
 from gotham_inbox.directory import (
     PRODUCER_GROUP,
-    Directory,
     LimitsEntry,
-    load_directory,
+    as_directory,
 )
 from gotham_inbox.strategies.directory_queries import (
     DirectoryData,
@@ -178,7 +177,7 @@ def directory_data(source: Any) -> DirectoryData:
     if isinstance(source, dict):
         model_of(source)  # a broken directory fails here, naming the entry
         return source
-    loaded = source if isinstance(source, Directory) else load_directory(source)
+    loaded = as_directory(source)
 
     def ordered(clearance: frozenset[str]) -> list[str]:
         return [marking for marking in loaded.markings if marking in clearance]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from gotham_inbox.directory import Directory, User, load_directory, parse_directory
+from gotham_inbox.directory import Directory, DirectorySource, User, as_directory
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.generate import policy_config_from_directory
 from gotham_inbox.policy.levels import EnforcementLevel
@@ -20,18 +19,6 @@ from gotham_inbox.policy.resources import (
     inbox_resource,
 )
 from gotham_inbox.policy.violation import Violation
-
-DirectorySource = Directory | Mapping[str, Any] | str | Path | None
-"""A loaded directory, directory data, a directory file, or ``None`` for the shipped example."""
-
-
-def as_directory(source: DirectorySource) -> Directory:
-    """Load or validate a directory given any way :data:`DirectorySource` allows."""
-    if isinstance(source, Directory):
-        return source
-    if isinstance(source, Mapping):
-        return parse_directory(dict(source))
-    return load_directory(source)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,9 @@ from typing import Any
 import anyio
 import httpx
 
-from gotham_inbox.directory import Directory
+from gotham_inbox.directory import Directory, DirectorySource, as_directory
 from gotham_inbox.emulator.app import MESSAGES_PATH, SEND_PATH, create_app
 from gotham_inbox.emulator.store import MessageStore
-from gotham_inbox.verdicts.policy import DirectorySource, as_directory
 
 IN_PROCESS_BASE_URL = "http://localhost"
 """The base URL of an :class:`InProcessEmulator` (loopback, so clients allow plain http)."""
