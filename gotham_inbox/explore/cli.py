@@ -31,9 +31,9 @@ from gotham_inbox.explore.search import (
     Budget,
     explore,
 )
-from gotham_inbox.policy.collect import ProgramError
+from gotham_inbox.check.collect import ProgramError
 from gotham_inbox.policy.pack_config import load_pack_config, resolve_pack_config
-from gotham_inbox.policy.project import ProjectError, default_policy_config, load_project
+from gotham_inbox.check.project import ProjectError, default_policy_config, load_project
 from gotham_inbox.policy.settings import PolicyConfigError
 
 EXIT_CLEAN = 0

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from gotham_inbox.cli import exit_codes, main
 from gotham_inbox.emulator.directory import DirectoryError, load_directory
 from gotham_inbox.policy.pack_config import load_pack_config
-from gotham_inbox.policy.project import ProjectError, load_project
+from gotham_inbox.check.project import ProjectError, load_project
 from gotham_inbox.policy.settings import PolicyConfigError
 
 BILLION_LAUGHS = "\n".join(
