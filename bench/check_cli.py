@@ -22,8 +22,8 @@ from bench import workload
 from bench.report import Section, Target
 from bench.timing import Samples, side_by_side
 from gotham_inbox.check.collect import collect_resources
-from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.check.project import StackProject, load_project
+from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.resources import StackContext
 
 NAME = "check"

@@ -15,10 +15,10 @@ from typing import NamedTuple, Self
 
 from pydantic import Field, model_validator
 
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
-from gotham_inbox.policy.violation import Finding, message_finding
+from gotham_inbox.policy.spec import PolicySpec, Severity
+from gotham_inbox.policy.violation import EnforcementLevel, Finding, message_finding
 
 NAME = "inbox-content"
 DEFAULT_LEVEL = EnforcementLevel.ADVISORY
@@ -29,7 +29,7 @@ DESCRIPTION = (
     "this policy's limits."
 )
 DISPLAY_NAME = "Message content is sound and leaks no credential"
-SEVERITY = "medium"
+SEVERITY = Severity.MEDIUM
 REMEDIATION_STEPS = (
     "Edit the field the finding names: a non-empty title and sender within the limits, a body"
     " under maxBodyBytes, no credential in the text (rotate it if it was real), no broadcast "
@@ -245,3 +245,17 @@ def check_message(
                     )
                 )
     return findings
+
+
+SPEC = PolicySpec(
+    name=NAME,
+    description=DESCRIPTION,
+    default_level=DEFAULT_LEVEL,
+    config_model=ContentConfig,
+    check_message=check_message,
+    display_name=DISPLAY_NAME,
+    severity=SEVERITY,
+    remediation_steps=REMEDIATION_STEPS,
+    tags=TAGS,
+)
+"""The policy as the registry lists it: what the pack and ``check`` run."""

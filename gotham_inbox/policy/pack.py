@@ -32,20 +32,20 @@ from pulumi_policy.deserialize import serialize_properties
 
 from gotham_inbox.policy import stack_context as engine_state
 from gotham_inbox.policy.engine import run_resource_rule, run_stack_rule
-from gotham_inbox.policy.registry import (
-    PACK_DESCRIPTION,
-    PACK_DISPLAY_NAME,
-    PACK_NAME,
-    PACK_REPOSITORY,
-    PACK_TAGS,
-    POLICIES,
-    PolicySpec,
-)
+from gotham_inbox.policy.registry import POLICIES
 from gotham_inbox.policy.resources import (
     INBOX_TYPES,
     InboxResource,
     StackContext,
     inbox_resource,
+)
+from gotham_inbox.policy.spec import (
+    PACK_DESCRIPTION,
+    PACK_DISPLAY_NAME,
+    PACK_NAME,
+    PACK_REPOSITORY,
+    PACK_TAGS,
+    PolicySpec,
 )
 from gotham_inbox.policy.violation import Finding
 

@@ -16,7 +16,6 @@ from typing import Literal
 
 from pydantic import Field
 
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.messages import Recipient
 from gotham_inbox.policy.resources import (
     CALLER_REALM_KEY,
@@ -25,7 +24,8 @@ from gotham_inbox.policy.resources import (
     StackContext,
 )
 from gotham_inbox.policy.settings import PolicyConfig
-from gotham_inbox.policy.violation import Finding, message_finding
+from gotham_inbox.policy.spec import PolicySpec, Severity
+from gotham_inbox.policy.violation import EnforcementLevel, Finding, message_finding
 
 NAME = "inbox-realm-requirements"
 DEFAULT_LEVEL = EnforcementLevel.MANDATORY
@@ -36,7 +36,7 @@ DESCRIPTION = (
     "the caller's realm (callerRealm, or stack config gotham:realm) and the known groups."
 )
 DISPLAY_NAME = "Recipients resolve in the intended realm"
-SEVERITY = "high"
+SEVERITY = Severity.HIGH
 REMEDIATION_STEPS = (
     "Give a recipient in another realm its realm explicitly, fix a misspelt group name, or "
     "tell the policy the caller's realm (callerRealm, or stack config gotham:realm) and the "
@@ -177,3 +177,17 @@ def check_message(
             field, message = problem
             findings.append(message_finding(resource, ref, field, message))
     return findings
+
+
+SPEC = PolicySpec(
+    name=NAME,
+    description=DESCRIPTION,
+    default_level=DEFAULT_LEVEL,
+    config_model=RealmRequirementsConfig,
+    check_message=check_message,
+    display_name=DISPLAY_NAME,
+    severity=SEVERITY,
+    remediation_steps=REMEDIATION_STEPS,
+    tags=TAGS,
+)
+"""The policy as the registry lists it: what the pack and ``check`` run."""

@@ -10,7 +10,6 @@ from typing import Any
 from gotham_inbox.emulator.directory import Directory, User, load_directory, parse_directory
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.generate import policy_config_from_directory
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.pack_config import PackConfig, resolve_pack_config
 from gotham_inbox.policy.resources import (
     INBOX_MESSAGE_BATCH_TYPE,
@@ -19,7 +18,7 @@ from gotham_inbox.policy.resources import (
     StackContext,
     inbox_resource,
 )
-from gotham_inbox.policy.violation import Violation
+from gotham_inbox.policy.violation import EnforcementLevel, Violation
 
 DirectorySource = Directory | Mapping[str, Any] | str | Path | None
 """A loaded directory, directory data, a directory file, or ``None`` for the shipped example."""
