@@ -1,9 +1,11 @@
 """The ``gotham-inbox`` CrossGuard policies as pure functions, shared by the pack and ``check``.
 
 One module per policy (``message_valid``, ``batch_atomicity``, ``realm_requirements``,
-``markings``, ``recipients_can_read``, ``content``) holds its config model and rule functions;
-:mod:`.registry` lists them; :func:`evaluate` runs them over :class:`InboxResource` objects with
-a config resolved by :func:`resolve_pack_config` (Pulumi's policy-pack config format).
+``markings``, ``recipients_can_read``, ``content``) holds its config model, its rule functions
+and its :class:`PolicySpec` (``SPEC``); :mod:`.registry` lists them; :func:`evaluate` runs them
+over :class:`InboxResource` objects with a config resolved by :func:`resolve_pack_config`
+(Pulumi's policy-pack config format). ``gotham-inbox check``'s own machinery (the project, the
+program under mocks, the reports) is :mod:`gotham_inbox.check`.
 """
 
 from gotham_inbox.policy.engine import evaluate

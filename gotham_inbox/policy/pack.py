@@ -158,34 +158,25 @@ def policy_metadata(spec: PolicySpec[Any]) -> dict[str, Any]:
 
 def build_policy(spec: PolicySpec[Any]) -> Policy:
     """The pulumi_policy policy for one spec."""
-    level = PulumiEnforcementLevel(spec.default_level.value)
-    metadata = policy_metadata(spec)
+    settings: dict[str, Any] = {
+        "enforcement_level": PulumiEnforcementLevel(spec.default_level.value),
+        "config_schema": _schema(spec),
+        **policy_metadata(spec),
+    }
     if spec.checks_resources and spec.check_stack is not None:
         return ResourceAndStackValidationPolicy(
             spec.name,
             spec.description,
             _validate_resource(spec),
             _validate_stack(spec),
-            level,
-            _schema(spec),
-            **metadata,
+            **settings,
         )
     if spec.check_stack is not None:
         return StackValidationPolicy(
-            spec.name,
-            spec.description,
-            validate=_validate_stack(spec),
-            enforcement_level=level,
-            config_schema=_schema(spec),
-            **metadata,
+            spec.name, spec.description, validate=_validate_stack(spec), **settings
         )
     return ResourceValidationPolicy(
-        spec.name,
-        spec.description,
-        validate=_validate_resource(spec),
-        enforcement_level=level,
-        config_schema=_schema(spec),
-        **metadata,
+        spec.name, spec.description, validate=_validate_resource(spec), **settings
     )
 
 
