@@ -52,8 +52,10 @@ StackRule = Callable[[Sequence[InboxResource], ConfigT, StackContext], list[Find
 
 @dataclass(frozen=True)
 class PolicySpec(Generic[ConfigT]):
-    """One policy: its name, default level, description, config model and rules.
+    """One policy: its name, default level, description, config model and rules, and what
+    CrossGuard shows of it (display name, severity, remediation steps, tags).
 
+    Each rule module declares its own, as ``SPEC``, at its end (after the rules it names).
     ``check_resource`` runs once per inbox resource and ``check_message`` once per message of
     the resource: together they are the policy's rule for one resource (Pulumi's Analyze).
     ``check_stack`` runs once over all of them (AnalyzeStack).
