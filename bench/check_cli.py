@@ -21,9 +21,9 @@ import yaml
 from bench import workload
 from bench.report import Section, Target
 from bench.timing import Samples, side_by_side
-from gotham_inbox.policy.collect import collect_resources
+from gotham_inbox.check.collect import collect_resources
+from gotham_inbox.check.project import StackProject, load_project
 from gotham_inbox.policy.engine import evaluate
-from gotham_inbox.policy.project import StackProject, load_project
 from gotham_inbox.policy.resources import StackContext
 
 NAME = "check"
@@ -87,7 +87,7 @@ def write_project(root: Path, program: str, messages: list[dict[str, Any]]) -> P
 
 
 def collect_request(stack: StackProject) -> str:
-    """The request ``python -m gotham_inbox.policy.collect`` reads, as ``check`` writes it."""
+    """The request ``python -m gotham_inbox.check.collect`` reads, as ``check`` writes it."""
     return json.dumps(
         {
             "directory": str(stack.directory),

@@ -20,11 +20,11 @@ import yaml
 
 from bench import workload
 from bench.report import Section, Target
+from gotham_inbox.check.project import default_policy_config, load_project
 from gotham_inbox.explore.domains import declared_keys
 from gotham_inbox.explore.schema_file import default_explore_file, load_explore_schemas
 from gotham_inbox.explore.search import Budget, ExploreResult, explore
 from gotham_inbox.policy.pack_config import load_pack_config, resolve_pack_config
-from gotham_inbox.policy.project import default_policy_config, load_project
 
 NAME = "explore"
 REPO = Path(__file__).resolve().parents[1]

@@ -41,7 +41,7 @@ def profile_policy() -> None:
 
 def profile_check() -> None:
     """Benchmark 2's hot path: the program declaring 1,000 InboxMessage resources, under mocks."""
-    from gotham_inbox.policy.project import load_project
+    from gotham_inbox.check.project import load_project
 
     with tempfile.TemporaryDirectory(prefix="gotham-inbox-bench-profile-") as scratch:
         messages = workload.messages(check_cli.MESSAGES, seed=3, source_ids=False)
@@ -59,7 +59,7 @@ def profile_check() -> None:
                 "--interval",
                 "0.0005",
                 "-m",
-                "gotham_inbox.policy.collect",
+                "gotham_inbox.check.collect",
                 str(request),
                 str(Path(scratch, "result.json")),
             ],

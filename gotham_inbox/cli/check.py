@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox.check.collect import DEFAULT_TIMEOUT, ProgramError, collect_resources
+from gotham_inbox.check.project import ProjectError, default_policy_config, load_project
+from gotham_inbox.check.report import FORMATS, RENDERERS, CheckReport
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.explore import cli as explore_cli
-from gotham_inbox.policy.collect import DEFAULT_TIMEOUT, ProgramError, collect_resources
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.pack_config import load_pack_config, resolve_pack_config
-from gotham_inbox.policy.project import ProjectError, default_policy_config, load_project
-from gotham_inbox.policy.report import FORMATS, RENDERERS, CheckReport
 from gotham_inbox.policy.resources import StackContext
 from gotham_inbox.policy.settings import PolicyConfigError
 

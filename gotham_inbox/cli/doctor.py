@@ -72,7 +72,7 @@ def _bad_input(text: str) -> int:
 
 
 def _stack_config(args: argparse.Namespace) -> tuple[dict[str, str], frozenset[str]]:
-    from gotham_inbox.policy.project import load_project
+    from gotham_inbox.check.project import load_project
 
     project = load_project(args.project_dir, args.stack)
     return project.plain_config, project.secret_keys
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
     if args.send_test_message and not args.to_group:
         return _bad_input("--send-test-message needs --to-group NAME (the group to send it to)")
     try:
-        from gotham_inbox.policy.project import ProjectError
+        from gotham_inbox.check.project import ProjectError
 
         settings = _settings(args, environ)
         policy = settings.source_id_policy()

@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox.check.collect import ProgramError
+from gotham_inbox.check.project import ProjectError, default_policy_config, load_project
 from gotham_inbox.explore.domains import declared_keys
 from gotham_inbox.explore.generate import ExploreExtraMissing
 from gotham_inbox.explore.report import EXPLORE_RENDERERS, ExploreReport
@@ -31,9 +33,7 @@ from gotham_inbox.explore.search import (
     Budget,
     explore,
 )
-from gotham_inbox.policy.collect import ProgramError
 from gotham_inbox.policy.pack_config import load_pack_config, resolve_pack_config
-from gotham_inbox.policy.project import ProjectError, default_policy_config, load_project
 from gotham_inbox.policy.settings import PolicyConfigError
 
 EXIT_CLEAN = 0

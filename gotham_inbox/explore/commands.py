@@ -15,8 +15,8 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
+from gotham_inbox.check.project import StackProject, config_text
 from gotham_inbox.explore.domains import DeclaredKey
-from gotham_inbox.policy.project import StackProject, config_text
 
 
 def config_set_commands(

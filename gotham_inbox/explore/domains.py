@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from gotham_inbox.policy.project import PROJECT_FILES, ProjectError, StackProject
+from gotham_inbox.check.project import PROJECT_FILES, ProjectError, StackProject
 
 DECLARED_TYPES: Mapping[str, Mapping[str, Any]] = {
     "string": {"type": "string"},

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox.check.project import StackProject, config_text
+from gotham_inbox.check.report import RENDERERS, CheckReport
 from gotham_inbox.explore.commands import config_set_commands
 from gotham_inbox.explore.search import Example, ExploreResult, Outcome
-from gotham_inbox.policy.project import StackProject, config_text
-from gotham_inbox.policy.report import RENDERERS, CheckReport
 
 
 def _display_path(path: Path) -> str:

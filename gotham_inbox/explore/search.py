@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox.check.project import StackProject, config_text
 from gotham_inbox.explore.domains import DeclaredKey, typed_value
 from gotham_inbox.explore.generate import config_strategy, outputs_strategy, require_extra
 from gotham_inbox.explore.schema_file import ExploreSchemaError, ExploreSchemas
 from gotham_inbox.explore.worker import ProgramRun, ProgramWorker
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.pack_config import PolicySettings
-from gotham_inbox.policy.project import StackProject, config_text
 from gotham_inbox.policy.resources import StackContext
 from gotham_inbox.policy.violation import Violation
 

@@ -31,13 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from gotham_inbox.policy.collect import (
+from gotham_inbox.check.collect import (
     ProgramError,
     collecting_monitor,
     inbox_resources_of,
     mock_outputs,
 )
-from gotham_inbox.policy.project import StackProject
+from gotham_inbox.check.project import StackProject
 from gotham_inbox.policy.resources import InboxResource
 
 _OUTPUT_TAIL = 4000

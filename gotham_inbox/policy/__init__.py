@@ -1,20 +1,21 @@
 """The ``gotham-inbox`` CrossGuard policies as pure functions, shared by the pack and ``check``.
 
 One module per policy (``message_valid``, ``batch_atomicity``, ``realm_requirements``,
-``markings``, ``recipients_can_read``, ``content``) holds its config model and rule functions;
-:mod:`.registry` lists them; :func:`evaluate` runs them over :class:`InboxResource` objects with
-a config resolved by :func:`resolve_pack_config` (Pulumi's policy-pack config format).
+``markings``, ``recipients_can_read``, ``content``) holds its config model, its rule functions
+and its :class:`PolicySpec` (``SPEC``); :mod:`.registry` lists them; :func:`evaluate` runs them
+over :class:`InboxResource` objects with a config resolved by :func:`resolve_pack_config`
+(Pulumi's policy-pack config format). ``gotham-inbox check``'s own machinery (the project, the
+program under mocks, the reports) is :mod:`gotham_inbox.check`.
 """
 
 from gotham_inbox.policy.engine import evaluate
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.pack_config import (
     PackConfig,
     PolicySettings,
     load_pack_config,
     resolve_pack_config,
 )
-from gotham_inbox.policy.registry import PACK_NAME, POLICIES, POLICIES_BY_NAME, PolicySpec
+from gotham_inbox.policy.registry import POLICIES, POLICIES_BY_NAME
 from gotham_inbox.policy.resources import (
     INBOX_MESSAGE_BATCH_TYPE,
     INBOX_MESSAGE_TYPE,
@@ -23,7 +24,8 @@ from gotham_inbox.policy.resources import (
     inbox_resource,
 )
 from gotham_inbox.policy.settings import PolicyConfigError
-from gotham_inbox.policy.violation import Finding, Violation
+from gotham_inbox.policy.spec import PACK_NAME, PolicySpec
+from gotham_inbox.policy.violation import EnforcementLevel, Finding, Violation
 
 __all__ = [
     "INBOX_MESSAGE_BATCH_TYPE",

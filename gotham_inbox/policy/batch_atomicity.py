@@ -25,10 +25,15 @@ from typing import Any
 from pydantic import Field
 
 from gotham_inbox.policy import markings, message_valid, realm_requirements
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
-from gotham_inbox.policy.violation import Finding, message_finding, resource_finding
+from gotham_inbox.policy.spec import PolicySpec, Severity
+from gotham_inbox.policy.violation import (
+    EnforcementLevel,
+    Finding,
+    message_finding,
+    resource_finding,
+)
 from gotham_inbox.source_ids import SourceIdUses
 from gotham_inbox.unknowns import is_unknown, is_within, unknown_paths
 
@@ -42,7 +47,7 @@ DESCRIPTION = (
     "maxMessagesPerRequest whole)."
 )
 DISPLAY_NAME = "Batches are all-or-nothing"
-SEVERITY = "high"
+SEVERITY = Severity.HIGH
 REMEDIATION_STEPS = (
     "Fix the message the finding names (see the other findings on it), or move it to an "
     "InboxMessage of its own; give every message its own sourceId; split a batch larger than "
@@ -227,3 +232,18 @@ def check_stack(
                 )
             )
     return findings
+
+
+SPEC = PolicySpec(
+    name=NAME,
+    description=DESCRIPTION,
+    default_level=DEFAULT_LEVEL,
+    config_model=BatchAtomicityConfig,
+    check_resource=check_resource,
+    check_stack=check_stack,
+    display_name=DISPLAY_NAME,
+    severity=SEVERITY,
+    remediation_steps=REMEDIATION_STEPS,
+    tags=TAGS,
+)
+"""The policy as the registry lists it: what the pack and ``check`` run."""

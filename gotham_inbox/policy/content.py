@@ -15,10 +15,10 @@ from typing import NamedTuple, Self
 
 from pydantic import Field, model_validator
 
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
-from gotham_inbox.policy.violation import Finding, message_finding
+from gotham_inbox.policy.spec import PolicySpec, Severity
+from gotham_inbox.policy.violation import EnforcementLevel, Finding, message_finding
 
 NAME = "inbox-content"
 DEFAULT_LEVEL = EnforcementLevel.ADVISORY
@@ -29,7 +29,7 @@ DESCRIPTION = (
     "this policy's limits."
 )
 DISPLAY_NAME = "Message content is sound and leaks no credential"
-SEVERITY = "medium"
+SEVERITY = Severity.MEDIUM
 REMEDIATION_STEPS = (
     "Edit the field the finding names: a non-empty title and sender within the limits, a body"
     " under maxBodyBytes, no credential in the text (rotate it if it was real), no broadcast "
@@ -170,35 +170,29 @@ def _empty_findings(ref: MessageRef) -> list[tuple[str, str]]:
     return problems
 
 
+_PAST_LIMIT = {
+    "title.value": "the title is {size} characters, more than maxTitleLength {limit}; shorten it "
+    "and put the detail in the body",
+    "sender.displayName": "the sender display name is {size} characters, more than "
+    "maxSenderLength {limit}; shorten it",
+    "body.value": "the body is {size} bytes, more than maxBodyBytes {limit}; shorten it or link "
+    "to the details",
+}
+"""What is wrong with a text past its limit, by field (the body is measured in UTF-8 bytes)."""
+
+
 def _limit_findings(ref: MessageRef, config: ContentConfig) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
-    title = ref.title
-    if title is not None and len(title) > config.max_title_length:
-        problems.append(
-            (
-                "title.value",
-                f"the title is {len(title)} characters, more than maxTitleLength "
-                f"{config.max_title_length}; shorten it and put the detail in the body",
-            )
-        )
-    sender = ref.sender
-    if sender is not None and len(sender) > config.max_sender_length:
-        problems.append(
-            (
-                "sender.displayName",
-                f"the sender display name is {len(sender)} characters, more than "
-                f"maxSenderLength {config.max_sender_length}; shorten it",
-            )
-        )
-    body = ref.body
-    if body is not None and _utf8_length(body) > config.max_body_bytes:
-        problems.append(
-            (
-                "body.value",
-                f"the body is {_utf8_length(body)} bytes, more than maxBodyBytes "
-                f"{config.max_body_bytes}; shorten it or link to the details",
-            )
-        )
+    for field, text, limit in (
+        ("title.value", ref.title, config.max_title_length),
+        ("sender.displayName", ref.sender, config.max_sender_length),
+        ("body.value", ref.body, config.max_body_bytes),
+    ):
+        if text is None:
+            continue
+        size = _utf8_length(text) if field == "body.value" else len(text)
+        if size > limit:
+            problems.append((field, _PAST_LIMIT[field].format(size=size, limit=limit)))
     return problems
 
 
@@ -245,3 +239,17 @@ def check_message(
                     )
                 )
     return findings
+
+
+SPEC = PolicySpec(
+    name=NAME,
+    description=DESCRIPTION,
+    default_level=DEFAULT_LEVEL,
+    config_model=ContentConfig,
+    check_message=check_message,
+    display_name=DISPLAY_NAME,
+    severity=SEVERITY,
+    remediation_steps=REMEDIATION_STEPS,
+    tags=TAGS,
+)
+"""The policy as the registry lists it: what the pack and ``check`` run."""

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.pack_config import PolicySettings, resolve_pack_config
-from gotham_inbox.policy.registry import POLICIES, PolicySpec
+from gotham_inbox.policy.registry import POLICIES
 from gotham_inbox.policy.resources import INBOX_TYPES, InboxResource, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
-from gotham_inbox.policy.violation import Finding, Violation
+from gotham_inbox.policy.spec import PolicySpec
+from gotham_inbox.policy.violation import EnforcementLevel, Finding, Violation
 
 
 def run_resource_rule(

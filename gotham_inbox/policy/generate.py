@@ -22,9 +22,9 @@ from gotham_inbox.policy import (
     realm_requirements,
     recipients_can_read,
 )
-from gotham_inbox.policy.levels import LEVEL_NAMES
 from gotham_inbox.policy.pack_config import resolve_pack_config
 from gotham_inbox.policy.registry import POLICIES
+from gotham_inbox.policy.violation import LEVEL_NAMES
 
 
 def _ordered(subset: Iterable[str], order: tuple[str, ...]) -> list[str]:

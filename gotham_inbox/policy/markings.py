@@ -14,11 +14,11 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.messages import UNKNOWN, known_markings
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
-from gotham_inbox.policy.violation import Finding, message_finding
+from gotham_inbox.policy.spec import PolicySpec, Severity
+from gotham_inbox.policy.violation import EnforcementLevel, Finding, message_finding
 from gotham_inbox.suggestions import did_you_mean
 
 NAME = "inbox-markings"
@@ -29,7 +29,7 @@ DESCRIPTION = (
     "send as a caller cleared for them, or update the policy config if the directory changed."
 )
 DISPLAY_NAME = "Markings are allowed, cleared and under the ceiling"
-SEVERITY = "critical"
+SEVERITY = Severity.CRITICAL
 REMEDIATION_STEPS = (
     "Use a marking from allowedMarkings that the caller is cleared for and that is at or "
     "below the stack's ceiling (stackMaxMarkings, else maxMarking), or send from a stack or "
@@ -154,3 +154,17 @@ def check_message(
             field = f"{_MARKINGS_FIELD}[{position}]"
             findings.append(message_finding(resource, ref, field, problem))
     return findings
+
+
+SPEC = PolicySpec(
+    name=NAME,
+    description=DESCRIPTION,
+    default_level=DEFAULT_LEVEL,
+    config_model=MarkingsConfig,
+    check_message=check_message,
+    display_name=DISPLAY_NAME,
+    severity=SEVERITY,
+    remediation_steps=REMEDIATION_STEPS,
+    tags=TAGS,
+)
+"""The policy as the registry lists it: what the pack and ``check`` run."""

@@ -14,10 +14,15 @@ from __future__ import annotations
 from pydantic import Field
 
 from gotham_inbox.directory import LimitsEntry
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
-from gotham_inbox.policy.violation import Finding, message_finding, resource_finding
+from gotham_inbox.policy.spec import PolicySpec, Severity
+from gotham_inbox.policy.violation import (
+    EnforcementLevel,
+    Finding,
+    message_finding,
+    resource_finding,
+)
 from gotham_inbox.unknowns import is_unknown, is_within, unknown_paths
 
 NAME = "inbox-message-valid"
@@ -32,7 +37,7 @@ DESCRIPTION = (
     "InvalidMessagePortionMarkings without markings (docs/errors.md). Fix each field named below."
 )
 DISPLAY_NAME = "Messages pass the server's validation"
-SEVERITY = "high"
+SEVERITY = Severity.HIGH
 REMEDIATION_STEPS = (
     "Run `gotham-inbox check` and fix each field it names: every message needs "
     "groupRecipients, sender.displayName, title.value and at least one "
@@ -162,3 +167,18 @@ def check_message(
         # A value that is unknown during preview is checked when it is known.
         if not is_within(problem.field, unknown)
     ] + limits
+
+
+SPEC = PolicySpec(
+    name=NAME,
+    description=DESCRIPTION,
+    default_level=DEFAULT_LEVEL,
+    config_model=MessageValidConfig,
+    check_resource=check_resource,
+    check_message=check_message,
+    display_name=DISPLAY_NAME,
+    severity=SEVERITY,
+    remediation_steps=REMEDIATION_STEPS,
+    tags=TAGS,
+)
+"""The policy as the registry lists it: what the pack and ``check`` run."""

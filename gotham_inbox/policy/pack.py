@@ -32,20 +32,20 @@ from pulumi_policy.deserialize import serialize_properties
 
 from gotham_inbox.policy import stack_context as engine_state
 from gotham_inbox.policy.engine import run_resource_rule, run_stack_rule
-from gotham_inbox.policy.registry import (
-    PACK_DESCRIPTION,
-    PACK_DISPLAY_NAME,
-    PACK_NAME,
-    PACK_REPOSITORY,
-    PACK_TAGS,
-    POLICIES,
-    PolicySpec,
-)
+from gotham_inbox.policy.registry import POLICIES
 from gotham_inbox.policy.resources import (
     INBOX_TYPES,
     InboxResource,
     StackContext,
     inbox_resource,
+)
+from gotham_inbox.policy.spec import (
+    PACK_DESCRIPTION,
+    PACK_DISPLAY_NAME,
+    PACK_NAME,
+    PACK_REPOSITORY,
+    PACK_TAGS,
+    PolicySpec,
 )
 from gotham_inbox.policy.violation import Finding
 
@@ -158,34 +158,25 @@ def policy_metadata(spec: PolicySpec[Any]) -> dict[str, Any]:
 
 def build_policy(spec: PolicySpec[Any]) -> Policy:
     """The pulumi_policy policy for one spec."""
-    level = PulumiEnforcementLevel(spec.default_level.value)
-    metadata = policy_metadata(spec)
+    settings: dict[str, Any] = {
+        "enforcement_level": PulumiEnforcementLevel(spec.default_level.value),
+        "config_schema": _schema(spec),
+        **policy_metadata(spec),
+    }
     if spec.checks_resources and spec.check_stack is not None:
         return ResourceAndStackValidationPolicy(
             spec.name,
             spec.description,
             _validate_resource(spec),
             _validate_stack(spec),
-            level,
-            _schema(spec),
-            **metadata,
+            **settings,
         )
     if spec.check_stack is not None:
         return StackValidationPolicy(
-            spec.name,
-            spec.description,
-            validate=_validate_stack(spec),
-            enforcement_level=level,
-            config_schema=_schema(spec),
-            **metadata,
+            spec.name, spec.description, validate=_validate_stack(spec), **settings
         )
     return ResourceValidationPolicy(
-        spec.name,
-        spec.description,
-        validate=_validate_resource(spec),
-        enforcement_level=level,
-        config_schema=_schema(spec),
-        **metadata,
+        spec.name, spec.description, validate=_validate_resource(spec), **settings
     )
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.documents import DocumentError, parse_json, read_bounded
-from gotham_inbox.policy.levels import LEVEL_NAMES, EnforcementLevel
 from gotham_inbox.policy.registry import POLICIES, POLICIES_BY_NAME
 from gotham_inbox.policy.settings import PolicyConfig, PolicyConfigError
+from gotham_inbox.policy.violation import LEVEL_NAMES, EnforcementLevel
 from gotham_inbox.suggestions import did_you_mean
 from gotham_inbox.validation import short_repr
 

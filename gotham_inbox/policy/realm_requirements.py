@@ -15,7 +15,6 @@ from typing import Literal
 
 from pydantic import Field
 
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.messages import Recipient
 from gotham_inbox.policy.resources import (
     CALLER_REALM_KEY,
@@ -24,7 +23,8 @@ from gotham_inbox.policy.resources import (
     StackContext,
 )
 from gotham_inbox.policy.settings import PolicyConfig, caller_realm_field
-from gotham_inbox.policy.violation import Finding, message_finding
+from gotham_inbox.policy.spec import PolicySpec, Severity
+from gotham_inbox.policy.violation import EnforcementLevel, Finding, message_finding
 from gotham_inbox.realms import resolved_realm
 from gotham_inbox.suggestions import did_you_mean
 
@@ -37,7 +37,7 @@ DESCRIPTION = (
     "the caller's realm (callerRealm, or stack config gotham:realm) and the known groups."
 )
 DISPLAY_NAME = "Recipients resolve in the intended realm"
-SEVERITY = "high"
+SEVERITY = Severity.HIGH
 REMEDIATION_STEPS = (
     "Give a recipient in another realm its realm explicitly, fix a misspelt group name, or "
     "tell the policy the caller's realm (callerRealm, or stack config gotham:realm) and the "
@@ -169,3 +169,17 @@ def check_message(
             field, message = problem
             findings.append(message_finding(resource, ref, field, message))
     return findings
+
+
+SPEC = PolicySpec(
+    name=NAME,
+    description=DESCRIPTION,
+    default_level=DEFAULT_LEVEL,
+    config_model=RealmRequirementsConfig,
+    check_message=check_message,
+    display_name=DISPLAY_NAME,
+    severity=SEVERITY,
+    remediation_steps=REMEDIATION_STEPS,
+    tags=TAGS,
+)
+"""The policy as the registry lists it: what the pack and ``check`` run."""

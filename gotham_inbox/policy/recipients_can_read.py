@@ -14,11 +14,15 @@ import functools
 
 from pydantic import Field
 
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.messages import UNKNOWN, Recipient, known_markings
-from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
+from gotham_inbox.policy.resources import (
+    InboxResource,
+    MessageRef,
+    StackContext,
+)
 from gotham_inbox.policy.settings import PolicyConfig, caller_realm_field
-from gotham_inbox.policy.violation import Finding, message_finding
+from gotham_inbox.policy.spec import PolicySpec, Severity
+from gotham_inbox.policy.violation import EnforcementLevel, Finding, message_finding
 from gotham_inbox.realms import resolved_realm
 
 NAME = "inbox-recipients-can-read"
@@ -30,7 +34,7 @@ DESCRIPTION = (
     "the policy config's groups if a clearance changed."
 )
 DISPLAY_NAME = "Recipients can read what they are sent"
-SEVERITY = "medium"
+SEVERITY = Severity.MEDIUM
 REMEDIATION_STEPS = (
     "Lower the message's markings to what every recipient group can read, remove the group, "
     "or send it a separate message it can read; update groups in the policy config if a "
@@ -123,3 +127,17 @@ def check_message(
                 )
             )
     return findings
+
+
+SPEC = PolicySpec(
+    name=NAME,
+    description=DESCRIPTION,
+    default_level=DEFAULT_LEVEL,
+    config_model=RecipientsCanReadConfig,
+    check_message=check_message,
+    display_name=DISPLAY_NAME,
+    severity=SEVERITY,
+    remediation_steps=REMEDIATION_STEPS,
+    tags=TAGS,
+)
+"""The policy as the registry lists it: what the pack and ``check`` run."""

@@ -26,11 +26,11 @@ import pulumi_policy.policy
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.pack_config import PolicySettings, resolve_pack_config
 from gotham_inbox.policy.registry import POLICIES
 from gotham_inbox.policy.resources import CALLER_REALM_KEY, StackContext
 from gotham_inbox.policy.settings import PolicyConfigError
+from gotham_inbox.policy.violation import EnforcementLevel
 
 _LEVELS_BY_WIRE = {
     analyzer_pb2.ADVISORY: EnforcementLevel.ADVISORY,

@@ -1,26 +1,45 @@
-"""What a rule reports: a finding, and a violation (a finding at a policy's level)."""
+"""What a rule reports and what that does to a deployment.
+
+A rule returns :class:`Finding` objects; a :class:`Violation` is a finding of one policy at the
+:class:`EnforcementLevel` the policy is enforced at (levels named and ordered as Pulumi names
+them).
+"""
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.resources import InboxResource, MessageRef
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One thing wrong with one resource.
+class EnforcementLevel(StrEnum):
+    """What a violation of a policy does to a deployment."""
 
-    ``field`` is the property path inside the resource (``messages[2].groupRecipients[0].realm``,
-    empty for the resource as a whole) and ``reason`` says what is wrong and how to fix it.
-    """
+    ADVISORY = "advisory"
+    """Reported; the deployment goes on."""
+    MANDATORY = "mandatory"
+    """Reported; the deployment stops (``check`` exits 1)."""
+    REMEDIATE = "remediate"
+    """Pulumi's level for policies that rewrite resources. Ours rewrite nothing, so, like
+    pulumi_policy, a violation at this level is reported as mandatory."""
+    DISABLED = "disabled"
+    """The policy does not run."""
 
-    urn: str
-    resource_name: str
-    message_index: int | None
+    @property
+    def reported(self) -> EnforcementLevel:
+        """The level a violation is reported at (``remediate`` reports as ``mandatory``)."""
+        return EnforcementLevel.MANDATORY if self is EnforcementLevel.REMEDIATE else self
+
+
+LEVEL_NAMES: tuple[str, ...] = tuple(level.value for level in EnforcementLevel)
+
+
+class _Reported:
+    """What a finding and a violation both say: a property path and what is wrong there."""
+
     field: str
     reason: str
 
@@ -32,15 +51,26 @@ class Finding:
     @property
     def message(self) -> str:
         """Deprecated name of :attr:`reason` (a "message" here is an inbox message)."""
-        return _deprecated_message(self)
+        name = type(self).__name__
+        warnings.warn(
+            f"{name}.message is deprecated; use {name}.reason", DeprecationWarning, stacklevel=2
+        )
+        return self.reason
 
 
-def _deprecated_message(found: Finding | Violation) -> str:
-    name = type(found).__name__
-    warnings.warn(
-        f"{name}.message is deprecated; use {name}.reason", DeprecationWarning, stacklevel=3
-    )
-    return found.reason
+@dataclass(frozen=True)
+class Finding(_Reported):
+    """One thing wrong with one resource.
+
+    ``field`` is the property path inside the resource (``messages[2].groupRecipients[0].realm``,
+    empty for the resource as a whole) and ``reason`` says what is wrong and how to fix it.
+    """
+
+    urn: str
+    resource_name: str
+    message_index: int | None
+    field: str
+    reason: str
 
 
 def resource_finding(resource: InboxResource, field: str, reason: str) -> Finding:
@@ -54,7 +84,7 @@ def message_finding(resource: InboxResource, ref: MessageRef, field: str, reason
 
 
 @dataclass(frozen=True)
-class Violation:
+class Violation(_Reported):
     """A finding of a policy, at the level the policy is enforced."""
 
     policy: str
@@ -77,16 +107,6 @@ class Violation:
             finding.field,
             finding.reason,
         )
-
-    @property
-    def text(self) -> str:
-        """The path, then what is wrong and how to fix it (what the pack reports)."""
-        return f"{self.field}: {self.reason}" if self.field else self.reason
-
-    @property
-    def message(self) -> str:
-        """Deprecated name of :attr:`reason` (a "message" here is an inbox message)."""
-        return _deprecated_message(self)
 
     @property
     def is_mandatory(self) -> bool:

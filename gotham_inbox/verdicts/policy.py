@@ -9,7 +9,6 @@ from typing import Any
 from gotham_inbox.directory import Directory, DirectorySource, User, as_directory
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.generate import policy_config_from_directory
-from gotham_inbox.policy.levels import EnforcementLevel
 from gotham_inbox.policy.pack_config import PackConfig, resolve_pack_config
 from gotham_inbox.policy.resources import (
     INBOX_MESSAGE_BATCH_TYPE,
@@ -18,7 +17,7 @@ from gotham_inbox.policy.resources import (
     StackContext,
     inbox_resource,
 )
-from gotham_inbox.policy.violation import Violation
+from gotham_inbox.policy.violation import EnforcementLevel, Violation
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ import pytest
 import yaml
 from e2e_support import PulumiProject
 
+from gotham_inbox.check.project import config_text, load_project
 from gotham_inbox.explore.commands import config_set_commands
 from gotham_inbox.explore.domains import declared_keys
-from gotham_inbox.policy.project import config_text, load_project
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("pulumi_engine")]
 

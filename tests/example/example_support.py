@@ -20,7 +20,7 @@ import pulumi
 from mock_engine import RecordingMonitor, Registration
 from pulumi.runtime import mocks
 
-from gotham_inbox.policy.project import StackProject, load_project
+from gotham_inbox.check.project import StackProject, load_project
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"

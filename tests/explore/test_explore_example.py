@@ -9,9 +9,9 @@ import pytest
 import yaml
 from explore_support import run_check
 
+from gotham_inbox.check.project import load_project
 from gotham_inbox.explore.domains import declared_keys
 from gotham_inbox.explore.schema_file import load_explore_schemas
-from gotham_inbox.policy.project import load_project
 
 ROOT = Path(__file__).resolve().parents[2]
 

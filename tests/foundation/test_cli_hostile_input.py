@@ -22,10 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gotham_inbox.check.project import ProjectError, load_project
 from gotham_inbox.cli import exit_codes, main
 from gotham_inbox.directory import DirectoryError, load_directory
 from gotham_inbox.policy.pack_config import load_pack_config
-from gotham_inbox.policy.project import ProjectError, load_project
 from gotham_inbox.policy.settings import PolicyConfigError
 
 BILLION_LAUGHS = "\n".join(

@@ -14,10 +14,10 @@ import pytest
 import yaml
 from policy_support import REALM, example_config
 
+from gotham_inbox.check.report import JSON_REPORT_VERSION
 from gotham_inbox.cli import main
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.policy import POLICIES, POLICIES_BY_NAME
-from gotham_inbox.policy.report import JSON_REPORT_VERSION
 
 PROGRAM_HEADER = """\
 import pulumi

@@ -7,11 +7,11 @@ import argparse
 
 import pulumi_policy
 
+from gotham_inbox.check.report import FORMATS, RENDERERS
 from gotham_inbox.cli.check import register
 from gotham_inbox.explore.report import EXPLORE_RENDERERS
 from gotham_inbox.policy.generate import pack_config_schema
-from gotham_inbox.policy.levels import LEVEL_NAMES
-from gotham_inbox.policy.report import FORMATS, RENDERERS
+from gotham_inbox.policy.violation import LEVEL_NAMES
 
 
 def test_level_names_are_pulumis_and_the_config_schema_offers_each() -> None:

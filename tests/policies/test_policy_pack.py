@@ -24,7 +24,7 @@ from policy_support import (
 from pulumi.runtime.proto import analyzer_pb2
 
 from gotham_inbox.policy import PACK_NAME, POLICIES, PolicyConfigError, resolve_pack_config
-from gotham_inbox.policy.registry import PACK_DISPLAY_NAME, PACK_REPOSITORY, PACK_TAGS
+from gotham_inbox.policy.spec import PACK_DISPLAY_NAME, PACK_REPOSITORY, PACK_TAGS
 
 
 def test_pack_project_runs_python_in_the_project_virtualenv() -> None:
@@ -56,7 +56,7 @@ def test_analyzer_describes_every_policy_with_its_level_and_schema(
 
 @pytest.mark.parametrize("spec", POLICIES, ids=lambda spec: spec.name)
 def test_schema_is_self_contained_and_agrees_with_the_model(spec: object) -> None:
-    from gotham_inbox.policy.registry import PolicySpec
+    from gotham_inbox.policy.spec import PolicySpec
 
     assert isinstance(spec, PolicySpec)
     schema = spec.schema()

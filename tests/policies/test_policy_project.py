@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gotham_inbox.policy.project import ProjectError, default_policy_config, load_project
+from gotham_inbox.check.project import ProjectError, default_policy_config, load_project
 
 
 def project(root: Path, pulumi_yaml: str, files: dict[str, str] | None = None) -> Path:

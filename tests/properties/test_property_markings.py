@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from property_support import CALLER, flags, judge, objects_to
 
 from gotham_inbox import strategies as gs
-from gotham_inbox.policy.levels import EnforcementLevel
+from gotham_inbox.policy.violation import EnforcementLevel
 
 MARKINGS = "inbox-markings"
 READERS = "inbox-recipients-can-read"

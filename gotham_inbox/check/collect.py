@@ -1,6 +1,6 @@
 """Running a stack's program under Pulumi's mocks and collecting its inbox resources.
 
-The parent (:func:`collect_resources`) starts ``python -m gotham_inbox.policy.collect REQUEST
+The parent (:func:`collect_resources`) starts ``python -m gotham_inbox.check.collect REQUEST
 RESULT`` in the project directory. The child sets the stack's config, installs mocks that answer
 every registration locally (nothing is sent, no engine, no network), runs the program and writes
 the inbox resources it registered, with their inputs as plain JSON, to RESULT. A separate process
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from gotham_inbox.policy.project import StackProject
+from gotham_inbox.check.project import StackProject
 from gotham_inbox.policy.resources import (
     INBOX_MESSAGE_BATCH_TYPE,
     INBOX_MESSAGE_TYPE,
@@ -213,7 +213,7 @@ def _run_program(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Child entry point: ``python -m gotham_inbox.policy.collect REQUEST RESULT``."""
+    """Child entry point: ``python -m gotham_inbox.check.collect REQUEST RESULT``."""
     request_path, result_path = argv if argv is not None else sys.argv[1:3]
     request = json.loads(Path(request_path).read_text(encoding="utf-8"))
     try:
@@ -255,7 +255,7 @@ def collect_resources(project: StackProject, timeout: float = DEFAULT_TIMEOUT) -
         env = {key: value for key, value in os.environ.items() if not key.startswith("PULUMI_")}
         try:
             completed = subprocess.run(
-                [sys.executable, "-m", "gotham_inbox.policy.collect", request_path, result_path],
+                [sys.executable, "-m", "gotham_inbox.check.collect", request_path, result_path],
                 cwd=project.directory,
                 env=env,
                 capture_output=True,

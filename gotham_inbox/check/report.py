@@ -14,16 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gotham_inbox.policy.levels import EnforcementLevel
-from gotham_inbox.policy.registry import (
-    PACK_NAME,
-    PACK_REPOSITORY,
-    POLICIES,
-    POLICIES_BY_NAME,
-    Severity,
-)
+from gotham_inbox.policy.registry import POLICIES, POLICIES_BY_NAME
 from gotham_inbox.policy.resources import InboxResource
-from gotham_inbox.policy.violation import Violation
+from gotham_inbox.policy.spec import PACK_NAME, PACK_REPOSITORY, Severity
+from gotham_inbox.policy.violation import EnforcementLevel, Violation
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 JSON_REPORT_VERSION = 1
