@@ -20,11 +20,10 @@ import yaml
 
 from bench import workload
 from bench.report import Section, Target
-from gotham_inbox.check.project import default_policy_config, load_project
+from gotham_inbox.check.project import load_policy_config, load_project
 from gotham_inbox.explore.domains import declared_keys
 from gotham_inbox.explore.schema_file import default_explore_file, load_explore_schemas
 from gotham_inbox.explore.search import Budget, ExploreResult, explore
-from gotham_inbox.policy.pack_config import load_pack_config, resolve_pack_config
 
 NAME = "explore"
 REPO = Path(__file__).resolve().parents[1]
@@ -91,8 +90,7 @@ def explore_project(directory: Path, examples: int) -> ExploreResult:
     project = load_project(directory)
     keys = declared_keys(project)
     schemas = load_explore_schemas(default_explore_file(directory), keys, project.project)
-    config_path = default_policy_config(project)
-    policy = load_pack_config(config_path) if config_path else resolve_pack_config(None)
+    _, policy = load_policy_config(project)
     budget = Budget(max_examples=examples, max_seconds=600.0, seed=0, database=None)
     return explore(project, keys, schemas, policy, budget)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Target:
-    """A goal of the issue, what was measured against it, and whether it was met."""
+    """A performance target, what was measured against it, and whether it was met."""
 
     goal: str
     measured: str

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,6 +115,19 @@ class _InboxProvider(ResourceProvider):
         if self._settings is None:
             self._settings = ProviderSettings.resolve({}, os.environ)
         return self._settings
+
+    def _checked(
+        self,
+        news: dict[str, Any],
+        prop: str,
+        check_props: Callable[[dict[str, Any]], list[CheckFailure]],
+    ) -> CheckResult:
+        """``check_props``'s failures for ``news``; an error in it is a failure on ``prop``."""
+        try:
+            failures = check_props(news)
+        except Exception as error:  # check must report, never raise
+            failures = [CheckFailure(prop, self.settings.redact(f"could not be checked: {error}"))]
+        return CheckResult(news, failures)
 
     def _send(self, what: str, messages: Sequence[dict[str, Any]]) -> list[MessageOutcome]:
         """Send ``messages`` in one request; the outcome of each, or a clear error."""
@@ -238,13 +251,7 @@ class InboxMessageProvider(_InboxProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate ``message``; failures name ``message.<field>`` and say what to fix."""
-        try:
-            failures = check_single(news)
-        except Exception as error:  # check must report, never raise
-            failures = [
-                CheckFailure("message", self.settings.redact(f"could not be checked: {error}"))
-            ]
-        return CheckResult(news, failures)
+        return self._checked(news, "message", check_single)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Replace when what would be sent changes; no diff otherwise."""
@@ -279,13 +286,7 @@ class InboxMessageBatchProvider(_InboxProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate every message; failures name ``messages[i].<field>``."""
-        try:
-            failures = check_batch(news)
-        except Exception as error:  # check must report, never raise
-            failures = [
-                CheckFailure("messages", self.settings.redact(f"could not be checked: {error}"))
-            ]
-        return CheckResult(news, failures)
+        return self._checked(news, "messages", check_batch)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Replace when any message, or their order, changes what would be sent."""

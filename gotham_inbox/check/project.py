@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.documents import DocumentError, load_document
+from gotham_inbox.policy.pack_config import PolicySettings, load_pack_config, resolve_pack_config
 from gotham_inbox.validation import short_repr
 
 DEFAULT_STACK = "dev"
@@ -200,3 +201,18 @@ def default_policy_config(project: StackProject) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def load_policy_config(
+    project: StackProject, path: Path | None = None
+) -> tuple[Path | None, dict[str, PolicySettings]]:
+    """The policy config a check of ``project`` uses, and the file it came from.
+
+    ``path`` (``--policy-config``), else :func:`default_policy_config`, else no file: every
+    policy's defaults.
+
+    Raises:
+        PolicyConfigError: the file cannot be read or does not resolve.
+    """
+    path = path or default_policy_config(project)
+    return path, load_pack_config(path) if path else resolve_pack_config(None)

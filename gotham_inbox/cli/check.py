@@ -14,18 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.check.collect import DEFAULT_TIMEOUT, ProgramError, collect_resources
-from gotham_inbox.check.project import ProjectError, default_policy_config, load_project
+from gotham_inbox.check.project import (
+    ProjectError,
+    load_policy_config,
+    load_project,
+)
 from gotham_inbox.check.report import FORMATS, RENDERERS, CheckReport
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.explore import cli as explore_cli
 from gotham_inbox.policy.engine import evaluate
-from gotham_inbox.policy.pack_config import load_pack_config, resolve_pack_config
 from gotham_inbox.policy.resources import StackContext
 from gotham_inbox.policy.settings import PolicyConfigError
-
-EXIT_CLEAN = exit_codes.OK
-EXIT_MANDATORY = exit_codes.MANDATORY_VIOLATION
-EXIT_BROKEN = exit_codes.BAD_INPUT
 
 
 def _seconds(text: str) -> float:
@@ -84,15 +83,14 @@ def run(args: argparse.Namespace) -> int:
     misused = explore_cli.misused_flags(args)
     if misused:
         print(f"gotham-inbox check: {', '.join(misused)} only go with --explore", file=sys.stderr)
-        return EXIT_BROKEN
+        return exit_codes.BAD_INPUT
     try:
         project = load_project(args.project_dir, args.stack)
-        config_path = args.policy_config or default_policy_config(project)
-        config = load_pack_config(config_path) if config_path else resolve_pack_config(None)
+        config_path, config = load_policy_config(project, args.policy_config)
         collected = collect_resources(project, timeout=args.timeout)
     except (ProjectError, PolicyConfigError, ProgramError) as error:
         print(f"gotham-inbox check: {error}", file=sys.stderr)
-        return EXIT_BROKEN
+        return exit_codes.BAD_INPUT
     context = StackContext(stack=project.stack, config=project.plain_config)
     violations = evaluate(collected.resources, config, context)
     report = CheckReport(
@@ -106,4 +104,4 @@ def run(args: argparse.Namespace) -> int:
         violations=violations,
     )
     sys.stdout.write(RENDERERS[args.format](report))
-    return EXIT_MANDATORY if report.mandatory else EXIT_CLEAN
+    return exit_codes.MANDATORY_VIOLATION if report.mandatory else exit_codes.OK

@@ -25,10 +25,6 @@ from gotham_inbox.delivery import HostMemory
 from gotham_inbox.doctor import Diagnosis, Doctor
 from gotham_inbox.errors import ConfigurationError, InsecureTransportError
 
-EXIT_WORKS = exit_codes.OK
-EXIT_WOULD_NOT_WORK = exit_codes.DEPLOY_WOULD_NOT_WORK
-EXIT_BAD_INPUT = exit_codes.BAD_INPUT
-
 _MARKS = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "info": "info"}
 
 
@@ -68,7 +64,7 @@ def register(subparsers: Any) -> None:
 
 def _bad_input(text: str) -> int:
     print(f"gotham-inbox doctor: {text}", file=sys.stderr)
-    return EXIT_BAD_INPUT
+    return exit_codes.BAD_INPUT
 
 
 def _stack_config(args: argparse.Namespace) -> tuple[dict[str, str], frozenset[str]]:
@@ -177,4 +173,4 @@ def _report(args: argparse.Namespace, diagnosis: Diagnosis) -> int:
         print(json.dumps(diagnosis.to_json(), indent=2))
     else:
         print(render_text(diagnosis))
-    return EXIT_WORKS if diagnosis.works else EXIT_WOULD_NOT_WORK
+    return exit_codes.OK if diagnosis.works else exit_codes.DEPLOY_WOULD_NOT_WORK

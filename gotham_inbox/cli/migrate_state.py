@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox.cli import exit_codes
 from gotham_inbox.distribution.state_migration import StateMigrationError, migrate_export
 from gotham_inbox.documents import DocumentError, parse_json, read_bounded, read_bounded_stream
 
-EXIT_OK = 0
-EXIT_BROKEN = 2
 STDIN = "-"
 
 EXPORT_MAX_BYTES = 256 * 1024 * 1024
@@ -68,7 +67,7 @@ def _positive_bytes(text: str) -> int:
 
 def _fail(message: str) -> int:
     print(f"gotham-inbox migrate-state: {message}", file=sys.stderr)
-    return EXIT_BROKEN
+    return exit_codes.BAD_INPUT
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,4 +112,4 @@ def run(args: argparse.Namespace) -> int:
             "providers.provider); the document is unchanged",
             file=sys.stderr,
         )
-    return EXIT_OK
+    return exit_codes.OK

@@ -17,9 +17,6 @@ from gotham_inbox.directory import (
 )
 from gotham_inbox.policy.generate import pack_config_schema, policy_config_from_directory
 
-EXIT_OK = exit_codes.OK
-EXIT_BROKEN = exit_codes.BAD_INPUT
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -53,16 +50,16 @@ def _emit(document: dict[str, Any], output: Path | None) -> int:
     text = json.dumps(document, indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
-        return EXIT_OK
+        return exit_codes.OK
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
         print(
             f"gotham-inbox policy-config: cannot write {output}: {error.strerror}", file=sys.stderr
         )
-        return EXIT_BROKEN
+        return exit_codes.BAD_INPUT
     print(f"wrote {output}", file=sys.stderr)
-    return EXIT_OK
+    return exit_codes.OK
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,12 +67,12 @@ def run(args: argparse.Namespace) -> int:
         return _emit(pack_config_schema(), args.output)
     if not args.caller:
         print("gotham-inbox policy-config: --caller USER is required", file=sys.stderr)
-        return EXIT_BROKEN
+        return exit_codes.BAD_INPUT
     try:
         directory = load_directory(args.directory or example_directory_path())
     except DirectoryError as error:
         print(f"gotham-inbox policy-config: {error}", file=sys.stderr)
-        return EXIT_BROKEN
+        return exit_codes.BAD_INPUT
     try:
         caller = directory.user(args.caller)
     except KeyError:
@@ -85,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             f"choose one of: {users}",
             file=sys.stderr,
         )
-        return EXIT_BROKEN
+        return exit_codes.BAD_INPUT
     if not caller.is_inbox_producer:
         print(
             f"gotham-inbox policy-config: warning: '{caller.name}' is not in the group "

@@ -8,10 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox.cli import exit_codes
 from gotham_inbox.distribution.pack_dir import VIRTUALENV, PackDirectoryError, lay_out
-
-EXIT_OK = 0
-EXIT_BROKEN = 2
 
 
 def register(subparsers: Any) -> None:
@@ -37,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         laid_out = lay_out(args.directory, force=args.force)
     except PackDirectoryError as error:
         print(f"gotham-inbox policy-pack: {error}", file=sys.stderr)
-        return EXIT_BROKEN
+        return exit_codes.BAD_INPUT
     where = shlex.quote(str(args.directory))
     written = ", ".join(laid_out.written) if laid_out.written else "nothing (already up to date)"
     print(f"gotham-inbox {laid_out.version} policy pack in {args.directory}: wrote {written}")
@@ -53,4 +51,4 @@ def run(args: argparse.Namespace) -> int:
         "   # from any Pulumi project; `gotham-inbox policy-config` writes the config"
     )
     print(f"  (cd {where} && pulumi policy publish)   # enforce it through Pulumi Cloud")
-    return EXIT_OK
+    return exit_codes.OK

@@ -58,13 +58,9 @@ class NewMessage:
 
 
 @dataclass(frozen=True)
-class StoredMessage:
-    """A message the emulator accepted."""
+class StoredMessage(NewMessage):
+    """A message the emulator accepted, and when."""
 
-    source_id: str
-    message: dict[str, Any]
-    caller: str
-    recipients: tuple[Recipient, ...]
     received_at: str
 
     def to_wire(self) -> dict[str, Any]:

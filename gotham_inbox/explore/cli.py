@@ -16,7 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.check.collect import ProgramError
-from gotham_inbox.check.project import ProjectError, default_policy_config, load_project
+from gotham_inbox.check.project import (
+    ProjectError,
+    load_policy_config,
+    load_project,
+)
 from gotham_inbox.explore.domains import declared_keys
 from gotham_inbox.explore.generate import ExploreExtraMissing
 from gotham_inbox.explore.report import EXPLORE_RENDERERS, ExploreReport
@@ -33,7 +37,6 @@ from gotham_inbox.explore.search import (
     Budget,
     explore,
 )
-from gotham_inbox.policy.pack_config import load_pack_config, resolve_pack_config
 from gotham_inbox.policy.settings import PolicyConfigError
 
 EXIT_CLEAN = 0
@@ -145,8 +148,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         project = load_project(args.project_dir, args.stack)
-        config_path = args.policy_config or default_policy_config(project)
-        policy = load_pack_config(config_path) if config_path else resolve_pack_config(None)
+        config_path, policy = load_policy_config(project, args.policy_config)
         keys = declared_keys(project)
         schema_path = args.explore_schema or default_explore_file(project.directory)
         schemas = load_explore_schemas(schema_path, keys, project.project)

@@ -7,7 +7,7 @@ The app is the one ``gotham-inbox emulator`` serves: same checks, same answers.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,27 +70,24 @@ class ServerVerdict:
         return [head] + [f"{p.get('path')}: {p.get('reason')}" for p in self.problems]
 
 
-class _AsyncBody(httpx.AsyncByteStream):
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks = chunks
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self._chunks:
-            yield chunk
-
-
 class InProcessTransport(httpx.BaseTransport):
-    """A synchronous httpx transport that calls an ASGI app in this process (no socket)."""
+    """A synchronous httpx transport that calls an ASGI app in this process (no socket).
+
+    :class:`httpx.ASGITransport` does the ASGI work but is async only, so each request runs it
+    to completion in an event loop of its own. Starlette's ``TestClient`` is not used: its
+    transport is private, it starts a thread per request (or per client, when entered), and
+    from Starlette 1.x it is built on httpx2, whose transports an httpx client (the
+    :class:`~gotham_inbox.client.InboxClient`, the provider) cannot use.
+    """
 
     def __init__(self, app: Any) -> None:
-        self._transport = httpx.ASGITransport(app=app)
+        self._asgi = httpx.ASGITransport(app=app)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if not isinstance(request.stream, httpx.AsyncByteStream):
-            request.stream = _AsyncBody(request.stream)
+        request.read()  # a streamed sync body becomes bytes, which the async transport can send
 
         async def call() -> httpx.Response:
-            response = await self._transport.handle_async_request(request)
+            response = await self._asgi.handle_async_request(request)
             content = await response.aread()
             return httpx.Response(response.status_code, headers=response.headers, content=content)
 

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from hypothesis import given
@@ -115,6 +116,34 @@ def test_the_in_process_emulator_answers_like_the_running_one(
     assert in_process.error_name == refused.value.error_name == "UnknownRecipients"
     assert list(in_process.problems) == refused.value.parameters["problems"]
     assert in_process.objected_indexes == {0}
+
+
+def test_the_in_process_transport_takes_a_streamed_body() -> None:
+    # httpx's ASGI transport is async only: a sync client's streamed body must still arrive.
+    body = json.dumps({"messages": [{**SEED_LIKE_MESSAGE}]}).encode()
+    with InProcessEmulator(None, "release-bot") as emulator:
+        client = httpx.Client(transport=emulator.transport, base_url=emulator.base_url)
+        with client:
+            answer = client.post(
+                "/api/gotham/v1/inbox/messages?preview=true",
+                content=iter([body[:10], body[10:]]),
+                headers={
+                    "Authorization": f"Bearer {emulator.token_for()}",
+                    "Content-Type": "application/json",
+                },
+            )
+        assert answer.status_code == 200, answer.text
+        assert [record["sourceId"] for record in emulator.messages()] == [
+            answer.json()["responses"][0]["sourceId"]
+        ]
+
+
+SEED_LIKE_MESSAGE: dict[str, Any] = {
+    "groupRecipients": [{"name": "platform-team"}],
+    "sender": {"displayName": "Release Bot"},
+    "title": {"value": "v1.2.3 is out"},
+    "security": {"portionMarkings": ["UNCLASSIFIED"]},
+}
 
 
 SMALL_DIRECTORY: dict[str, Any] = {
