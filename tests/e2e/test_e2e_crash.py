@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import (
+
+from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
+from tests.e2e.e2e_support import (
     MESSAGE_TYPE,
     STACK,
     PulumiProject,
@@ -31,8 +33,6 @@ from e2e_support import (
     state_resources,
     wait_until,
 )
-
-from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 
 pytestmark = pytest.mark.e2e
 

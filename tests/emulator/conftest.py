@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from emulator_helpers import SEED_DIRECTORY, FakeClock, app_client
 
 from gotham_inbox.emulator.directory import Directory, parse_directory
 from gotham_inbox.emulator.oauth import TokenIssuer
+from tests.emulator.emulator_helpers import SEED_DIRECTORY, FakeClock, app_client
 
 
 @pytest.fixture(scope="session")

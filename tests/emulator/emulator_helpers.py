@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from gotham import PalantirRPCException
 
 from gotham_inbox.emulator.app import create_app
 from gotham_inbox.emulator.directory import Directory, load_directory
@@ -103,3 +104,9 @@ def assert_envelope(response: Any, status: int, error_name: str) -> dict[str, An
     assert body["errorName"] == error_name
     parameters: dict[str, Any] = body["parameters"]
     return parameters
+
+
+def error_parameters(error: PalantirRPCException) -> dict[str, Any]:
+    """The parameters of an official-client error (the SDK types the attribute ``Any | None``)."""
+    assert isinstance(error.parameters, dict), error
+    return error.parameters

@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import (
+
+from tests.emulator.emulator_helpers import (
     ADMIN,
     INTERN,
     PARTNER_BOT,

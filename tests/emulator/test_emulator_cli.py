@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
-from emulator_helpers import RELEASE_BOT, SEND, message
 from jsonschema import Draft202012Validator
 
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.emulator.directory import example_directory_path
+from tests.emulator.emulator_helpers import RELEASE_BOT, SEND, message
 
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 ADMIN_TOKEN = re.compile(r"admin token for GET/DELETE /emulator/messages: (\S+)")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from emulator_helpers import SEED_DIRECTORY
 from jsonschema import Draft202012Validator
 
 from gotham_inbox.cli import main
@@ -19,6 +18,7 @@ from gotham_inbox.emulator.directory import (
     load_directory,
     parse_directory,
 )
+from tests.emulator.emulator_helpers import SEED_DIRECTORY
 
 
 def problems_of(data: Any) -> list[str]:
@@ -34,7 +34,7 @@ def test_example_directory_loads_with_the_users_other_parts_rely_on() -> None:
     assert release_bot is not None
     assert release_bot.name == "release-bot"
     assert release_bot.realm == "palantir-internal-realm"
-    assert release_bot.clearance == {"UNCLASSIFIED", "SENSITIVE"}
+    assert release_bot.clearance == frozenset({"UNCLASSIFIED", "SENSITIVE"})
     assert release_bot.is_inbox_producer
     assert directory.user("partner-bot").realm == "partner-realm"
     assert not directory.user("intern").is_inbox_producer

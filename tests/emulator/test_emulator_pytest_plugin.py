@@ -7,10 +7,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from emulator_helpers import message
-
 from gotham_inbox.client import InboxClient
 from gotham_inbox.emulator.testing import RunningEmulator
+from tests.emulator.emulator_helpers import message
 
 
 def test_gotham_client_sends_to_gotham_emulator(

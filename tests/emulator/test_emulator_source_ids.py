@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import RELEASE_BOT, SEND, app_client, assert_envelope, message
-from test_emulator_cli import emulator_process
 
 from gotham_inbox.emulator.testing import running_emulator
+from tests.emulator.emulator_helpers import RELEASE_BOT, SEND, app_client, assert_envelope, message
+from tests.emulator.test_emulator_cli import emulator_process
 
 MODES = ("honour", "ignore", "reject")
 
@@ -170,7 +170,8 @@ def test_the_official_client_sends_the_documented_request_in_every_mode(
 ) -> None:
     # The documented request carries no sourceId: every mode accepts it and assigns the id.
     import gotham
-    from emulator_helpers import SEED_MESSAGE
+
+    from tests.emulator.emulator_helpers import SEED_MESSAGE
 
     with running_emulator(seed_directory, source_ids=mode) as emulator:
         client = gotham.GothamClient(

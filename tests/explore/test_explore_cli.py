@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from explore_support import (
+
+from tests.explore.explore_support import (
     BODY_LIMIT,
     SEMVER,
     TOKEN_CIPHERTEXT,

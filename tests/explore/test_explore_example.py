@@ -7,11 +7,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from explore_support import run_check
 
 from gotham_inbox.explore.domains import declared_keys
 from gotham_inbox.explore.schema_file import load_explore_schemas
 from gotham_inbox.policy.project import load_project
+from tests.explore.explore_support import run_check
 
 ROOT = Path(__file__).resolve().parents[2]
 

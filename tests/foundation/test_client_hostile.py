@@ -23,19 +23,6 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_client import (
-    CLIENT_SECRET,
-    MESSAGE,
-    TOKEN,
-    FakeClock,
-    Recorder,
-    envelope,
-    make_client,
-    ok,
-    routed,
-    token_answer,
-    with_ids,
-)
 
 from gotham_inbox import (
     ClientCredentialsAuth,
@@ -54,6 +41,19 @@ from gotham_inbox import (
 from gotham_inbox.errors import IncompleteAnswerError, InternalServerError
 from gotham_inbox.identity import derive_source_id, with_source_id
 from gotham_inbox.retry import parse_retry_after
+from tests.foundation.test_client import (
+    CLIENT_SECRET,
+    MESSAGE,
+    TOKEN,
+    FakeClock,
+    Recorder,
+    envelope,
+    make_client,
+    ok,
+    routed,
+    token_answer,
+    with_ids,
+)
 
 CONTROL_CHARACTERS = ["\n", "\r", "\r\n", "\x00", "\x7f", "\x1b", "\u2028"]
 

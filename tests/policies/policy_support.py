@@ -183,7 +183,7 @@ def assert_expectations(case: Case, found: Iterable[Reported]) -> None:
 
 def _refused_batch_cases(example: Mapping[str, Any]) -> list[Case]:
     """A batch of two whose second message the server would refuse, for each reason."""
-    reasons = [
+    reasons: list[tuple[str, dict[str, Any], str, str, str]] = [
         (
             "unknown-group",
             {"groupRecipients": to("nope-team")},

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 import yaml
-from policy_support import REALM, example_config
 
 from gotham_inbox.cli import main
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.policy import POLICIES, POLICIES_BY_NAME
 from gotham_inbox.policy.report import JSON_REPORT_VERSION
+from tests.policies.policy_support import REALM, example_config
 
 PROGRAM_HEADER = """\
 import pulumi

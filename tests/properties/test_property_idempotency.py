@@ -369,7 +369,11 @@ def test_each_live_resource_is_in_the_inbox_exactly_once_and_nothing_else_was_se
     with httpx.HTTPTransport() as http:
         # A third of the profile's examples per mode: three modes then cost what one did, and
         # each mode still runs its whole step count (the ci profile: 50 runs of 40 steps).
-        per_mode = settings(max_examples=max(10, settings.default.max_examples // len(MODES)))
+        profile = settings.default
+        assert profile is not None  # tests/conftest.py loads one
+        per_mode = settings(max_examples=max(10, profile.max_examples // len(MODES)))
         run_state_machine_as_test(
-            lambda: DeploysAgainstTheEmulator(emulator, http), settings=per_mode
+            # hypothesis documents "anything which returns an instance" but annotates a class.
+            lambda: DeploysAgainstTheEmulator(emulator, http),  # type: ignore[arg-type]
+            settings=per_mode,
         )

@@ -11,10 +11,10 @@ from typing import Any
 
 from hypothesis import event, given
 from hypothesis import strategies as st
-from property_support import CALLER, flags, judge, objects_to
 
 from gotham_inbox import strategies as gs
 from gotham_inbox.policy.levels import EnforcementLevel
+from tests.properties.property_support import CALLER, Verdicts, flags, judge, objects_to
 
 MARKINGS = "inbox-markings"
 READERS = "inbox-recipients-can-read"
@@ -103,7 +103,7 @@ def unreadable_batch(
     return index, batch
 
 
-def readability_flags(verdicts: Any, index: int) -> list[Any]:
+def readability_flags(verdicts: Verdicts, index: int) -> list[Any]:
     return verdicts.policy.about(index=index, policy=READERS)
 
 

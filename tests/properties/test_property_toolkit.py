@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 import yaml
 from hypothesis import given
-from property_support import CALLER, directories_of_every_kind
 
 from gotham_inbox import strategies as gs
 from gotham_inbox.auth import TokenAuth
@@ -31,6 +30,7 @@ from gotham_inbox.emulator.directory import parse_directory
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.errors import BadRequestError
 from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker
+from tests.properties.property_support import CALLER, directories_of_every_kind
 
 
 @given(directory=gs.directories(caller=CALLER))

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from provider_support import MESSAGE, fast_retries, message, with_id
 from pulumi.dynamic import Config, ConfigureRequest
 
 from gotham_inbox.client import InboxClient
@@ -25,6 +24,7 @@ from gotham_inbox.providers.provider import (
     InboxProviderError,
 )
 from gotham_inbox.providers.settings import ProviderSettings
+from tests.provider.provider_support import MESSAGE, fast_retries, message, with_id
 
 
 class LosesAnswers(httpx.BaseTransport):
@@ -152,7 +152,9 @@ def test_an_answer_lost_after_delivery_is_retried_and_adopted_never_sent_twice(
     transport = LosesAnswers(times=0)
     provider = single(transport=transport)
     warm_up = with_id(message(title={"value": "first"}))
-    assert provider.create({"message": warm_up}).outs["idempotent"] is True
+    warmed = provider.create({"message": warm_up})
+    assert warmed.outs is not None
+    assert warmed.outs["idempotent"] is True
     # The answer proved the host honours sourceIds: a lost answer may now be re-sent.
     transport.remaining = 1
     sent = with_id()

@@ -14,12 +14,18 @@ from typing import Any
 
 import grpc
 import pytest
-from host_support import Host, from_struct, to_struct
-from provider_support import RecordingMocks
 from pulumi.runtime.proto import provider_pb2
-from test_provider_protocol import BATCH_TYPE, MESSAGE_TYPE, registered_inputs, stack_config, urn
 
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
+from tests.provider.host_support import Host, from_struct, to_struct
+from tests.provider.provider_support import RecordingMocks
+from tests.provider.test_provider_protocol import (
+    BATCH_TYPE,
+    MESSAGE_TYPE,
+    registered_inputs,
+    stack_config,
+    urn,
+)
 
 
 def create(host: Host, type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:

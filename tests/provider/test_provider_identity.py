@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 import uuid
 
-from provider_support import MESSAGE, message
-
 from gotham_inbox.identity import (
     SOURCE_ID_NAMESPACE,
     canonical_json,
@@ -15,6 +13,7 @@ from gotham_inbox.identity import (
     with_source_id,
 )
 from gotham_inbox.models import parse_message
+from tests.provider.provider_support import MESSAGE, message
 
 BASE = ("proj", "dev", "release")
 

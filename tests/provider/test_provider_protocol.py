@@ -15,13 +15,13 @@ from typing import Any
 import grpc
 import pulumi
 import pytest
-from host_support import Host, from_struct, secret, to_struct
-from provider_support import MESSAGE, SECRET_TOKEN, RecordingMocks, message
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 from gotham_inbox.providers import InboxMessage, InboxMessageBatch
+from tests.provider.host_support import Host, from_struct, secret, to_struct
+from tests.provider.provider_support import MESSAGE, SECRET_TOKEN, RecordingMocks, message
 
 PROJECT, STACK = "inbox-project", "dev"
 MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"
