@@ -9,7 +9,8 @@ import pytest
 
 from gotham_inbox.emulator.directory import Directory, parse_directory
 from gotham_inbox.emulator.oauth import TokenIssuer
-from tests.emulator.emulator_helpers import SEED_DIRECTORY, FakeClock, app_client
+from tests.emulator.emulator_helpers import SEED_DIRECTORY, app_client
+from tests.support import FakeClock
 
 
 @pytest.fixture(scope="session")

@@ -66,16 +66,6 @@ def message(**changes: Any) -> dict[str, Any]:
     return base
 
 
-class FakeClock:
-    """A clock tests move by hand, so tokens expire without waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @contextmanager
 def app_client(
     directory: Directory | None = None,

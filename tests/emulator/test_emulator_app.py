@@ -16,11 +16,11 @@ from tests.emulator.emulator_helpers import (
     PARTNER_BOT,
     RELEASE_BOT,
     SEND,
-    FakeClock,
     app_client,
     assert_envelope,
     message,
 )
+from tests.support import FakeClock
 
 TOKEN_FORM = {
     "grant_type": "client_credentials",

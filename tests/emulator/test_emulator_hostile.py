@@ -21,7 +21,8 @@ from gotham_inbox.emulator.envelope import MAX_LISTED_PROBLEMS
 from gotham_inbox.emulator.oauth import TokenIssuer
 from gotham_inbox.emulator.rules import review_batch
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
-from tests.emulator.emulator_helpers import ADMIN, RELEASE_BOT, SEND, FakeClock, app_client, message
+from tests.emulator.emulator_helpers import ADMIN, RELEASE_BOT, SEND, app_client, message
+from tests.support import FakeClock
 
 JSON = {**RELEASE_BOT, "Content-Type": "application/json"}
 

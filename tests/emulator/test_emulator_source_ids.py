@@ -14,6 +14,7 @@ import pytest
 from gotham_inbox.emulator.testing import running_emulator
 from tests.emulator.emulator_helpers import RELEASE_BOT, SEND, app_client, assert_envelope, message
 from tests.emulator.test_emulator_cli import emulator_process
+from tests.support import run_pytest
 
 MODES = ("honour", "ignore", "reject")
 
@@ -145,22 +146,7 @@ def test_the_pytest_option_reaches_the_fixtures(tmp_path: Path) -> None:
         "    assert gotham_emulator_factory().source_ids == 'ignore'\n"
         "    assert gotham_emulator_factory(source_ids='reject').source_ids == 'reject'\n"
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--gotham-source-ids=ignore",
-            str(tmp_path),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_pytest(tmp_path, "--gotham-source-ids=ignore")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -41,11 +41,10 @@ from gotham_inbox import (
 from gotham_inbox.errors import IncompleteAnswerError, InternalServerError
 from gotham_inbox.identity import derive_source_id, with_source_id
 from gotham_inbox.retry import parse_retry_after
-from tests.foundation.test_client import (
+from tests.foundation.client_support import (
     CLIENT_SECRET,
     MESSAGE,
     TOKEN,
-    FakeClock,
     Recorder,
     envelope,
     make_client,
@@ -54,6 +53,7 @@ from tests.foundation.test_client import (
     token_answer,
     with_ids,
 )
+from tests.support import FakeClock
 
 CONTROL_CHARACTERS = ["\n", "\r", "\r\n", "\x00", "\x7f", "\x1b", "\u2028"]
 

@@ -13,7 +13,7 @@ import pytest
 from gotham_inbox import BadRequestError, OutcomeUnknownError
 from gotham_inbox.delivery import HostMemory, match_answer
 from gotham_inbox.models import SendMessagesResponse
-from tests.foundation.test_client import MESSAGE, Recorder, envelope, make_client, with_ids
+from tests.foundation.client_support import MESSAGE, Recorder, envelope, make_client, with_ids
 
 HOST = "https://gotham.example.com"
 

@@ -25,29 +25,7 @@ from gotham_inbox.providers.provider import (
 )
 from gotham_inbox.providers.settings import ProviderSettings
 from tests.provider.provider_support import MESSAGE, fast_retries, message, with_id
-
-
-class LosesAnswers(httpx.BaseTransport):
-    """Delivers each request to the server, then loses the first ``times`` answers.
-
-    This is a crash or network failure after the server processed the request: the messages
-    are stored, but the caller never hears so.
-    """
-
-    def __init__(self, times: int) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.remaining = times
-        self.delivered = 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        self.delivered += 1
-        if self.remaining > 0:
-            self.remaining -= 1
-            response.read()
-            response.close()
-            raise httpx.ReadTimeout("the answer was lost", request=request)
-        return response
+from tests.support import LosesAnswers
 
 
 def emulator_settings(emulator: RunningEmulator, **overrides: Any) -> ProviderSettings:
