@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import signal
 import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 from jsonschema import Draft202012Validator
@@ -20,56 +17,7 @@ from jsonschema import Draft202012Validator
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.emulator.directory import example_directory_path
 from tests.emulator.emulator_helpers import RELEASE_BOT, SEND, message
-
-LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
-ADMIN_TOKEN = re.compile(r"admin token for GET/DELETE /emulator/messages: (\S+)")
-
-
-class Emulator:
-    """A ``gotham-inbox emulator`` child process and what it logged."""
-
-    def __init__(self, process: subprocess.Popen[str], base_url: str, admin_token: str) -> None:
-        self.process = process
-        self.base_url = base_url
-        self.admin = {"Authorization": f"Bearer {admin_token}"}
-        self.log: list[str] = []
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.process.send_signal(sig)
-        code = self.process.wait(timeout=30)
-        assert self.process.stderr is not None
-        self.log += self.process.stderr.read().splitlines()
-        return code
-
-
-def _read_until_listening(stream: IO[str], seen: list[str]) -> tuple[str, str]:
-    """The base URL and the admin token, from the start-up lines."""
-    base_url = None
-    for line in stream:
-        seen.append(line.rstrip("\n"))
-        listening = LISTENING.search(line)
-        if listening:
-            base_url = listening.group(1)
-        admin = ADMIN_TOKEN.search(line)
-        if admin and base_url:
-            return base_url, admin.group(1)
-    raise AssertionError("the emulator exited before listening:\n" + "\n".join(seen))
-
-
-@contextmanager
-def emulator_process(*arguments: str) -> Iterator[Emulator]:
-    command = [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--port", "0", *arguments]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stderr is not None
-        seen: list[str] = []
-        emulator = Emulator(process, *_read_until_listening(process.stderr, seen))
-        emulator.log += seen
-        yield emulator
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+from tests.emulator.process_support import emulator_process
 
 
 def send(base_url: str, *messages: dict[str, Any]) -> httpx.Response:

@@ -13,7 +13,7 @@ import pytest
 
 from gotham_inbox.emulator.testing import running_emulator
 from tests.emulator.emulator_helpers import RELEASE_BOT, SEND, app_client, assert_envelope, message
-from tests.emulator.test_emulator_cli import emulator_process
+from tests.emulator.process_support import emulator_process
 from tests.support import run_pytest
 
 MODES = ("honour", "ignore", "reject")
