@@ -367,17 +367,21 @@ def test_client_credentials_refresh_shortly_before_expiry() -> None:
     ]
 
 
-def test_a_401_with_a_cached_token_refreshes_once_and_repeats() -> None:
+def unauthorized() -> httpx.Response:
+    return envelope(401, "UNAUTHORIZED", "Default:Unauthorized")
+
+
+def client_credentials_client(*sends: httpx.Response) -> tuple[InboxClient, Recorder]:
+    """A client-credentials client of a host that grants access-1, then access-2, and answers
+    the sends with ``sends`` in turn."""
     clock = FakeClock()
     auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET, clock=clock)
-    unauthorized = envelope(401, "UNAUTHORIZED", "Default:Unauthorized")
-    recorder = Recorder(
-        routed(
-            [token_answer("access-1"), token_answer("access-2")],
-            [ok(), unauthorized, ok()],
-        )
-    )
-    client = make_client(recorder, clock=clock, auth=auth)
+    recorder = Recorder(routed([token_answer("access-1"), token_answer("access-2")], list(sends)))
+    return make_client(recorder, clock=clock, auth=auth), recorder
+
+
+def test_a_401_with_a_cached_token_refreshes_once_and_repeats() -> None:
+    client, recorder = client_credentials_client(ok(), unauthorized(), ok())
     client.send([MESSAGE])
     client.send([MESSAGE])
     assert recorder.authorizations == [
@@ -388,16 +392,7 @@ def test_a_401_with_a_cached_token_refreshes_once_and_repeats() -> None:
 
 
 def test_a_second_401_is_an_unauthorized_error() -> None:
-    clock = FakeClock()
-    auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET, clock=clock)
-    unauthorized = envelope(401, "UNAUTHORIZED", "Default:Unauthorized")
-    recorder = Recorder(
-        routed(
-            [token_answer("access-1"), token_answer("access-2")],
-            [ok(), unauthorized, unauthorized],
-        )
-    )
-    client = make_client(recorder, clock=clock, auth=auth)
+    client, recorder = client_credentials_client(ok(), unauthorized(), unauthorized())
     client.send([MESSAGE])
     with pytest.raises(UnauthorizedError):
         client.send([MESSAGE])
