@@ -60,3 +60,13 @@ def emulator_process(*arguments: str) -> Iterator[Emulator]:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def run_emulator_command(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """``gotham-inbox emulator ARGUMENTS`` run to its end (a refusal, a printout)."""
+    return subprocess.run(
+        [sys.executable, "-m", "gotham_inbox.cli", "emulator", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

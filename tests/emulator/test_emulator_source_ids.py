@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,7 @@ import pytest
 
 from gotham_inbox.emulator.testing import running_emulator
 from tests.emulator.emulator_helpers import RELEASE_BOT, SEND, app_client, assert_envelope, message
-from tests.emulator.process_support import emulator_process
+from tests.emulator.process_support import emulator_process, run_emulator_command
 from tests.support import run_pytest
 
 MODES = ("honour", "ignore", "reject")
@@ -128,12 +126,7 @@ def test_the_cli_flag_sets_the_mode_and_the_start_up_line_says_so() -> None:
 
 
 def test_the_cli_refuses_an_unknown_mode_with_exit_2() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--source-ids", "maybe"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_emulator_command("--source-ids", "maybe")
     assert result.returncode == 2
     assert "honour" in result.stderr and "reject" in result.stderr
 
