@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import json
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,11 +21,7 @@ from typing import Any
 from bench import workload
 from bench.report import Section, Target
 from bench.timing import side_by_side
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "e2e"))
-
-from e2e_support import (  # type: ignore[import-not-found]  # noqa: E402  (beside the tests)
+from tests.e2e.e2e_support import (
     GOTHAM_INBOX,
     POLICY_CONFIG,
     POLICY_PACK,

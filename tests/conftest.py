@@ -15,10 +15,17 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from distribution_support import DISTRIBUTION, TravelledPack, Venv, Wheel, build_wheel, make_venv
 from hypothesis import HealthCheck, settings
 
 from gotham_inbox.delivery import HOST_MEMORY
+from tests.distribution_support import (
+    DISTRIBUTION,
+    TravelledPack,
+    Venv,
+    Wheel,
+    build_wheel,
+    make_venv,
+)
 
 
 @pytest.fixture(autouse=True)

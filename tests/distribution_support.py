@@ -24,7 +24,10 @@ DISTRIBUTION = "gotham-inbox"
 PIP_TIMEOUT_SECONDS = 900
 
 
-def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    command: list[str], cwd: Path | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in the clean environment; asserted to succeed unless ``check=False``."""
     finished = subprocess.run(
         command,
         cwd=cwd,
@@ -34,9 +37,11 @@ def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedPro
         check=False,
         env=clean_env(),
     )
-    assert finished.returncode == 0, (
-        f"$ {' '.join(command)} -> exit {finished.returncode}\n{finished.stdout}{finished.stderr}"
-    )
+    if check:
+        assert finished.returncode == 0, (
+            f"$ {' '.join(command)} -> exit {finished.returncode}\n"
+            f"{finished.stdout}{finished.stderr}"
+        )
     return finished
 
 
@@ -131,21 +136,7 @@ class Venv:
         self, *args: str, cwd: Path | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         """Run ``bin/ARGS[0] ARGS[1:]`` of this virtualenv (not asserted when ``check=False``)."""
-        finished = subprocess.run(
-            [str(self.bin(args[0])), *args[1:]],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=PIP_TIMEOUT_SECONDS,
-            check=False,
-            env=clean_env(),
-        )
-        if check:
-            assert finished.returncode == 0, (
-                f"$ {' '.join(args)} -> exit {finished.returncode}\n"
-                f"{finished.stdout}{finished.stderr}"
-            )
-        return finished
+        return _run([str(self.bin(args[0])), *args[1:]], cwd=cwd, check=check)
 
     def installed(self) -> dict[str, str]:
         """Distribution name (lower case) -> version, as pip lists them."""

@@ -1,7 +1,6 @@
 """A mock Pulumi engine that remembers what a program registered, for program-level tests.
 
-Shared by the example-stack and release-announcement tests (``tests/`` is on ``sys.path``
-because of ``tests/conftest.py``).
+Shared by the example-stack and release-announcement tests.
 """
 
 from __future__ import annotations

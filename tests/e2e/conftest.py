@@ -7,7 +7,8 @@ CI (``CI`` set), where a missing engine is a failure: CI must prove the whole wo
 from __future__ import annotations
 
 import pytest
-from e2e_support import engine_problem, under_ci
+
+from tests.e2e.e2e_support import engine_problem, under_ci
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 
 from gotham_inbox.emulator.app import SEND_PATH
+from gotham_inbox.emulator.testing import RunningEmulator
 
 REPO = Path(__file__).resolve().parents[2]
 ENGINE_BIN = REPO / ".pulumi" / "bin"
@@ -546,3 +547,29 @@ def kill_session(session: int) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     wait_until(lambda: not session_processes(session), f"the processes of session {session} end")
+
+
+def kill_up_once_gotham_stored_a_message(
+    project: PulumiProject, emulator: RunningEmulator, log: Path, *, successes_only: bool = False
+) -> list[dict[str, Any]]:
+    """Start `pulumi up`, SIGKILL it while Gotham holds its answer; the messages stored then.
+
+    ``successes_only``: refusals are answered at once, only an answer to a stored request is
+    held (a host that refuses sourceIds refuses the first try; the kill comes after the next).
+    """
+    with emulator.hold_answers(successes_only=successes_only) as gate:
+        engine = project.start("up", "--yes", "--stack", STACK, log=log)
+        try:
+            wait_until(
+                lambda: gate.held > 0 or engine.poll() is not None,
+                "the deploy's first request reaches the emulator",
+            )
+            assert engine.poll() is None, f"`pulumi up` ended on its own:\n{log.read_text()}"
+            os.kill(engine.pid, signal.SIGKILL)
+            assert engine.wait() == -signal.SIGKILL
+        finally:
+            # The language host and the plugins outlive the engine; end them as CI would.
+            kill_session(engine.pid)
+            engine.wait()
+        # Read while the answers are still held: nothing else can arrive any more.
+        return emulator.messages()

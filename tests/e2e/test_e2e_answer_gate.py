@@ -8,10 +8,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from e2e_support import wait_until
 
 from gotham_inbox import NO_RETRIES, InboxClient, TokenAuth
 from gotham_inbox.emulator.testing import running_emulator
+from tests.e2e.e2e_support import wait_until
 
 pytestmark = pytest.mark.e2e
 

@@ -11,56 +11,26 @@ stale lock, `pulumi refresh --clear-pending-creates` for the interrupted creates
 from __future__ import annotations
 
 import json
-import os
-import signal
 from pathlib import Path
-from typing import Any
 
 import pytest
-from e2e_support import (
+
+from gotham_inbox.emulator.testing import running_emulator
+from tests.e2e.e2e_support import (
     MESSAGE_TYPE,
     STACK,
     PulumiProject,
     Update,
     declared_messages,
     emulator_calls,
-    kill_session,
+    kill_up_once_gotham_stored_a_message,
     pending_operations,
     planned_inbox_resources,
     sends,
     state_resources,
-    wait_until,
 )
 
-from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
-
 pytestmark = pytest.mark.e2e
-
-
-def kill_up_once_gotham_stored_a_message(
-    project: PulumiProject, emulator: RunningEmulator, log: Path, *, successes_only: bool = False
-) -> list[dict[str, Any]]:
-    """Start `pulumi up`, SIGKILL it while Gotham holds its answer; the messages stored then.
-
-    ``successes_only``: refusals are answered at once, only an answer to a stored request is
-    held (a host that refuses sourceIds refuses the first try; the kill comes after the next).
-    """
-    with emulator.hold_answers(successes_only=successes_only) as gate:
-        engine = project.start("up", "--yes", "--stack", STACK, log=log)
-        try:
-            wait_until(
-                lambda: gate.held > 0 or engine.poll() is not None,
-                "the deploy's first request reaches the emulator",
-            )
-            assert engine.poll() is None, f"`pulumi up` ended on its own:\n{log.read_text()}"
-            os.kill(engine.pid, signal.SIGKILL)
-            assert engine.wait() == -signal.SIGKILL
-        finally:
-            # The language host and the plugins outlive the engine; end them as CI would.
-            kill_session(engine.pid)
-            engine.wait()
-        # Read while the answers are still held: nothing else can arrive any more.
-        return emulator.messages()
 
 
 def test_up_killed_after_the_request_was_sent_recovers_and_sends_each_message_once(

@@ -15,23 +15,20 @@ from typing import Any
 
 import pytest
 import yaml
-from e2e_support import PulumiProject
 
 from gotham_inbox.check.project import config_text, load_project
 from gotham_inbox.explore.commands import config_set_commands
 from gotham_inbox.explore.domains import declared_keys
-
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("pulumi_engine")]
-
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "explore"))
-
-from explore_support import (  # noqa: E402
+from tests.e2e.e2e_support import PulumiProject
+from tests.explore.explore_support import (
     BODY_LIMIT,
     SEMVER,
     TOKEN_CIPHERTEXT,
     write_fixture,
 )
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("pulumi_engine")]
+
 
 DECLARED: dict[str, Any] = {
     "version": {"type": "string"},

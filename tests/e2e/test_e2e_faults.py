@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 
 import pytest
-from e2e_support import STACK, PulumiProject, declared_messages, emulator_calls, sends
 
 from gotham_inbox.emulator.testing import running_emulator
+from tests.e2e.e2e_support import STACK, PulumiProject, declared_messages, emulator_calls, sends
 
 pytestmark = pytest.mark.e2e
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_support import STACK, PulumiProject
 
 from gotham_inbox.emulator.testing import running_emulator
+from tests.e2e.e2e_support import STACK, PulumiProject
 
 pytestmark = pytest.mark.e2e
 

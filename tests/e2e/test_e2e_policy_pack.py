@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import (
+
+from gotham_inbox.emulator.testing import running_emulator
+from gotham_inbox.policy import POLICIES
+from tests.e2e.e2e_support import (
     POLICY_CONFIG,
     POLICY_PACK,
     STACK,
@@ -35,9 +38,6 @@ from e2e_support import (
     emulator_calls,
     preview_policy_findings,
 )
-
-from gotham_inbox.emulator.testing import running_emulator
-from gotham_inbox.policy import POLICIES
 
 pytestmark = pytest.mark.e2e
 

@@ -16,10 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import STACK, PulumiProject, pending_operations, state_resources
-from test_e2e_crash import kill_up_once_gotham_stored_a_message
 
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
+from tests.e2e.e2e_support import (
+    STACK,
+    PulumiProject,
+    kill_up_once_gotham_stored_a_message,
+    pending_operations,
+    state_resources,
+)
 
 pytestmark = pytest.mark.e2e
 

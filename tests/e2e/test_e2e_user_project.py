@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from distribution_support import Venv, Wheel, make_venv
-from e2e_support import (
+
+from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
+from tests.distribution_support import Venv, Wheel, make_venv
+from tests.e2e.e2e_support import (
     ENGINE_BIN,
     INBOX_TYPES,
     STACK,
@@ -36,8 +38,6 @@ from e2e_support import (
     sends,
     state_resources,
 )
-
-from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 
 pytestmark = pytest.mark.e2e
 

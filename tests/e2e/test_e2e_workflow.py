@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import (
+
+from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
+from gotham_inbox.providers.release import RELEASE_ANNOUNCEMENT_TYPE
+from tests.e2e.e2e_support import (
     INBOX_TYPES,
     MESSAGE_TYPE,
     POLICY_CONFIG,
@@ -37,9 +40,6 @@ from e2e_support import (
     sends,
     state_resources,
 )
-
-from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
-from gotham_inbox.providers.release import RELEASE_ANNOUNCEMENT_TYPE
 
 pytestmark = pytest.mark.e2e
 

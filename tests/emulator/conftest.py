@@ -6,10 +6,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from emulator_helpers import SEED_DIRECTORY, FakeClock, app_client
 
 from gotham_inbox.directory import Directory, parse_directory
 from gotham_inbox.emulator.oauth import TokenIssuer
+from tests.emulator.emulator_helpers import SEED_DIRECTORY, app_client
+from tests.support import FakeClock
 
 
 @pytest.fixture(scope="session")

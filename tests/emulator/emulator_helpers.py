@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from gotham import PalantirRPCException
 
 from gotham_inbox.directory import Directory, load_directory
 from gotham_inbox.emulator.app import create_app
@@ -65,16 +66,6 @@ def message(**changes: Any) -> dict[str, Any]:
     return base
 
 
-class FakeClock:
-    """A clock tests move by hand, so tokens expire without waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @contextmanager
 def app_client(
     directory: Directory | None = None,
@@ -103,3 +94,9 @@ def assert_envelope(response: Any, status: int, error_name: str) -> dict[str, An
     assert body["errorName"] == error_name
     parameters: dict[str, Any] = body["parameters"]
     return parameters
+
+
+def error_parameters(error: PalantirRPCException) -> dict[str, Any]:
+    """The parameters of an official-client error (the SDK types the attribute ``Any | None``)."""
+    assert isinstance(error.parameters, dict), error
+    return error.parameters

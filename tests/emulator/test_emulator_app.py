@@ -9,17 +9,18 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import (
+
+from tests.emulator.emulator_helpers import (
     ADMIN,
     INTERN,
     PARTNER_BOT,
     RELEASE_BOT,
     SEND,
-    FakeClock,
     app_client,
     assert_envelope,
     message,
 )
+from tests.support import FakeClock
 
 TOKEN_FORM = {
     "grant_type": "client_credentials",

@@ -3,73 +3,19 @@
 from __future__ import annotations
 
 import json
-import re
 import signal
 import socket
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
-from emulator_helpers import RELEASE_BOT, SEND, message
 from jsonschema import Draft202012Validator
 
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.directory import example_directory_path
-
-LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
-ADMIN_TOKEN = re.compile(r"admin token for GET/DELETE /emulator/messages: (\S+)")
-
-
-class Emulator:
-    """A ``gotham-inbox emulator`` child process and what it logged."""
-
-    def __init__(self, process: subprocess.Popen[str], base_url: str, admin_token: str) -> None:
-        self.process = process
-        self.base_url = base_url
-        self.admin = {"Authorization": f"Bearer {admin_token}"}
-        self.log: list[str] = []
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.process.send_signal(sig)
-        code = self.process.wait(timeout=30)
-        assert self.process.stderr is not None
-        self.log += self.process.stderr.read().splitlines()
-        return code
-
-
-def _read_until_listening(stream: IO[str], seen: list[str]) -> tuple[str, str]:
-    """The base URL and the admin token, from the start-up lines."""
-    base_url = None
-    for line in stream:
-        seen.append(line.rstrip("\n"))
-        listening = LISTENING.search(line)
-        if listening:
-            base_url = listening.group(1)
-        admin = ADMIN_TOKEN.search(line)
-        if admin and base_url:
-            return base_url, admin.group(1)
-    raise AssertionError("the emulator exited before listening:\n" + "\n".join(seen))
-
-
-@contextmanager
-def emulator_process(*arguments: str) -> Iterator[Emulator]:
-    command = [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--port", "0", *arguments]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stderr is not None
-        seen: list[str] = []
-        emulator = Emulator(process, *_read_until_listening(process.stderr, seen))
-        emulator.log += seen
-        yield emulator
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+from tests.emulator.emulator_helpers import RELEASE_BOT, SEND, message
+from tests.emulator.process_support import emulator_process, run_emulator_command
 
 
 def send(base_url: str, *messages: dict[str, Any]) -> httpx.Response:
@@ -145,12 +91,7 @@ def test_a_custom_directory_and_body_limit_are_used(tmp_path: Path) -> None:
 def test_a_bad_directory_file_is_a_clear_error(tmp_path: Path) -> None:
     directory = tmp_path / "directory.yaml"
     directory.write_text("markings: [A]\ngroups: []\nusers: [{name: x}]\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--directory", str(directory)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_emulator_command("--directory", str(directory))
     assert result.returncode == 2
     assert f"invalid directory {directory}" in result.stderr
     assert "users[0]: required field 'realm' is missing; add it" in result.stderr
@@ -161,12 +102,7 @@ def test_a_port_in_use_is_a_clear_error() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run(
-            [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--port", str(port)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = run_emulator_command("--port", str(port))
     # 3, "the environment refused", from the one exit-code table: not 1, which check uses for
     # a mandatory violation.
     assert result.returncode == exit_codes.UNAVAILABLE == 3
@@ -176,13 +112,8 @@ def test_a_port_in_use_is_a_clear_error() -> None:
 def test_the_printed_directory_schema_accepts_the_example_directory() -> None:
     import yaml
 
-    result = subprocess.run(
-        [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--print-directory-schema"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_emulator_command("--print-directory-schema")
+    assert result.returncode == 0, result.stderr
     schema = json.loads(result.stdout)
     validator = Draft202012Validator(schema)
     assert validator.is_valid(yaml.safe_load(example_directory_path().read_text()))
@@ -209,7 +140,6 @@ def test_faults_from_the_command_line_misbehave_and_are_logged() -> None:
 
 
 def test_a_bad_fault_spec_exits_2_naming_the_problem() -> None:
-    command = [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--fault", "explode"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    done = run_emulator_command("--fault", "explode")
     assert done.returncode == 2
     assert "unknown fault 'explode'" in done.stderr

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from emulator_helpers import RELEASE_BOT, SEND, message
 
 from gotham_inbox.emulator.testing import running_emulator
+from tests.emulator.emulator_helpers import RELEASE_BOT, SEND, message
 
 
 def race(base_urls: list[str], source_id: str, racers: int) -> list[dict[str, Any]]:

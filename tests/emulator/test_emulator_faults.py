@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import RELEASE_BOT, SEND, message
 
 from gotham_inbox.emulator.faults import FaultPlan, parse_fault, plan_from
 from gotham_inbox.emulator.testing import RunningEmulator
+from tests.emulator.emulator_helpers import RELEASE_BOT, SEND, message
 
 
 def post(

@@ -13,14 +13,16 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from emulator_helpers import ADMIN, RELEASE_BOT, SEND, FakeClock, app_client, message
 
 from gotham_inbox.cli import main as cli_main
 from gotham_inbox.directory import DirectoryError, load_directory, parse_directory
 from gotham_inbox.emulator import app as emulator_app
 from gotham_inbox.emulator.envelope import MAX_LISTED_PROBLEMS
 from gotham_inbox.emulator.oauth import TokenIssuer
+from gotham_inbox.emulator.rules import review_batch
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
+from tests.emulator.emulator_helpers import ADMIN, RELEASE_BOT, SEND, app_client, message
+from tests.support import FakeClock
 
 JSON = {**RELEASE_BOT, "Content-Type": "application/json"}
 
@@ -78,12 +80,11 @@ def test_a_long_review_does_not_stall_other_requests(monkeypatch: pytest.MonkeyP
     # Reviewing is CPU work; if it ran on the event loop, nothing else would be answered until
     # it finished. Hold a review open and ask for health meanwhile.
     started, release = threading.Event(), threading.Event()
-    real_review = emulator_app.review_batch
 
     def slow_review(*args: Any, **kwargs: Any) -> Any:
         started.set()
         release.wait(30)
-        return real_review(*args, **kwargs)
+        return review_batch(*args, **kwargs)
 
     monkeypatch.setattr(emulator_app, "review_batch", slow_review)
     with running_emulator() as emulator:

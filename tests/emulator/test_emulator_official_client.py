@@ -9,10 +9,12 @@ from typing import Any
 import gotham
 import httpx
 import pytest
-from emulator_helpers import SEED_MESSAGE, message
+from gotham._core.api_client import ApiClient, RequestInfo
+from gotham.v1.gotham.models import SendMessagesResponse
 
 from gotham_inbox.directory import Directory
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
+from tests.emulator.emulator_helpers import SEED_MESSAGE, error_parameters, message
 
 
 def official(emulator: RunningEmulator, token: str) -> Any:
@@ -32,7 +34,7 @@ def test_the_documentation_example_is_sent_and_parsed(seed_directory: Directory)
     with running_emulator(seed_directory) as emulator:
         client = official(emulator, emulator.token_for("docs-bot"))
         answer = client.inbox.Messages.send(messages=[SEED_MESSAGE], preview=True)
-        assert isinstance(answer, gotham.v1.gotham.models.SendMessagesResponse)
+        assert isinstance(answer, SendMessagesResponse)
         assert answer.failures == []
         (sent,) = answer.responses
         (record,) = emulator.messages()
@@ -182,8 +184,8 @@ def test_each_refusal_raises_the_official_typed_error(
     arguments = {"messages": [message()], "preview": True, **call}
     with pytest.raises(error_class) as caught:
         client.inbox.Messages.send(**arguments)
+    assert type(caught.value) is error_class  # the send endpoint declares no throwable errors
     error: Any = caught.value
-    assert type(error) is error_class  # the send endpoint declares no throwable errors
     assert error.name == error_name
     assert uuid.UUID(error.error_instance_id)
     assert error.parameters["reason"]
@@ -200,7 +202,7 @@ def test_oversized_request_is_the_official_413_error() -> None:
         with pytest.raises(gotham.RequestEntityTooLargeError) as caught:
             client.inbox.Messages.send(messages=batch, preview=True)
         assert caught.value.name == "Default:RequestEntityTooLarge"
-        assert caught.value.parameters["maxBytes"] == 4096
+        assert error_parameters(caught.value)["maxBytes"] == 4096
         assert emulator.messages() == []
         # The connection survives the refusal: the next request works.
         assert client.inbox.Messages.send(messages=[message()], preview=True).responses
@@ -209,14 +211,12 @@ def test_oversized_request_is_the_official_413_error() -> None:
 def test_unknown_api_path_is_the_official_api_not_found_error(
     gotham_emulator: RunningEmulator,
 ) -> None:
-    from gotham import _core as core
-
-    client = core.ApiClient(
+    client = ApiClient(
         auth=gotham.UserTokenAuth("dev-release-bot-token"),
         hostname=gotham_emulator.hostname,
         config=gotham.Config(scheme="http"),
     )
-    request = core.RequestInfo.with_defaults("GET", "/gotham/v2/not-here", response_type=None)
+    request = RequestInfo.with_defaults("GET", "/gotham/v2/not-here", response_type=None)
     with pytest.raises(gotham.ApiNotFoundError):
         client.call_api(request)
 

@@ -13,11 +13,11 @@ import uuid
 from typing import Any
 
 import pytest
-from emulator_helpers import RELEASE_BOT, SEND, app_client, message
 from hypothesis import find, given
 from hypothesis import strategies as st
 
 from gotham_inbox import strategies as gs
+from tests.emulator.emulator_helpers import RELEASE_BOT, SEND, app_client, message
 
 # A small pool, so that random batches collide with each other and with stored messages.
 SOURCE_IDS = [str(uuid.UUID(int=n)) for n in range(1, 6)]
@@ -171,7 +171,9 @@ def test_conflicts_store_exactly_the_non_conflicting_messages_in_order(
     assert response.status_code == 200, response.text
     answer = response.json()
     seen = set(already_stored)
-    expected_sent, expected_failed, expected_bodies = [], [], []
+    expected_sent: list[dict[str, str]] = []
+    expected_failed: list[dict[str, str]] = []
+    expected_bodies: list[dict[str, Any]] = []
     for index, item in enumerate(messages):
         source_id = item.get("sourceId")
         if source_id is None:

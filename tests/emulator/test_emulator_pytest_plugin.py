@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-from emulator_helpers import message
-
 from gotham_inbox.client import InboxClient
 from gotham_inbox.emulator.testing import RunningEmulator
+from tests.emulator.emulator_helpers import message
+from tests.support import run_pytest
 
 
 def test_gotham_client_sends_to_gotham_emulator(
@@ -46,13 +44,7 @@ def test_fixtures_reach_an_outside_project_and_each_test_gets_a_fresh_emulator(
             """
         )
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_pytest(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
 
@@ -80,24 +72,8 @@ def test_gotham_fault_options_make_every_fixture_emulator_misbehave(tmp_path: Pa
             """
         )
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--gotham-fault",
-            "throttle:times=1,retry-after=3",
-            "--gotham-fault-seed",
-            "1",
-            str(tmp_path),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_pytest(
+        tmp_path, "--gotham-fault", "throttle:times=1,retry-after=3", "--gotham-fault-seed", "1"
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import RELEASE_BOT, SEND, app_client, assert_envelope, message
-from test_emulator_cli import emulator_process
 
 from gotham_inbox.emulator.testing import running_emulator
+from tests.emulator.emulator_helpers import RELEASE_BOT, SEND, app_client, assert_envelope, message
+from tests.emulator.process_support import emulator_process, run_emulator_command
+from tests.support import run_pytest
 
 MODES = ("honour", "ignore", "reject")
 
@@ -127,12 +126,7 @@ def test_the_cli_flag_sets_the_mode_and_the_start_up_line_says_so() -> None:
 
 
 def test_the_cli_refuses_an_unknown_mode_with_exit_2() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "gotham_inbox.cli", "emulator", "--source-ids", "maybe"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_emulator_command("--source-ids", "maybe")
     assert result.returncode == 2
     assert "honour" in result.stderr and "reject" in result.stderr
 
@@ -145,22 +139,7 @@ def test_the_pytest_option_reaches_the_fixtures(tmp_path: Path) -> None:
         "    assert gotham_emulator_factory().source_ids == 'ignore'\n"
         "    assert gotham_emulator_factory(source_ids='reject').source_ids == 'reject'\n"
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--gotham-source-ids=ignore",
-            str(tmp_path),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_pytest(tmp_path, "--gotham-source-ids=ignore")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -170,7 +149,8 @@ def test_the_official_client_sends_the_documented_request_in_every_mode(
 ) -> None:
     # The documented request carries no sourceId: every mode accepts it and assigns the id.
     import gotham
-    from emulator_helpers import SEED_MESSAGE
+
+    from tests.emulator.emulator_helpers import SEED_MESSAGE
 
     with running_emulator(seed_directory, source_ids=mode) as emulator:
         client = gotham.GothamClient(

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from mock_engine import RecordingMonitor, Registration
 from pulumi.runtime import mocks
 
 from gotham_inbox.check.project import StackProject, load_project
+from tests.mock_engine import RecordingMonitor, Registration
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"

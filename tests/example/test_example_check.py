@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from example_support import ROOT
 
 from gotham_inbox.cli import main
+from tests.example.example_support import ROOT
 
 POLICY_CONFIG = ROOT / "policy-config.dev.json"
 

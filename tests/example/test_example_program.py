@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 import yaml
-from example_support import (
+
+from gotham_inbox.directory import load_directory
+from gotham_inbox.providers import release_source_id
+from gotham_inbox.source_ids import derive_source_id
+from tests.example.example_support import (
     BATCH_TYPE,
     COMPONENT_TYPE,
     MANIFEST_TYPE,
@@ -14,10 +18,6 @@ from example_support import (
     ExampleRun,
     run_example,
 )
-
-from gotham_inbox.directory import load_directory
-from gotham_inbox.providers import release_source_id
-from gotham_inbox.source_ids import derive_source_id
 
 VERSION_KEY = "gotham-inbox-example:version"
 

@@ -22,12 +22,17 @@ TOKEN_CIPHERTEXT = "v1:c2VjcmV0LW5ldmVyLXByaW50ZWQ=:never-printed"
 
 SEMVER = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
 
-ANNOUNCEMENT_PROGRAM = textwrap.dedent(
+
+_ANNOUNCEMENT_HEAD = textwrap.dedent(
     """\
     import pulumi
     from gotham_inbox.providers import ReleaseAnnouncement
 
     config = pulumi.Config()
+    """
+)
+_ANNOUNCEMENT_TAIL = textwrap.dedent(
+    """\
     ReleaseAnnouncement(
         "release",
         service="inventory",
@@ -39,6 +44,15 @@ ANNOUNCEMENT_PROGRAM = textwrap.dedent(
     )
     """
 )
+
+
+def announcement_program(*lines: str) -> str:
+    """The fixtures' program: a release announcement of the config's version and changelog;
+    ``lines``, code it runs after reading the config (e.g. a secret it reads)."""
+    return _ANNOUNCEMENT_HEAD + "".join(f"{line}\n" for line in lines) + _ANNOUNCEMENT_TAIL
+
+
+ANNOUNCEMENT_PROGRAM = announcement_program()
 
 ANNOUNCEMENT_CONFIG: dict[str, Any] = {
     "version": {"type": "string"},

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from explore_support import (
+
+from tests.explore.explore_support import (
     BODY_LIMIT,
     SEMVER,
     TOKEN_CIPHERTEXT,
     announcement_header,
+    announcement_program,
     explore_json,
     run_check,
     write_fixture,
@@ -199,23 +201,8 @@ def test_secret_values_are_never_generated_nor_printed(
         assert "apiToken" not in out
 
 
-ANNOUNCEMENT_WITH_TOKEN = textwrap.dedent(
-    """\
-    import pulumi
-    from gotham_inbox.providers import ReleaseAnnouncement
-
-    config = pulumi.Config()
-    token = config.require_secret("apiToken")  # read, never put in a message
-    ReleaseAnnouncement(
-        "release",
-        service="inventory",
-        version=config.require("version"),
-        changelog=config.get("changelog") or "",
-        recipients=["platform-team"],
-        markings=["UNCLASSIFIED"],
-        sender="Release Bot",
-    )
-    """
+ANNOUNCEMENT_WITH_TOKEN = announcement_program(
+    'token = config.require_secret("apiToken")  # read, never put in a message'
 )
 
 

@@ -7,19 +7,20 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from explore_support import run_check
 
 from gotham_inbox.check.project import load_project
 from gotham_inbox.explore.domains import declared_keys
 from gotham_inbox.explore.schema_file import load_explore_schemas
+from tests.explore.explore_support import run_check
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_example_stack_passes_over_its_realistic_domains(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = run_check(
+def explore_the_example(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, *options: str | Path
+) -> tuple[int, str, str]:
+    """``check --explore`` of the example stack: seed 0, 30 examples, a database of its own."""
+    return run_check(
         capsys,
         ROOT,
         "--explore",
@@ -27,9 +28,16 @@ def test_the_example_stack_passes_over_its_realistic_domains(
         "0",
         "--max-examples",
         "30",
+        *options,
         "--explore-database",
         tmp_path / "db",
     )
+
+
+def test_the_example_stack_passes_over_its_realistic_domains(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = explore_the_example(capsys, tmp_path)
     assert code == 0, err
     lines = out.splitlines()
     assert lines[1].startswith("explored version, service, changelog (domains: ")
@@ -42,19 +50,7 @@ def test_with_declared_types_only_an_empty_version_breaks_the_program(
 ) -> None:
     no_schemas = tmp_path / "no-schemas.yaml"
     no_schemas.write_text("config: {}\n")
-    code, out, _ = run_check(
-        capsys,
-        ROOT,
-        "--explore",
-        "--seed",
-        "0",
-        "--max-examples",
-        "30",
-        "--explore-schema",
-        no_schemas,
-        "--explore-database",
-        tmp_path / "db",
-    )
+    code, out, _ = explore_the_example(capsys, tmp_path, "--explore-schema", no_schemas)
     assert code == 2
     assert "the program fails for this config" in out
     assert "\n  pulumi config set --stack dev version ''\n" in out

@@ -6,10 +6,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from explore_support import FIXTURE_PROJECT, explore_json, run_check, write_fixture
 
 from gotham_inbox.check.project import StackProject, load_project
 from gotham_inbox.explore.worker import ProgramWorker
+from tests.explore.explore_support import FIXTURE_PROJECT, explore_json, run_check, write_fixture
 
 MODULE_PROGRAM = textwrap.dedent(
     """\

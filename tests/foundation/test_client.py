@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 import certifi
 import httpx
@@ -30,102 +28,20 @@ from gotham_inbox import (
     TokenEndpointError,
     UnauthorizedError,
 )
-from gotham_inbox.delivery import HostMemory
 from gotham_inbox.errors import InternalServerError
-
-TOKEN = "tok-very-secret-123"
-CLIENT_SECRET = "client-secret-456"
-MESSAGE = {
-    "groupRecipients": [{"name": "platform-team"}],
-    "sender": {"displayName": "release-bot"},
-    "title": {"value": "release 4.2 is live"},
-    "security": {"portionMarkings": ["UNCLASSIFIED"]},
-}
-
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class Recorder:
-    """A MockTransport handler that answers from a script and remembers every request."""
-
-    def __init__(self, *answers: httpx.Response | Exception | Handler) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-        # Auth flows mutate and re-send the same request object: keep the header as sent.
-        self.authorizations: list[str | None] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if request.url.path == "/api/gotham/v1/inbox/messages":
-            self.authorizations.append(request.headers.get("Authorization"))
-        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-        if isinstance(answer, Exception):
-            raise answer
-        if callable(answer) and not isinstance(answer, httpx.Response):
-            return answer(request)
-        return answer
-
-    @property
-    def send_requests(self) -> list[httpx.Request]:
-        return [r for r in self.requests if r.url.path == "/api/gotham/v1/inbox/messages"]
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def ok(source_ids: list[str] | None = None) -> httpx.Response:
-    ids = source_ids or [str(uuid.uuid4())]
-    return httpx.Response(200, json={"responses": [{"sourceId": i} for i in ids], "failures": []})
-
-
-def envelope(status: int, code: str, name: str, **parameters: Any) -> httpx.Response:
-    return httpx.Response(
-        status,
-        json={
-            "errorCode": code,
-            "errorName": name,
-            "errorInstanceId": "e-1",
-            "parameters": parameters,
-        },
-    )
-
-
-def make_client(
-    recorder: Recorder,
-    *,
-    clock: FakeClock | None = None,
-    auth: httpx.Auth | None = None,
-    honours_ids: bool = False,
-    **retry: Any,
-) -> InboxClient:
-    """A client of a scripted host; ``honours_ids``: the host was already seen to honour ids."""
-    clock = clock or FakeClock()
-    policy = RetryPolicy(sleep=clock.sleep, clock=clock, jitter=False, **retry)
-    memory = HostMemory()
-    if honours_ids:
-        memory.record("https://gotham.example.com", "honours")
-    return InboxClient(
-        "gotham.example.com",
-        auth=auth or TokenAuth(TOKEN),
-        retry=policy,
-        transport=httpx.MockTransport(recorder),
-        memory=memory,
-    )
-
-
-def with_ids(count: int = 1) -> list[dict[str, Any]]:
-    return [{**MESSAGE, "sourceId": str(uuid.uuid4())} for _ in range(count)]
-
+from tests.foundation.client_support import (
+    CLIENT_SECRET,
+    MESSAGE,
+    TOKEN,
+    Recorder,
+    envelope,
+    make_client,
+    ok,
+    routed,
+    token_answer,
+    with_ids,
+)
+from tests.support import FakeClock
 
 # --- the request ----------------------------------------------------------------------------
 
@@ -415,23 +331,6 @@ def test_retry_policy_refuses_nonsense() -> None:
 # --- OAuth2 client credentials --------------------------------------------------------------
 
 
-def token_answer(token: str, expires_in: int = 3600) -> httpx.Response:
-    return httpx.Response(
-        200, json={"access_token": token, "token_type": "bearer", "expires_in": expires_in}
-    )
-
-
-def routed(
-    tokens: list[httpx.Response], sends: list[httpx.Response]
-) -> Callable[[httpx.Request], httpx.Response]:
-    def handle(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/multipass/api/oauth2/token":
-            return tokens.pop(0)
-        return sends.pop(0)
-
-    return handle
-
-
 def test_client_credentials_fetch_a_token_once_and_cache_it() -> None:
     clock = FakeClock()
     auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET, scope="api:inbox", clock=clock)
@@ -468,17 +367,21 @@ def test_client_credentials_refresh_shortly_before_expiry() -> None:
     ]
 
 
-def test_a_401_with_a_cached_token_refreshes_once_and_repeats() -> None:
+def unauthorized() -> httpx.Response:
+    return envelope(401, "UNAUTHORIZED", "Default:Unauthorized")
+
+
+def client_credentials_client(*sends: httpx.Response) -> tuple[InboxClient, Recorder]:
+    """A client-credentials client of a host that grants access-1, then access-2, and answers
+    the sends with ``sends`` in turn."""
     clock = FakeClock()
     auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET, clock=clock)
-    unauthorized = envelope(401, "UNAUTHORIZED", "Default:Unauthorized")
-    recorder = Recorder(
-        routed(
-            [token_answer("access-1"), token_answer("access-2")],
-            [ok(), unauthorized, ok()],
-        )
-    )
-    client = make_client(recorder, clock=clock, auth=auth)
+    recorder = Recorder(routed([token_answer("access-1"), token_answer("access-2")], list(sends)))
+    return make_client(recorder, clock=clock, auth=auth), recorder
+
+
+def test_a_401_with_a_cached_token_refreshes_once_and_repeats() -> None:
+    client, recorder = client_credentials_client(ok(), unauthorized(), ok())
     client.send([MESSAGE])
     client.send([MESSAGE])
     assert recorder.authorizations == [
@@ -489,16 +392,7 @@ def test_a_401_with_a_cached_token_refreshes_once_and_repeats() -> None:
 
 
 def test_a_second_401_is_an_unauthorized_error() -> None:
-    clock = FakeClock()
-    auth = ClientCredentialsAuth("pipeline", CLIENT_SECRET, clock=clock)
-    unauthorized = envelope(401, "UNAUTHORIZED", "Default:Unauthorized")
-    recorder = Recorder(
-        routed(
-            [token_answer("access-1"), token_answer("access-2")],
-            [ok(), unauthorized, unauthorized],
-        )
-    )
-    client = make_client(recorder, clock=clock, auth=auth)
+    client, recorder = client_credentials_client(ok(), unauthorized(), unauthorized())
     client.send([MESSAGE])
     with pytest.raises(UnauthorizedError):
         client.send([MESSAGE])

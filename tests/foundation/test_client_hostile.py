@@ -23,19 +23,6 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_client import (
-    CLIENT_SECRET,
-    MESSAGE,
-    TOKEN,
-    FakeClock,
-    Recorder,
-    envelope,
-    make_client,
-    ok,
-    routed,
-    token_answer,
-    with_ids,
-)
 
 from gotham_inbox import (
     ClientCredentialsAuth,
@@ -54,6 +41,19 @@ from gotham_inbox import (
 from gotham_inbox.errors import IncompleteAnswerError, InternalServerError
 from gotham_inbox.retry import parse_retry_after
 from gotham_inbox.source_ids import derive_source_id, with_source_id
+from tests.foundation.client_support import (
+    CLIENT_SECRET,
+    MESSAGE,
+    TOKEN,
+    Recorder,
+    envelope,
+    make_client,
+    ok,
+    routed,
+    token_answer,
+    with_ids,
+)
+from tests.support import FakeClock
 
 CONTROL_CHARACTERS = ["\n", "\r", "\r\n", "\x00", "\x7f", "\x1b", "\u2028"]
 
@@ -404,15 +404,19 @@ class CountingStream(httpx.SyncByteStream):
             yield self.chunk
 
 
-def test_an_answer_over_the_size_limit_is_not_read_whole() -> None:
-    stream = CountingStream(b"x" * 1024, chunks=10_000)  # 10 MiB on offer
-    recorder = Recorder(httpx.Response(200, stream=stream))
-    client = InboxClient(
+def reading_at_most(max_answer_bytes: int, answer: httpx.Response) -> InboxClient:
+    """A client of a host answering ``answer`` that reads at most ``max_answer_bytes`` of it."""
+    return InboxClient(
         "gotham.example.com",
         auth=TokenAuth(TOKEN),
-        transport=httpx.MockTransport(recorder),
-        max_answer_bytes=64 * 1024,
+        transport=httpx.MockTransport(Recorder(answer)),
+        max_answer_bytes=max_answer_bytes,
     )
+
+
+def test_an_answer_over_the_size_limit_is_not_read_whole() -> None:
+    stream = CountingStream(b"x" * 1024, chunks=10_000)  # 10 MiB on offer
+    client = reading_at_most(64 * 1024, httpx.Response(200, stream=stream))
     with pytest.raises(OutcomeUnknownError, match="65536-byte limit"):
         client.send([MESSAGE])
     assert stream.served == 65  # stopped just past the limit
@@ -420,13 +424,7 @@ def test_an_answer_over_the_size_limit_is_not_read_whole() -> None:
 
 def test_an_error_answer_over_the_size_limit_is_still_the_typed_error() -> None:
     stream = CountingStream(b"<html>" * 1000, chunks=10_000)
-    recorder = Recorder(httpx.Response(502, stream=stream))
-    client = InboxClient(
-        "gotham.example.com",
-        auth=TokenAuth(TOKEN),
-        transport=httpx.MockTransport(recorder),
-        max_answer_bytes=16 * 1024,
-    )
+    client = reading_at_most(16 * 1024, httpx.Response(502, stream=stream))
     with pytest.raises(InternalServerError, match="non-JSON error body"):
         client.send([MESSAGE])
     assert stream.served < 10

@@ -45,6 +45,7 @@ class _InboxHandler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.received.append(body)
         messages = body["messages"]
+        answer: dict[str, Any]
         if any(
             recipient["name"].startswith("gotham-inbox-doctor-")
             for message in messages

@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from test_client import MESSAGE, Recorder, envelope, make_client, with_ids
 
 from gotham_inbox import BadRequestError, OutcomeUnknownError
 from gotham_inbox.delivery import HostMemory, match_answer
 from gotham_inbox.models import SendMessagesResponse
+from tests.foundation.client_support import MESSAGE, Recorder, envelope, make_client, with_ids
 
 HOST = "https://gotham.example.com"
 

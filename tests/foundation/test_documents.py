@@ -209,7 +209,7 @@ def test_fuzzed_bytes_give_a_value_or_a_document_error(
     path.write_bytes(data)
     for kind in ("yaml", "json"):
         try:
-            load_document(path, kind, max_bytes=150, max_nodes=200)  # type: ignore[arg-type]
+            load_document(path, kind, max_bytes=150, max_nodes=200)
         except DocumentError as error:
             assert str(error).startswith(str(path))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -86,14 +87,14 @@ def test_snake_case_keys_are_refused_on_the_wire() -> None:
         ({"title": {"value": 3}}, "title.value", "must be a string"),
     ],
 )
-def test_each_problem_names_field_and_index(change: dict, field: str, words: str) -> None:
+def test_each_problem_names_field_and_index(change: dict[str, Any], field: str, words: str) -> None:
     _, problems = check_messages([SEED_EXAMPLE, {**SEED_EXAMPLE, **change}])
     assert [(problem.index, problem.field) for problem in problems] == [(1, field)]
     assert words in problems[0].reason
 
 
 def test_a_batch_that_is_not_a_list_is_one_clear_problem() -> None:
-    _, problems = check_messages("not a list")  # type: ignore[arg-type]
+    _, problems = check_messages("not a list")
     assert [problem.reason for problem in problems] == [
         "messages must be a list of message objects"
     ]

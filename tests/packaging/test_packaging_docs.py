@@ -9,11 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-from distribution_support import REPO
 
 from gotham_inbox.cli import build_parser, main
 from gotham_inbox.directory import load_directory
 from gotham_inbox.policy.generate import policy_config_from_directory
+from tests.distribution_support import REPO
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")

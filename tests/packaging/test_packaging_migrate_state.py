@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from distribution_support import REPO
 
 from gotham_inbox.cli import main
 from gotham_inbox.distribution.state_migration import (
@@ -27,6 +26,7 @@ from gotham_inbox.distribution.state_migration import (
     migrate_export,
     pickled_globals,
 )
+from tests.distribution_support import REPO
 
 GOLDEN = json.loads((REPO / "tests/provider/golden/provider-references.json").read_text())
 CURRENT, OLD = GOLDEN["current"], GOLDEN["top-level providers"]

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from distribution_support import REPO
 
 from gotham_inbox.cli import main
 from gotham_inbox.distribution.pack_dir import (
@@ -24,6 +23,7 @@ from gotham_inbox.distribution.pack_dir import (
     lay_out,
     pack_contents,
 )
+from tests.distribution_support import REPO
 
 POLICIES = REPO / "policies"
 

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from distribution_support import DISTRIBUTION, Venv, Wheel
+
+from tests.distribution_support import DISTRIBUTION, Venv, Wheel
 
 EXTRA_HINT = 'pip install "gotham-inbox[testing]"'
 

@@ -15,9 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from distribution_support import REPO, Venv, Wheel, working_tree_files
-
 from gotham_inbox.distribution.pack_dir import PACK_FILES
+from tests.distribution_support import REPO, Venv, Wheel, working_tree_files
 
 PROVIDERS = REPO / "providers"
 POLICIES = REPO / "policies"

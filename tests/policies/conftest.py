@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 
 import pytest
-from policy_support import Analyzer
+
+from tests.policies.policy_support import Analyzer
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ driven over gRPC as the engine drives it, and through a parity check between the
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import subprocess
@@ -35,18 +34,20 @@ from gotham_inbox.policy import (
 from gotham_inbox.policy.generate import policy_config_from_directory
 from gotham_inbox.policy.pack_config import PolicySettings
 from gotham_inbox.unknowns import UNKNOWN_STRING
+from tests.support import RELEASE_MESSAGE, changed
 
 REPO = Path(__file__).resolve().parents[2]
 PACK_DIR = REPO / "policies"
 PROJECT = "inbox-project"
-
-_MESSAGE: dict[str, Any] = {
-    "groupRecipients": [{"name": "platform-team"}],
-    "sender": {"displayName": "release-bot"},
-    "title": {"value": "release 4.2 is live"},
-    "body": {"value": "**4.2** is out", "formatStyle": "MARKDOWN"},
-    "security": {"portionMarkings": ["UNCLASSIFIED"]},
-}
+POLICY_NAMES = (
+    "inbox-message-valid",
+    "inbox-batch-atomicity",
+    "inbox-realm-requirements",
+    "inbox-markings",
+    "inbox-recipients-can-read",
+    "inbox-content",
+)
+"""The pack's policies, in the order the pack declares them (and SARIF lists its rules)."""
 
 
 def source_id(seed: str) -> str:
@@ -56,14 +57,7 @@ def source_id(seed: str) -> str:
 
 def message(seed: str = "m", **changes: Any) -> dict[str, Any]:
     """A valid wire message with its own sourceId; ``None`` in changes removes a field."""
-    data = copy.deepcopy(_MESSAGE)
-    data["sourceId"] = source_id(seed)
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
+    return changed({**RELEASE_MESSAGE, "sourceId": source_id(seed)}, changes)
 
 
 def to(*groups: str | tuple[str, str]) -> list[dict[str, str]]:
@@ -183,7 +177,7 @@ def assert_expectations(case: Case, found: Iterable[Reported]) -> None:
 
 def _refused_batch_cases(example: Mapping[str, Any]) -> list[Case]:
     """A batch of two whose second message the server would refuse, for each reason."""
-    reasons = [
+    reasons: list[tuple[str, dict[str, Any], str, str, str]] = [
         (
             "unknown-group",
             {"groupRecipients": to("nope-team")},
@@ -318,14 +312,7 @@ def _cases() -> list[Case]:
                 batch("whole-list-unknown", UNKNOWN_STRING),
                 single("whole-message-unknown", UNKNOWN_STRING),
             ],
-            clean=[
-                "inbox-message-valid",
-                "inbox-batch-atomicity",
-                "inbox-realm-requirements",
-                "inbox-markings",
-                "inbox-recipients-can-read",
-                "inbox-content",
-            ],
+            clean=POLICY_NAMES,
         ),
         # --- inbox-batch-atomicity -----------------------------------------------------------
         Case(

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 import yaml
-from policy_support import REALM, example_config
 
 from gotham_inbox.check.report import JSON_REPORT_VERSION
 from gotham_inbox.cli import main
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.policy import POLICIES, POLICIES_BY_NAME
+from tests.policies.policy_support import POLICY_NAMES, REALM, example_config
 
 PROGRAM_HEADER = """\
 import pulumi
@@ -198,14 +198,7 @@ def test_sarif_points_at_the_declaring_line(
     assert log["version"] == "2.1.0"
     run = log["runs"][0]
     rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
-    assert rule_ids == [
-        "inbox-message-valid",
-        "inbox-batch-atomicity",
-        "inbox-realm-requirements",
-        "inbox-markings",
-        "inbox-recipients-can-read",
-        "inbox-content",
-    ]
+    assert rule_ids == list(POLICY_NAMES)
     results = run["results"]
     assert len(results) == 5
     for result in results:

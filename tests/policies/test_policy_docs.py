@@ -6,10 +6,9 @@ import json
 import re
 from pathlib import Path
 
-from policy_support import REPO, message, single
-
 from gotham_inbox.check.report import JSON_REPORT_VERSION, CheckReport, render_json
 from gotham_inbox.policy import POLICIES, evaluate, resolve_pack_config
+from tests.policies.policy_support import REPO, message, single
 
 DOC = (REPO / "docs" / "policy-pack.md").read_text(encoding="utf-8")
 

@@ -11,7 +11,11 @@ import pytest
 import yaml
 from google.protobuf import json_format
 from jsonschema import Draft7Validator
-from policy_support import (
+from pulumi.runtime.proto import analyzer_pb2
+
+from gotham_inbox.policy import PACK_NAME, POLICIES, PolicyConfigError, resolve_pack_config
+from gotham_inbox.policy.spec import PACK_DISPLAY_NAME, PACK_REPOSITORY, PACK_TAGS
+from tests.policies.policy_support import (
     PACK_DIR,
     REALM,
     Analyzer,
@@ -21,10 +25,6 @@ from policy_support import (
     struct,
     to,
 )
-from pulumi.runtime.proto import analyzer_pb2
-
-from gotham_inbox.policy import PACK_NAME, POLICIES, PolicyConfigError, resolve_pack_config
-from gotham_inbox.policy.spec import PACK_DISPLAY_NAME, PACK_REPOSITORY, PACK_TAGS
 
 
 def test_pack_project_runs_python_in_the_project_virtualenv() -> None:

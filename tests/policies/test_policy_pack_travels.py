@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from distribution_support import DISTRIBUTION, TravelledPack, Wheel
-from policy_support import CASES, Analyzer, Case, reported_by_evaluate
 from pulumi.runtime.proto import analyzer_pb2
 
 from gotham_inbox.distribution.pack_dir import PACK_FILES, VIRTUALENV
 from gotham_inbox.policy import PACK_NAME, POLICIES
+from tests.distribution_support import DISTRIBUTION, TravelledPack, Wheel
+from tests.policies.policy_support import CASES, Analyzer, Case, reported_by_evaluate
 
 
 @pytest.fixture(scope="module")

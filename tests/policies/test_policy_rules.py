@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from policy_support import CASES, Analyzer, Case, assert_expectations, reported_by_evaluate
+
+from tests.policies.policy_support import (
+    CASES,
+    Analyzer,
+    Case,
+    assert_expectations,
+    reported_by_evaluate,
+)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from policy_support import (
+from pulumi.runtime.proto import analyzer_pb2
+
+from gotham_inbox.policy import resolve_pack_config
+from gotham_inbox.policy.stack_context import (
+    context_from_configure_stack,
+    context_from_environment,
+)
+from tests.policies.policy_support import (
     PROJECT,
     REALM,
     Analyzer,
@@ -19,13 +26,6 @@ from policy_support import (
     single,
     struct,
     to,
-)
-from pulumi.runtime.proto import analyzer_pb2
-
-from gotham_inbox.policy import resolve_pack_config
-from gotham_inbox.policy.stack_context import (
-    context_from_configure_stack,
-    context_from_environment,
 )
 
 CEILING = {

@@ -22,17 +22,19 @@ CALLER = "caller"
 """The inbox producer of every generated directory."""
 
 
-def directories_of_every_kind() -> st.SearchStrategy[dict[str, Any]]:
+@st.composite
+def directories_of_every_kind(draw: st.DrawFn) -> dict[str, Any]:
     """Directories with and without foreign groups, a restricted caller, a restricted group,
     Inbox limits of their own."""
-    return st.fixed_dictionaries(
-        {
-            "foreign_group": st.booleans(),
-            "restricted_caller": st.booleans(),
-            "restricted_group": st.booleans(),
-            "limits": st.booleans(),
-        }
-    ).flatmap(lambda flags: gs.directories(caller=CALLER, **flags))
+    return draw(
+        gs.directories(
+            caller=CALLER,
+            foreign_group=draw(st.booleans()),
+            restricted_caller=draw(st.booleans()),
+            restricted_group=draw(st.booleans()),
+            limits=draw(st.booleans()),
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from hypothesis import event, given, note
 from hypothesis import strategies as st
-from property_support import CALLER, directories_of_every_kind, judge
 
 from gotham_inbox import strategies as gs
 from gotham_inbox.directory import parse_directory
@@ -22,6 +21,7 @@ from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxProv
 from gotham_inbox.providers.settings import ProviderSettings
 from gotham_inbox.retry import RetryPolicy
 from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker
+from tests.properties.property_support import CALLER, directories_of_every_kind, judge
 
 NO_WAITING = RetryPolicy(sleep=lambda _seconds: None, jitter=False)
 
@@ -75,7 +75,9 @@ def test_a_refused_batch_changes_nothing_and_conflicts_store_exactly_the_rest(
         return
 
     seen = {key(message) for message in already}
-    expected_sent, expected_conflicts, expected_bodies = [], [], []
+    expected_sent: list[str] = []
+    expected_conflicts: list[str] = []
+    expected_bodies: list[Any] = []
     for index, message in enumerate(verdicts.batch):
         # A message without a sourceId gets a new one: the next in the answer's responses.
         source_id = key(message) or server.sent[len(expected_sent)]

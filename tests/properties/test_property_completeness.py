@@ -12,9 +12,9 @@ from typing import Any
 
 from hypothesis import event, given
 from hypothesis import strategies as st
-from property_support import CALLER, directories_of_every_kind, judge
 
 from gotham_inbox import strategies as gs
+from tests.properties.property_support import CALLER, directories_of_every_kind, judge
 
 
 @given(directory=directories_of_every_kind(), data=st.data())

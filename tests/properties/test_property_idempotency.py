@@ -47,6 +47,7 @@ from gotham_inbox.providers.provider import (
 from gotham_inbox.providers.settings import ProviderSettings
 from gotham_inbox.retry import RetryPolicy
 from gotham_inbox.source_ids import canonical_message, with_source_id
+from tests.support import LosesAnswers
 
 PROJECT, STACK = "inbox-proof", "dev"
 CALLER, CALLER_REALM = "release-bot", "palantir-internal-realm"
@@ -59,28 +60,6 @@ message_lists = st.lists(
 )
 kinds = st.sampled_from(["message", "batch"])
 MODES = ("honour", "ignore", "reject")
-
-
-class LosesAnswers(httpx.BaseTransport):
-    """Delivers every request to the server, then loses the first ``times`` answers: the
-    messages arrive, the caller never hears so (a timeout, a dropped connection).
-
-    ``inner`` is shared by every client of a test (a new transport per client would spend
-    most of the test building TLS contexts that plain http never uses); the test closes it.
-    """
-
-    def __init__(self, inner: httpx.BaseTransport, times: int) -> None:
-        self.inner = inner
-        self.remaining = times
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        if self.remaining == 0:
-            return response
-        self.remaining -= 1
-        response.read()
-        response.close()
-        raise httpx.ReadTimeout("the answer was lost", request=request)
 
 
 def declare(name: str, kind: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -176,7 +155,7 @@ class DeploysAgainstTheEmulator(RuleBasedStateMachine):
                 hostname=self.emulator.base_url,
                 token=self.emulator.token_for(CALLER),
                 realm=CALLER_REALM,
-                transport=LosesAnswers(self.http, lose_answers),
+                transport=LosesAnswers(lose_answers, inner=self.http),
                 retry=NO_WAITING,
                 memory=self.memory,
             )
@@ -369,7 +348,11 @@ def test_each_live_resource_is_in_the_inbox_exactly_once_and_nothing_else_was_se
     with httpx.HTTPTransport() as http:
         # A third of the profile's examples per mode: three modes then cost what one did, and
         # each mode still runs its whole step count (the ci profile: 50 runs of 40 steps).
-        per_mode = settings(max_examples=max(10, settings.default.max_examples // len(MODES)))
+        profile = settings.default
+        assert profile is not None  # tests/conftest.py loads one
+        per_mode = settings(max_examples=max(10, profile.max_examples // len(MODES)))
         run_state_machine_as_test(
-            lambda: DeploysAgainstTheEmulator(emulator, http), settings=per_mode
+            # hypothesis documents "anything which returns an instance" but annotates a class.
+            lambda: DeploysAgainstTheEmulator(emulator, http),  # type: ignore[arg-type]
+            settings=per_mode,
         )

@@ -14,11 +14,11 @@ from typing import Any
 
 from hypothesis import event, given
 from hypothesis import strategies as st
-from property_support import CALLER, flags, judge, objects_to
 
 from gotham_inbox import strategies as gs
 from gotham_inbox.directory import parse_directory
 from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker
+from tests.properties.property_support import CALLER, flags, judge, objects_to
 
 MESSAGE_VALID = "inbox-message-valid"
 BATCH_ATOMICITY = "inbox-batch-atomicity"
@@ -30,11 +30,17 @@ _FIELDS = {"recipients": "groupRecipients", "title": "title.value", "body": "bod
 NO_SOURCE_IDS = {"with_source_id": st.just(False)}
 
 
-def directories_with_limits() -> st.SearchStrategy[dict[str, Any]]:
+@st.composite
+def directories_with_limits(draw: st.DrawFn) -> dict[str, Any]:
     """Generated directories (every kind) with a ``limits:`` block."""
-    return st.fixed_dictionaries(
-        {"foreign_group": st.booleans(), "restricted_caller": st.booleans()}
-    ).flatmap(lambda kinds: gs.directories(caller=CALLER, limits=True, **kinds))
+    return draw(
+        gs.directories(
+            caller=CALLER,
+            limits=True,
+            foreign_group=draw(st.booleans()),
+            restricted_caller=draw(st.booleans()),
+        )
+    )
 
 
 @given(directory=directories_with_limits(), data=st.data())

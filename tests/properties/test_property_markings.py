@@ -11,10 +11,10 @@ from typing import Any
 
 from hypothesis import event, given
 from hypothesis import strategies as st
-from property_support import CALLER, flags, judge, objects_to
 
 from gotham_inbox import strategies as gs
 from gotham_inbox.policy.violation import EnforcementLevel
+from tests.properties.property_support import CALLER, Verdicts, flags, judge, objects_to
 
 MARKINGS = "inbox-markings"
 READERS = "inbox-recipients-can-read"
@@ -91,19 +91,22 @@ def unreadable_positions(directory: dict[str, Any], message: dict[str, Any]) -> 
     return positions
 
 
-def unreadable_batch(
+def judged_unreadable_batch(
     data: st.DataObject, directory: dict[str, Any]
-) -> tuple[int, list[dict[str, Any]]]:
+) -> tuple[int, list[dict[str, Any]], Verdicts]:
+    """A valid batch with one message some recipient cannot read; its position; the verdicts."""
     batch = data.draw(
         st.lists(gs.valid_messages_for(directory, CALLER), max_size=2), label="other messages"
     )
     index = data.draw(st.integers(0, len(batch)), label="position")
     unreadable = data.draw(gs.unreadable_messages_for(directory, CALLER), label="unreadable")
     batch.insert(index, unreadable)
-    return index, batch
+    labels = ["valid"] * len(batch)
+    labels[index] = gs.UNREADABLE
+    return index, batch, judge(directory, list(zip(labels, batch, strict=True)))
 
 
-def readability_flags(verdicts: Any, index: int) -> list[Any]:
+def readability_flags(verdicts: Verdicts, index: int) -> list[Any]:
     return verdicts.policy.about(index=index, policy=READERS)
 
 
@@ -111,10 +114,7 @@ def readability_flags(verdicts: Any, index: int) -> list[Any]:
 def test_recipients_who_cannot_read_a_message_are_flagged_and_the_server_delivers_it(
     directory: dict[str, Any], data: st.DataObject
 ) -> None:
-    index, batch = unreadable_batch(data, directory)
-    labels = ["valid"] * len(batch)
-    labels[index] = gs.UNREADABLE
-    verdicts = judge(directory, list(zip(labels, batch, strict=True)))
+    index, batch, verdicts = judged_unreadable_batch(data, directory)
 
     expected = {
         f"messages[{index}].groupRecipients[{p}]"
@@ -129,10 +129,7 @@ def test_recipients_who_cannot_read_a_message_are_flagged_and_the_server_deliver
 def test_a_recipient_who_cannot_read_a_message_is_only_advice(
     directory: dict[str, Any], data: st.DataObject
 ) -> None:
-    index, batch = unreadable_batch(data, directory)
-    labels = ["valid"] * len(batch)
-    labels[index] = gs.UNREADABLE
-    verdicts = judge(directory, list(zip(labels, batch, strict=True)))
+    index, batch, verdicts = judged_unreadable_batch(data, directory)
 
     assert verdicts.server.accepted_in_full(len(batch)), verdicts.report
     levels = {violation.level for violation in readability_flags(verdicts, index)}

@@ -12,9 +12,9 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from property_support import CALLER, flags, judge, objects_to
 
 from gotham_inbox import strategies as gs
+from tests.properties.property_support import CALLER, flags, judge, objects_to
 
 REALMS = "inbox-realm-requirements"
 

@@ -12,8 +12,6 @@ import contextlib
 import io
 import json
 import re
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,6 @@ import httpx
 import pytest
 import yaml
 from hypothesis import given
-from property_support import CALLER, directories_of_every_kind
 
 from gotham_inbox import strategies as gs
 from gotham_inbox.auth import TokenAuth
@@ -32,6 +29,8 @@ from gotham_inbox.directory import parse_directory
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.errors import BadRequestError
 from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker
+from tests.properties.property_support import CALLER, directories_of_every_kind
+from tests.support import run_pytest
 
 
 @given(directory=gs.directories(caller=CALLER))
@@ -234,12 +233,6 @@ def test_the_documented_example_passes_in_a_project_that_only_installs_gotham_in
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_pytest(tmp_path, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout, result.stdout

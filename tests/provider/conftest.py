@@ -8,8 +8,9 @@ from typing import Any
 
 import pulumi
 import pytest
-from host_support import Host, host_starter
-from provider_support import RecordingMocks, ScriptedGotham
+
+from tests.provider.host_support import Host, host_starter
+from tests.provider.provider_support import RecordingMocks, ScriptedGotham
 
 
 @pytest.fixture

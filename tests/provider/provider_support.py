@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import uuid
 from collections.abc import Callable
@@ -13,28 +12,17 @@ import pulumi
 
 from gotham_inbox.providers.settings import ProviderSettings
 from gotham_inbox.retry import RetryPolicy
+from tests.support import RELEASE_MESSAGE, changed
 
 SECRET_TOKEN = "tok-provider-test-secret-7f3a"
 SECRET_CLIENT_SECRET = "client-secret-provider-test-91c2"
 
-MESSAGE: dict[str, Any] = {
-    "groupRecipients": [{"name": "platform-team"}],
-    "sender": {"displayName": "release-bot"},
-    "title": {"value": "release 4.2 is live"},
-    "body": {"value": "**4.2** is out", "formatStyle": "MARKDOWN"},
-    "security": {"portionMarkings": ["UNCLASSIFIED"]},
-}
+MESSAGE = RELEASE_MESSAGE
 
 
 def message(**changes: Any) -> dict[str, Any]:
     """A valid message, with top-level fields replaced (``None`` removes a field)."""
-    data = copy.deepcopy(MESSAGE)
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
+    return changed(MESSAGE, changes)
 
 
 def with_id(data: dict[str, Any] | None = None, source_id: str | None = None) -> dict[str, Any]:

@@ -9,13 +9,13 @@ import uuid
 from typing import Any
 
 import pytest
-from provider_support import MESSAGE, message, with_id
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from gotham_inbox.providers import checks
 from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxMessageProvider
 from gotham_inbox.unknowns import unknown_paths
+from tests.provider.provider_support import MESSAGE, message, with_id
 
 
 @pytest.fixture(autouse=True)

@@ -11,11 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from provider_support import ScriptedGotham, with_id
 
 from gotham_inbox.auth import TokenAuth
 from gotham_inbox.client import InboxClient
-from gotham_inbox.delivery import HostMemory, match_answer
+from gotham_inbox.delivery import Delivery, HostMemory, match_answer
 from gotham_inbox.models import SendMessagesResponse
 from gotham_inbox.providers.outcome import PartialSendError, outcome_of, require_all_delivered
 from gotham_inbox.providers.provider import (
@@ -23,6 +22,7 @@ from gotham_inbox.providers.provider import (
     InboxMessageProvider,
     InboxProviderError,
 )
+from tests.provider.provider_support import ScriptedGotham, with_id
 
 
 def answering(responses: list[str], failures: list[tuple[str, str]]) -> ScriptedGotham:
@@ -42,6 +42,17 @@ def create_batch(gotham: ScriptedGotham, messages: list[dict[str, Any]]) -> Any:
     provider = InboxMessageBatchProvider()
     provider.use_settings(gotham.settings())
     return provider.create({"messages": messages})
+
+
+def delivered_by_a_fresh_client(gotham: ScriptedGotham, messages: list[dict[str, Any]]) -> Delivery:
+    """What a client that knows nothing yet about the host delivers to ``gotham``."""
+    with InboxClient(
+        "gotham.example.com",
+        auth=TokenAuth("t"),
+        transport=httpx.MockTransport(gotham),
+        memory=HostMemory(),
+    ) as client:
+        return client.deliver(messages)
 
 
 def test_an_unknown_conflict_in_a_batch_is_reported_message_by_message() -> None:
@@ -121,11 +132,7 @@ def test_partial_send_error_keeps_the_outcomes_for_callers() -> None:
     messages = [with_id(), with_id()]
     ids = [m["sourceId"] for m in messages]
     gotham = answering([ids[0]], [(ids[1], "UNKNOWN")])
-    transport = httpx.MockTransport(gotham)
-    with InboxClient(
-        "gotham.example.com", auth=TokenAuth("t"), transport=transport, memory=HostMemory()
-    ) as client:
-        delivery = client.deliver(messages)
+    delivery = delivered_by_a_fresh_client(gotham, messages)
     with pytest.raises(PartialSendError) as caught:
         require_all_delivered("messages", delivery)
     assert [(o.index, o.status) for o in caught.value.outcomes] == [(0, "sent"), (1, None)]
@@ -206,8 +213,11 @@ def test_a_5xx_is_retried_once_the_host_was_seen_to_honour_ids(answer: Any) -> N
     gotham = ScriptedGotham(InTurn(ok[0], answer(), ok[1]))
     provider = InboxMessageProvider()
     provider.use_settings(gotham.settings(memory=HostMemory()))
-    assert provider.create({"message": first}).outs["idempotent"] is True
+    warm_up = provider.create({"message": first})
+    assert warm_up.outs is not None
+    assert warm_up.outs["idempotent"] is True
     result = provider.create({"message": second})
+    assert result.outs is not None
     assert result.outs["status"] == "sent" and result.outs["idempotent"] is True
     assert len(gotham.requests) == 3
 
@@ -219,13 +229,7 @@ def test_a_partial_send_says_a_rerun_is_not_safe_when_a_sent_message_s_id_was_no
     ids = [m["sourceId"] for m in messages]
     assigned = "0b7e3f0e-5c1a-4d8e-9a4b-6f1de0c0a001"
     gotham = answering([assigned], [(ids[1], "UNKNOWN")])
-    with InboxClient(
-        "gotham.example.com",
-        auth=TokenAuth("t"),
-        transport=httpx.MockTransport(gotham),
-        memory=HostMemory(),
-    ) as client:
-        delivery = client.deliver(messages)
+    delivery = delivered_by_a_fresh_client(gotham, messages)
     with pytest.raises(PartialSendError) as caught:
         require_all_delivered("messages", delivery)
     text = str(caught.value)
@@ -237,13 +241,7 @@ def test_a_partial_send_of_honoured_ids_says_a_rerun_is_safe() -> None:
     messages = [with_id(), with_id()]
     ids = [m["sourceId"] for m in messages]
     gotham = answering([ids[0]], [(ids[1], "UNKNOWN")])
-    with InboxClient(
-        "gotham.example.com",
-        auth=TokenAuth("t"),
-        transport=httpx.MockTransport(gotham),
-        memory=HostMemory(),
-    ) as client:
-        delivery = client.deliver(messages)
+    delivery = delivered_by_a_fresh_client(gotham, messages)
     with pytest.raises(PartialSendError, match="Running the deploy again is safe"):
         require_all_delivered("messages", delivery)
 

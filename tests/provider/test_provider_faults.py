@@ -2,7 +2,7 @@
 
 For each fault: how many messages Gotham (the emulator) holds, what the engine (the user) is
 told, and what running the create again does. The host, its gRPC driving and the program that
-registers the resources are the protocol tests' own (host_support.py, test_provider_protocol.py;
+registers the resources are the protocol tests' own (host_support.py, protocol_support.py;
 the ``start_host`` fixture is in conftest.py).
 """
 
@@ -12,28 +12,19 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import grpc
 import pytest
-from host_support import Host, from_struct, to_struct
-from provider_support import RecordingMocks
-from pulumi.runtime.proto import provider_pb2
-from test_provider_protocol import BATCH_TYPE, MESSAGE_TYPE, registered_inputs, stack_config, urn
 
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
-
-
-def create(host: Host, type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    created = host.stub.Create(
-        provider_pb2.CreateRequest(urn=urn(type_, name), properties=to_struct(inputs)),
-        timeout=60,
-    )
-    return from_struct(created.properties)
-
-
-def refused_create(host: Host, type_: str, name: str, inputs: dict[str, Any]) -> str:
-    with pytest.raises(grpc.RpcError) as caught:
-        create(host, type_, name, inputs)
-    return caught.value.details() or ""
+from tests.provider.host_support import Host
+from tests.provider.protocol_support import (
+    BATCH_TYPE,
+    MESSAGE_TYPE,
+    create,
+    refused_create,
+    registered_inputs,
+    stack_config,
+)
+from tests.provider.provider_support import RecordingMocks
 
 
 def fresh_ids(inputs: dict[str, Any]) -> dict[str, Any]:

@@ -17,14 +17,14 @@ from typing import Any
 
 import grpc
 import pytest
-from host_support import Host, from_struct, secret, to_struct
-from provider_support import message, with_id
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
 
 from gotham_inbox.distribution.state_migration import migrated_provider
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 from gotham_inbox.providers import provider
+from tests.provider.host_support import Host, from_struct, secret, to_struct
+from tests.provider.provider_support import message, with_id
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "provider-references.json").read_text())
 CURRENT: dict[str, str] = GOLDEN["current"]

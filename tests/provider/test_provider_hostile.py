@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from provider_support import SECRET_CLIENT_SECRET, SECRET_TOKEN, ScriptedGotham, with_id
 
 from gotham_inbox.auth import ClientCredentialsAuth
 from gotham_inbox.errors import ConfigurationError
 from gotham_inbox.providers.provider import InboxMessageProvider, InboxProviderError
 from gotham_inbox.providers.settings import ProviderSettings, parse_scopes
+from tests.provider.provider_support import (
+    SECRET_CLIENT_SECRET,
+    SECRET_TOKEN,
+    ScriptedGotham,
+    with_id,
+)
 
 
 def provider_with(settings: ProviderSettings) -> InboxMessageProvider:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 import uuid
 
-from provider_support import MESSAGE, message
-
 from gotham_inbox.models import parse_message
 from gotham_inbox.source_ids import (
     SOURCE_ID_NAMESPACE,
@@ -15,6 +13,7 @@ from gotham_inbox.source_ids import (
     derive_source_id,
     with_source_id,
 )
+from tests.provider.provider_support import MESSAGE, message
 
 BASE = ("proj", "dev", "release")
 

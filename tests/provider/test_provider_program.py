@@ -17,18 +17,18 @@ from typing import Any
 
 import dill
 import pulumi
-from provider_support import (
+
+from gotham_inbox.models import parse_message
+from gotham_inbox.providers import InboxMessage, InboxMessageBatch
+from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxMessageProvider
+from gotham_inbox.source_ids import derive_source_id
+from tests.provider.provider_support import (
     MESSAGE,
     SECRET_TOKEN,
     RecordingMocks,
     ScriptedGotham,
     message,
 )
-
-from gotham_inbox.models import parse_message
-from gotham_inbox.providers import InboxMessage, InboxMessageBatch
-from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxMessageProvider
-from gotham_inbox.source_ids import derive_source_id
 
 MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"
 BATCH_TYPE = "pulumi-python:dynamic/gotham:InboxMessageBatch"

@@ -12,53 +12,27 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import grpc
-import pulumi
 import pytest
-from host_support import Host, from_struct, secret, to_struct
-from provider_support import MESSAGE, SECRET_TOKEN, RecordingMocks, message
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
-from gotham_inbox.providers import InboxMessage, InboxMessageBatch
-
-PROJECT, STACK = "inbox-project", "dev"
-MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"
-BATCH_TYPE = "pulumi-python:dynamic/gotham:InboxMessageBatch"
-
-
-def urn(type_: str, name: str) -> str:
-    return f"urn:pulumi:{STACK}::{PROJECT}::{type_}::{name}"
+from tests.provider.host_support import Host, from_struct, secret, to_struct
+from tests.provider.protocol_support import (
+    BATCH_TYPE,
+    MESSAGE_TYPE,
+    refused_create,
+    registered_inputs,
+    stack_config,
+    urn,
+)
+from tests.provider.provider_support import SECRET_TOKEN, RecordingMocks
 
 
 @pytest.fixture
 def emulator() -> Iterator[RunningEmulator]:
     with running_emulator() as running:
         yield running
-
-
-def registered_inputs(use_mocks: Callable[..., RecordingMocks]) -> dict[str, dict[str, Any]]:
-    """Run a program under mocks; the inputs (``__provider`` included) of each resource."""
-    mocks = use_mocks(project=PROJECT, stack=STACK)
-
-    @pulumi.runtime.test  # type: ignore[untyped-decorator]
-    def program() -> pulumi.Output[Any]:
-        single = InboxMessage("release", message=MESSAGE)
-        batch = InboxMessageBatch("launch", messages=[MESSAGE, message(title={"value": "second"})])
-        return pulumi.Output.all(single.urn, batch.urn)
-
-    program()
-    return {args.name: args.inputs for args in mocks.registered}
-
-
-def stack_config(emulator: RunningEmulator, token: str) -> dict[str, Any]:
-    return {
-        "gotham:hostname": emulator.base_url,
-        "gotham:token": secret(token),
-        "gotham:realm": "palantir-internal-realm",
-        "aws:region": "ignored-by-us",
-    }
 
 
 def test_the_engine_lifecycle_through_the_real_dynamic_provider_host(
@@ -196,14 +170,7 @@ def test_a_refused_create_through_the_host_never_shows_the_token(
 ) -> None:
     inputs = registered_inputs(use_mocks)["release"]
     host = start_host(stack_config(emulator, SECRET_TOKEN))
-    with pytest.raises(grpc.RpcError) as caught:
-        host.stub.Create(
-            provider_pb2.CreateRequest(
-                urn=urn(MESSAGE_TYPE, "release"), properties=to_struct(inputs)
-            ),
-            timeout=60,
-        )
-    details = caught.value.details() or ""
+    details = refused_create(host, MESSAGE_TYPE, "release", inputs)
     assert "HTTP 401" in details
     assert "Nothing was sent." in details
     assert SECRET_TOKEN not in details
@@ -217,14 +184,7 @@ def test_missing_hostname_through_the_host_names_the_key(
 ) -> None:
     inputs = registered_inputs(use_mocks)["release"]
     host = start_host({"gotham:token": secret(SECRET_TOKEN)})
-    with pytest.raises(grpc.RpcError) as caught:
-        host.stub.Create(
-            provider_pb2.CreateRequest(
-                urn=urn(MESSAGE_TYPE, "release"), properties=to_struct(inputs)
-            ),
-            timeout=60,
-        )
-    details = caught.value.details() or ""
+    details = refused_create(host, MESSAGE_TYPE, "release", inputs)
     assert "gotham:hostname is not set" in details
     assert "GOTHAM_HOSTNAME" in details
     assert SECRET_TOKEN not in details
@@ -239,14 +199,7 @@ def test_a_token_with_a_line_break_through_the_host_is_refused_and_never_shown(
     wrapped = "s3cr3t-token-value\nline2-of-the-token"
     inputs = registered_inputs(use_mocks)["release"]
     host = start_host(stack_config(emulator, wrapped))
-    with pytest.raises(grpc.RpcError) as caught:
-        host.stub.Create(
-            provider_pb2.CreateRequest(
-                urn=urn(MESSAGE_TYPE, "release"), properties=to_struct(inputs)
-            ),
-            timeout=60,
-        )
-    details = caught.value.details() or ""
+    details = refused_create(host, MESSAGE_TYPE, "release", inputs)
     assert "gotham:token" in details and "control character" in details
     assert "Nothing was sent." in details
     everything = details + host.stderr()

@@ -8,12 +8,12 @@ from typing import Any
 
 import pulumi
 import pytest
-from provider_support import MESSAGE, RecordingMocks
 
 from gotham_inbox.providers.announcement import release_source_id
 from gotham_inbox.providers.release import ReleaseAnnouncement
 from gotham_inbox.providers.resources import InboxMessage
 from gotham_inbox.source_ids import derive_source_id
+from tests.provider.provider_support import MESSAGE, RecordingMocks
 
 SALT = "a-long-random-salt-0f9e"
 

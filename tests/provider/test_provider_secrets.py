@@ -16,12 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from provider_support import fast_retries, message, with_id
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxMessageProvider
+from tests.provider.provider_support import fast_retries, message, with_id
 
 
 def configured(config: dict[str, Any], batch: bool = False) -> Any:

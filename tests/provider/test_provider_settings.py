@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from provider_support import SECRET_CLIENT_SECRET, SECRET_TOKEN
 
 from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth
 from gotham_inbox.errors import ConfigurationError
 from gotham_inbox.providers.settings import ProviderSettings
+from tests.provider.provider_support import SECRET_CLIENT_SECRET, SECRET_TOKEN
 
 
 def test_stack_config_wins_over_the_environment_key_by_key() -> None:

@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from provider_support import fast_retries, message, with_id
 
 from gotham_inbox.delivery import HostMemory
 from gotham_inbox.emulator.testing import RunningEmulator
@@ -22,6 +21,7 @@ from gotham_inbox.providers.provider import (
     InboxProviderError,
 )
 from gotham_inbox.providers.settings import ProviderSettings
+from tests.provider.provider_support import fast_retries, message, with_id
 
 MODES = ("honour", "ignore", "reject")
 

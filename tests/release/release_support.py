@@ -16,13 +16,13 @@ from typing import Any
 
 import dill
 import pulumi
-from mock_engine import RecordingMonitor, Registration
 from pulumi.runtime import mocks
 
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.policy.resources import unwrap_secrets
 from gotham_inbox.providers.settings import ProviderSettings
 from gotham_inbox.retry import RetryPolicy
+from tests.mock_engine import RecordingMonitor, Registration
 
 INBOX_TYPES = {
     "pulumi-python:dynamic/gotham:InboxMessage",

@@ -10,12 +10,12 @@ from typing import Any
 
 import pulumi
 import pytest
-from release_support import BrokenInfrastructure, deploy
 
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.providers import AnnouncementError, ReleaseAnnouncement, release_source_id
 from gotham_inbox.providers.provider import InboxMessageProvider
 from release_manifest import ReleaseManifest
+from tests.release.release_support import BrokenInfrastructure, deploy
 
 COMPONENT_TYPE = "gotham:index:ReleaseAnnouncement"
 MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"

@@ -5,6 +5,8 @@ ignore, a ceiling for every stack (maxMarking), allowBroadcast, custom secret pa
 disabled policy; clean messages, a batch, a component and Outputs beside the findings.
 """
 
+from typing import Any
+
 import pulumi
 
 from gotham_inbox.providers import InboxMessage, InboxMessageBatch, ReleaseAnnouncement
@@ -12,7 +14,12 @@ from gotham_inbox.providers import InboxMessage, InboxMessageBatch, ReleaseAnnou
 SENDER = {"displayName": "Release Bot"}
 
 
-def msg(title, *groups, markings=("UNCLASSIFIED",), **extra):
+def msg(
+    title: pulumi.Input[str],
+    *groups: str | tuple[str, str],
+    markings: tuple[str, ...] = ("UNCLASSIFIED",),
+    **extra: Any,
+) -> dict[str, Any]:
     """A message that the server's validation accepts."""
     recipients = [
         {"name": group} if isinstance(group, str) else {"name": group[0], "realm": group[1]}

@@ -4,6 +4,8 @@ Every message passes the provider's own validation (so the engine analyzes it): 
 is only what the policies know. Run by tests/e2e/test_e2e_policy_parity.py both ways.
 """
 
+from typing import Any
+
 import pulumi
 
 from gotham_inbox.providers import InboxMessage, InboxMessageBatch, ReleaseAnnouncement
@@ -13,7 +15,12 @@ SENDER = {"displayName": "Release Bot"}
 SHARED_ID = "0b1e9c1c-8d55-4c55-9f1e-7a2f4b3f7d10"
 
 
-def msg(title, *groups, markings=("UNCLASSIFIED",), **extra):
+def msg(
+    title: pulumi.Input[str],
+    *groups: str | tuple[str, str],
+    markings: tuple[str, ...] = ("UNCLASSIFIED",),
+    **extra: Any,
+) -> dict[str, Any]:
     """A message that the server's validation accepts."""
     recipients = [
         {"name": group} if isinstance(group, str) else {"name": group[0], "realm": group[1]}
