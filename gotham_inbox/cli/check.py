@@ -21,7 +21,7 @@ from gotham_inbox.check.project import (
 )
 from gotham_inbox.check.report import FORMATS, RENDERERS, CheckReport
 from gotham_inbox.cli import exit_codes
-from gotham_inbox.explore import cli as explore_cli
+from gotham_inbox.cli import explore as explore_cli
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.resources import StackContext
 from gotham_inbox.policy.settings import PolicyConfigError

@@ -21,6 +21,7 @@ from gotham_inbox.check.project import (
     load_policy_config,
     load_project,
 )
+from gotham_inbox.cli import exit_codes
 from gotham_inbox.explore.domains import declared_keys
 from gotham_inbox.explore.generate import ExploreExtraMissing
 from gotham_inbox.explore.report import EXPLORE_RENDERERS, ExploreReport
@@ -38,10 +39,6 @@ from gotham_inbox.explore.search import (
     explore,
 )
 from gotham_inbox.policy.settings import PolicyConfigError
-
-EXIT_CLEAN = 0
-EXIT_MANDATORY = 1
-EXIT_BROKEN = 2
 
 DATABASE_DIR = ".gotham-inbox"
 """The folder beside Pulumi.yaml that holds the hypothesis database (it ignores itself in git)."""
@@ -144,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
 
     def broken(error: Any) -> int:
         print(f"gotham-inbox check --explore: {error}", file=sys.stderr)
-        return EXIT_BROKEN
+        return exit_codes.BAD_INPUT
 
     try:
         project = load_project(args.project_dir, args.stack)
@@ -168,5 +165,7 @@ def run(args: argparse.Namespace) -> int:
     report = ExploreReport(project, config_path, result)
     sys.stdout.write(EXPLORE_RENDERERS[args.format](report))
     if result.counterexample is None:
-        return EXIT_CLEAN
-    return EXIT_BROKEN if result.counterexample[1].run.error else EXIT_MANDATORY
+        return exit_codes.OK
+    if result.counterexample[1].run.error:
+        return exit_codes.BAD_INPUT
+    return exit_codes.MANDATORY_VIOLATION
