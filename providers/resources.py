@@ -44,9 +44,9 @@ class _DynamicInboxResource(pulumi.dynamic.Resource):
 
 
 def has_outputs(value: Any) -> bool:
-    """True when ``value`` is or holds (in dicts, lists, tuples) an Output or other awaitable:
-    a value only known once the deployment resolves it."""
-    if isinstance(value, dict):
+    """True when ``value`` is or holds (in mappings, lists, tuples) an Output or other
+    awaitable: a value only known once the deployment resolves it."""
+    if isinstance(value, Mapping):
         return any(has_outputs(item) for item in value.values())
     if isinstance(value, list | tuple):
         return any(has_outputs(item) for item in value)
