@@ -4,19 +4,7 @@
 import keeps working and warns, naming the module to import from instead.
 """
 
-from __future__ import annotations
+from gotham_inbox import source_ids as _new
+from gotham_inbox._moved import moved_to
 
-import warnings
-from typing import Any
-
-from gotham_inbox import source_ids as _source_ids
-
-
-def __getattr__(name: str) -> Any:
-    value = getattr(_source_ids, name)
-    warnings.warn(
-        f"gotham_inbox.identity is deprecated: import {name} from gotham_inbox.source_ids",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    return value
+__getattr__, __dir__, __all__ = moved_to(__name__, _new)

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gotham_inbox.directory import Directory, as_directory
+from gotham_inbox.directory import Directory, DirectorySource, as_directory
 from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, MESSAGES_PATH, SEND_PATH, create_app
 from gotham_inbox.emulator.faults import FaultPlan
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
@@ -193,7 +193,7 @@ class RunningEmulator:
 
 @contextlib.contextmanager
 def running_emulator(
-    directory: Directory | str | Path | None = None,
+    directory: DirectorySource = None,
     db_path: str | Path | None = None,
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
@@ -207,7 +207,8 @@ def running_emulator(
     """Serve an emulator in a background thread for the duration of the ``with`` block.
 
     Args:
-        directory: a :class:`Directory`, a directory file, or ``None`` for the shipped example.
+        directory: a :class:`Directory`, directory data (a mapping, as a directory file holds
+            it), a directory file, or ``None`` for the shipped example.
         db_path: a SQLite file to keep messages in (survives restarts); ``None``: in memory.
         max_body_bytes: larger request bodies are answered with 413.
         token_lifetime_seconds: lifetime of OAuth2 tokens from the token endpoint.

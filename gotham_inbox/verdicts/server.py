@@ -7,7 +7,7 @@ The app is the one ``gotham-inbox emulator`` serves: same checks, same answers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,12 +70,24 @@ class ServerVerdict:
         return [head] + [f"{p.get('path')}: {p.get('reason')}" for p in self.problems]
 
 
+class _AsyncBody(httpx.AsyncByteStream):
+    """A synchronous request body as the async stream :class:`httpx.ASGITransport` reads."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks:
+            yield chunk
+
+
 class InProcessTransport(httpx.BaseTransport):
     """A synchronous httpx transport that calls an ASGI app in this process (no socket).
 
     :class:`httpx.ASGITransport` does the ASGI work but is async only, so each request runs it
-    to completion in an event loop of its own. Starlette's ``TestClient`` is not used: its
-    transport is private, it starts a thread per request (or per client, when entered), and
+    to completion in an event loop of its own, its body streamed to the app. Starlette's
+    ``TestClient`` is not used: its transport is private, it starts a thread per request (or
+    per client, when entered), and
     from Starlette 1.x it is built on httpx2, whose transports an httpx client (the
     :class:`~gotham_inbox.client.InboxClient`, the provider) cannot use.
     """
@@ -84,7 +96,10 @@ class InProcessTransport(httpx.BaseTransport):
         self._asgi = httpx.ASGITransport(app=app)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        request.read()  # a streamed sync body becomes bytes, which the async transport can send
+        if not isinstance(request.stream, httpx.AsyncByteStream):
+            # Chunk by chunk, as a socket would carry it: the app may answer (a 413, a 400)
+            # before it has read the whole body, and the rest is then never read.
+            request.stream = _AsyncBody(request.stream)
 
         async def call() -> httpx.Response:
             response = await self._asgi.handle_async_request(request)

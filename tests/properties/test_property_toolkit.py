@@ -13,6 +13,7 @@ import io
 import json
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,13 @@ from gotham_inbox import strategies as gs
 from gotham_inbox.auth import TokenAuth
 from gotham_inbox.cli import main
 from gotham_inbox.client import InboxClient
-from gotham_inbox.directory import parse_directory
+from gotham_inbox.directory import load_directory, parse_directory
+from gotham_inbox.emulator.app import create_app
+from gotham_inbox.emulator.store import MessageStore
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.errors import BadRequestError
 from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker
+from gotham_inbox.verdicts.server import IN_PROCESS_BASE_URL, InProcessTransport
 from tests.properties.property_support import CALLER, directories_of_every_kind
 from tests.support import run_pytest
 
@@ -135,6 +139,37 @@ def test_the_in_process_transport_takes_a_streamed_body() -> None:
         assert [record["sourceId"] for record in emulator.messages()] == [
             answer.json()["responses"][0]["sourceId"]
         ]
+
+
+def test_the_in_process_transport_streams_so_an_oversized_body_is_refused_early() -> None:
+    # As over a socket: the app answers 413 once the limit is passed, and the rest of the body
+    # is never read (so a huge or endless body is refused without being held in memory).
+    served = 0
+
+    def large_body() -> Iterator[bytes]:
+        nonlocal served
+        yield b'{"messages": ['
+        for _ in range(4096):
+            served += 1
+            yield b" " * 1024
+        yield b"]}"
+
+    with MessageStore() as store:
+        app = create_app(load_directory(), store, max_body_bytes=4096)
+        with httpx.Client(
+            transport=InProcessTransport(app), base_url=IN_PROCESS_BASE_URL
+        ) as client:
+            answer = client.post(
+                "/api/gotham/v1/inbox/messages?preview=true",
+                content=large_body(),
+                headers={
+                    "Authorization": "Bearer dev-release-bot-token",
+                    "Content-Type": "application/json",
+                },
+            )
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["errorName"] == "Default:RequestEntityTooLarge"
+    assert served <= 8, f"{served} KiB read of a body refused at 4 KiB"
 
 
 SEED_LIKE_MESSAGE: dict[str, Any] = {

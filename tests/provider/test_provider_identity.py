@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 import uuid
 
-import pytest
-
 from gotham_inbox.models import parse_message
 from gotham_inbox.source_ids import (
     SOURCE_ID_NAMESPACE,
@@ -75,12 +73,3 @@ def test_canonical_json_ignores_key_order() -> None:
     assert canonical_json({"b": 1, "a": [1, {"d": 2, "c": 3}]}) == canonical_json(
         {"a": [1, {"c": 3, "d": 2}], "b": 1}
     )
-
-
-def test_the_former_module_name_still_imports_and_says_where_to_import_from() -> None:
-    with pytest.warns(
-        DeprecationWarning, match=r"import derive_source_id from gotham_inbox\.source_ids"
-    ):
-        from gotham_inbox.identity import derive_source_id as former
-
-    assert former is derive_source_id
