@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from gotham_inbox import BadRequestError, OutcomeUnknownError
-from gotham_inbox.delivery import HostMemory, match_answer
+from gotham_inbox.delivery import HostMemory, SourceIdPolicy, match_answer
 from gotham_inbox.models import SendMessagesResponse
 from tests.foundation.client_support import MESSAGE, Recorder, envelope, make_client, with_ids
 
@@ -119,7 +119,7 @@ def test_a_200_naming_all_but_the_last_message_never_says_the_last_was_not_sent(
     client = make_client(Recorder(answer(named)))
     with pytest.raises(OutcomeUnknownError, match="may or may not have been sent"):
         client.send(messages)
-    source_ids = "omit" if mode == "reject" else "send"
+    source_ids: SourceIdPolicy = "omit" if mode == "reject" else "send"
     client = make_client(Recorder(answer(named)))
     if mode != "honour":
         with pytest.raises(OutcomeUnknownError, match="may have been delivered"):
