@@ -175,8 +175,18 @@ class Doctor:
 
     def _unreachable(self, error: GothamInboxError) -> Diagnosis:
         text = f"{type(error).__name__}: {error}"
-        tls = "CERTIFICATE" in text.upper() or "SSL" in text.upper()
-        if tls and self.base_url.scheme == "https" and speaks_plain_http(self.base_url):
+        certificate = "CERTIFICATE" in text.upper()
+        tls = certificate or "SSL" in text.upper()
+        # A handshake that failed before any certificate was seen, where a plain-HTTP server
+        # answers: the scheme is wrong, not the CA. (A TLS server with a certificate we do not
+        # trust may answer plain HTTP too, with nginx's "plain HTTP request was sent to HTTPS
+        # port" page: hence not after a certificate error.)
+        if (
+            tls
+            and not certificate
+            and self.base_url.scheme == "https"
+            and speaks_plain_http(self.base_url)
+        ):
             plain = self.base_url.copy_with(scheme="http", port=self.base_url.port or 443)
             self.diagnosis.add(
                 "connection",
