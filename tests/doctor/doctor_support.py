@@ -62,13 +62,3 @@ def scripted_host(script: Script, *, token_length: int = 37) -> Iterator[Scripte
     finally:
         server.shutdown()
         server.server_close()
-
-
-def windows(secret: str, size: int = 8) -> set[str]:
-    """Every run of ``size`` characters of ``secret``: none may appear in any output."""
-    return {secret[start : start + size] for start in range(len(secret) - size + 1)}
-
-
-def shows_any_part(text: str, secret: str) -> bool:
-    """True if ``text`` holds 8 or more consecutive characters of ``secret``."""
-    return any(window in text for window in windows(secret))

@@ -16,10 +16,11 @@ import pytest
 
 from gotham_inbox import InboxClient, RetryPolicy, TokenAuth
 from gotham_inbox.cli import main
-from gotham_inbox.doctor import Diagnosis
+from gotham_inbox.doctor import Diagnosis, Finding
 from gotham_inbox.doctor import Doctor as DoctorRun
-from tests.doctor.doctor_support import Answer, scripted_host, shows_any_part
+from tests.doctor.doctor_support import Answer, scripted_host
 from tests.doctor.test_doctor import CREDENTIAL_VARIABLES
+from tests.support import page_cutting_the_token, shows_any_part
 
 CLIENT_SECRET = "doctor-client-secret-61c0f2"
 STATIC_TOKEN = "doctor-static-token-9e2d4b1a"
@@ -49,9 +50,7 @@ def echo_in_error_name(path: str, headers: dict[str, str]) -> Answer:
 
 def html_with_the_token_across_the_cut(path: str, headers: dict[str, str]) -> Answer:
     # The token starts 18 characters before the 200th: a cut before redaction shows 18.
-    head = "<html><body>refused: "
-    filler = "x" * (200 - 18 - len(head) - len("Bearer "))
-    body = f"{head}{filler}{headers['Authorization']} and more</body></html>"
+    body = page_cutting_the_token(headers["Authorization"])
     return 400, {"Content-Type": "text/html"}, body.encode()
 
 
@@ -122,8 +121,14 @@ def diagnose(answer: httpx.Response | None = None, **client: object) -> Diagnosi
         return DoctorRun(inbox).run()
 
 
-def statuses(diagnosis: Diagnosis) -> dict[str, str]:
-    return {finding.check: finding.status for finding in diagnosis.findings}
+def the_only_failure(diagnosis: Diagnosis, check: str) -> Finding:
+    """The failed finding ``check``, after which nothing the answer cannot prove is claimed."""
+    assert not diagnosis.works
+    found = {finding.check: finding.status for finding in diagnosis.findings}
+    assert found[check] == "fail", found
+    assert "authentication" not in found and "validation" not in found, found
+    (finding,) = [f for f in diagnosis.findings if f.check == check]
+    return finding
 
 
 @pytest.mark.parametrize(
@@ -139,13 +144,7 @@ def statuses(diagnosis: Diagnosis) -> dict[str, str]:
     ids=["html-400", "html-422", "other-json", "half-envelope", "html-401", "html-500"],
 )
 def test_an_answer_without_gotham_s_error_envelope_is_not_the_api(answer: httpx.Response) -> None:
-    diagnosis = diagnose(answer)
-    assert not diagnosis.works
-    found = statuses(diagnosis)
-    assert found["api"] == "fail"
-    # Nothing is claimed that the answer cannot prove.
-    assert "authentication" not in found and "validation" not in found
-    (finding,) = [f for f in diagnosis.findings if f.check == "api"]
+    finding = the_only_failure(diagnose(answer), "api")
     assert "without Gotham's error envelope" in finding.summary
 
 
@@ -160,16 +159,14 @@ def test_gotham_s_validation_refusal_still_means_a_deploy_would_work() -> None:
         },
     )
     diagnosis = diagnose(refusal)
-    assert diagnosis.works and statuses(diagnosis)["validation"] == "ok"
+    assert diagnosis.works
+    assert {f.check: f.status for f in diagnosis.findings}["validation"] == "ok"
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_a_redirect_is_not_an_accepted_token(status: int) -> None:
-    diagnosis = diagnose(httpx.Response(status, headers={"Location": "https://sso.example.com/"}))
-    assert not diagnosis.works
-    found = statuses(diagnosis)
-    assert found["api"] == "fail" and "authentication" not in found
-    (finding,) = [f for f in diagnosis.findings if f.check == "api"]
+    redirect = httpx.Response(status, headers={"Location": "https://sso.example.com/"})
+    finding = the_only_failure(diagnose(redirect), "api")
     assert f"redirect (HTTP {status})" in finding.summary
 
 
@@ -184,12 +181,7 @@ def test_an_endless_429_is_reported_as_rate_limited() -> None:
             "parameters": {},
         },
     )
-    diagnosis = diagnose(limited)
-    assert not diagnosis.works
-    found = statuses(diagnosis)
-    assert found["rate limit"] == "fail"
-    assert "validation" not in found and "authentication" not in found
-    (finding,) = [f for f in diagnosis.findings if f.check == "rate limit"]
+    finding = the_only_failure(diagnose(limited), "rate limit")
     assert "429 (rate-limited)" in finding.summary and "run the doctor again" in finding.action
 
 
@@ -197,7 +189,5 @@ def test_an_endless_429_is_reported_as_rate_limited() -> None:
 def test_an_unavailable_host_or_gateway_is_reported_as_unavailable(status: int) -> None:
     # Palantir's APIs may answer 503 with no body (docs/errors.md): not "not the API".
     diagnosis = diagnose(httpx.Response(status))
-    assert not diagnosis.works
-    found = statuses(diagnosis)
-    assert found["availability"] == "fail" and "api" not in found
-    assert "validation" not in found and "authentication" not in found
+    the_only_failure(diagnosis, "availability")
+    assert all(finding.check != "api" for finding in diagnosis.findings)

@@ -18,7 +18,6 @@ import pytest
 from gotham_inbox import ClientCredentialsAuth, GothamInboxError, InboxClient, RetryPolicy
 from gotham_inbox.errors import GothamAPIError, TokenEndpointError
 from gotham_inbox.redaction import HeldSecrets, hold_secret, redact, redacting_logger
-from tests.doctor.doctor_support import shows_any_part
 from tests.foundation.client_support import (
     MESSAGE,
     Handler,
@@ -28,7 +27,12 @@ from tests.foundation.client_support import (
     ok,
     token_answer,
 )
-from tests.support import FakeClock
+from tests.support import (
+    FakeClock,
+    RevokedThenEchoing,
+    page_cutting_the_token,
+    shows_any_part,
+)
 
 CLIENT_SECRET = "held-client-secret-0b9e77"
 FIRST_TOKEN = "first-access-token-5f1c2a9e0d3b7a61c4e"  # 37 characters, as in the report
@@ -65,12 +69,12 @@ def credentials() -> ClientCredentialsAuth:
     return ClientCredentialsAuth("pipeline", CLIENT_SECRET, clock=FakeClock())
 
 
-def straddling_body(authorization: str, cut: int = 200) -> bytes:
-    """An HTML error page whose echoed token starts 18 characters before ``cut``."""
-    token = authorization.removeprefix("Bearer ")
-    head = "<html><body>refused: "
-    filler = "x" * (cut - 18 - len(head) - len("Bearer "))
-    return f"{head}{filler}Bearer {token} rest of the page</body></html>".encode()
+def refused_by(send: Handler, caplog: pytest.LogCaptureFixture) -> tuple[GothamAPIError, str]:
+    """The error a send gets from a host answering with ``send``, and every text of it."""
+    caplog.set_level(logging.DEBUG, logger="gotham_inbox")
+    with pytest.raises(GothamAPIError) as caught:
+        make_client(host([FIRST_TOKEN], send), auth=credentials()).send([MESSAGE])
+    return caught.value, every_text(caught.value, caplog)
 
 
 # --- the rules of the redaction ----------------------------------------------------------------
@@ -129,30 +133,22 @@ def test_an_error_name_echoing_the_authorization_header_hides_the_access_token(
         authorization = request.headers["Authorization"]
         return envelope(403, "PERMISSION_DENIED", f"Denied:{authorization}", sent=authorization)
 
-    recorder = host([FIRST_TOKEN], echo)
-    caplog.set_level(logging.DEBUG, logger="gotham_inbox")
-    with pytest.raises(GothamAPIError) as caught:
-        make_client(recorder, auth=credentials()).send([MESSAGE])
-    text = every_text(caught.value, caplog)
+    error, text = refused_by(echo, caplog)
     assert not shows_any_part(text, FIRST_TOKEN), text
     assert not shows_any_part(text, CLIENT_SECRET)
-    assert caught.value.error_name == "Denied:Bearer ***"  # still says what the server said
+    assert error.error_name == "Denied:Bearer ***"  # still says what the server said
 
 
 def test_a_token_straddling_the_cut_of_a_non_json_body_is_not_shown_in_part(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     def page(request: httpx.Request) -> httpx.Response:
-        body = straddling_body(request.headers["Authorization"])
-        return httpx.Response(400, content=body, headers={"Content-Type": "text/html"})
+        body = page_cutting_the_token(request.headers["Authorization"])
+        return httpx.Response(400, text=body, headers={"Content-Type": "text/html"})
 
-    recorder = host([FIRST_TOKEN], page)
-    caplog.set_level(logging.DEBUG, logger="gotham_inbox")
-    with pytest.raises(GothamAPIError) as caught:
-        make_client(recorder, auth=credentials()).send([MESSAGE])
-    text = every_text(caught.value, caplog)
+    error, text = refused_by(page, caplog)
     assert not shows_any_part(text, FIRST_TOKEN), text
-    assert "refused: xxx" in text and caught.value.envelope is False
+    assert "refused: xxx" in text and error.envelope is False
 
 
 def test_a_token_cut_by_the_answer_size_limit_is_not_shown_in_part() -> None:
@@ -178,24 +174,14 @@ def test_a_token_cut_by_the_answer_size_limit_is_not_shown_in_part() -> None:
 def test_the_previous_access_token_stays_hidden_after_a_refresh(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    seen: list[str] = []
-
-    def first_ok_then_revoked_then_echo(request: httpx.Request) -> httpx.Response:
-        seen.append(request.headers["Authorization"])
-        if len(seen) == 1:
-            return ok()
-        if len(seen) == 2:
-            return envelope(401, "UNAUTHORIZED", "Default:Unauthorized")  # refresh
-        # An error that quotes every token it has seen from this caller.
-        return envelope(400, "INVALID_ARGUMENT", f"Seen {' '.join(seen)}", seen=list(seen))
-
-    recorder = host([FIRST_TOKEN, SECOND_TOKEN], first_ok_then_revoked_then_echo)
+    gotham = RevokedThenEchoing()
+    recorder = host([FIRST_TOKEN, SECOND_TOKEN], gotham)
     client = make_client(recorder, auth=credentials())
     caplog.set_level(logging.DEBUG, logger="gotham_inbox")
     client.send([MESSAGE])
     with pytest.raises(GothamAPIError) as caught:
         client.send([MESSAGE])
-    assert seen[-1] == f"Bearer {SECOND_TOKEN}"  # the refresh happened
+    assert gotham.seen[-1] == f"Bearer {SECOND_TOKEN}"  # the refresh happened
     text = every_text(caught.value, caplog)
     assert not shows_any_part(text, FIRST_TOKEN), text
     assert not shows_any_part(text, SECOND_TOKEN), text
@@ -273,9 +259,9 @@ def test_a_token_cut_after_its_first_characters_shows_none_of_them() -> None:
     token = "Zq9vX-cut-early-access-token-51e0c8a"
 
     def page(request: httpx.Request) -> httpx.Response:
-        head = "<html>refused: "
-        filler = "x" * (200 - 5 - len(head) - len("Bearer "))
-        return httpx.Response(400, text=f"{head}{filler}{request.headers['Authorization']}</html>")
+        return httpx.Response(
+            400, text=page_cutting_the_token(request.headers["Authorization"], shown=5)
+        )
 
     with pytest.raises(GothamAPIError) as caught:
         make_client(host([token], page), auth=credentials()).send([MESSAGE])

@@ -13,8 +13,8 @@ import pytest
 
 from gotham_inbox.providers.provider import InboxMessageProvider, InboxProviderError
 from gotham_inbox.providers.settings import ProviderSettings
-from tests.doctor.doctor_support import shows_any_part
 from tests.provider.provider_support import SECRET_CLIENT_SECRET, ScriptedGotham, with_id
+from tests.support import RevokedThenEchoing, page_cutting_the_token, shows_any_part
 
 ISSUED = ["provider-issued-token-1-3c9e0a7f52d1b8", "provider-issued-token-2-e07b4c19a6f3d2"]
 
@@ -49,10 +49,7 @@ def test_a_token_straddling_the_cut_of_an_html_error_is_not_in_the_provider_erro
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     def page(request: httpx.Request) -> httpx.Response:
-        head = "<html>refused: "
-        filler = "x" * (200 - 18 - len(head) - len("Bearer "))
-        body = f"{head}{filler}{request.headers['Authorization']} more</html>"
-        return httpx.Response(400, text=body)
+        return httpx.Response(400, text=page_cutting_the_token(request.headers["Authorization"]))
 
     caplog.set_level(logging.DEBUG)
     with pytest.raises(InboxProviderError) as caught:
@@ -66,36 +63,13 @@ def test_a_token_straddling_the_cut_of_an_html_error_is_not_in_the_provider_erro
 def test_the_access_token_before_a_refresh_is_not_in_the_provider_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    seen: list[str] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        seen.append(request.headers["Authorization"])
-        if len(seen) == 1:
-            return httpx.Response(200, json={"responses": [{"sourceId": _id(request)}]})
-        if len(seen) == 2:
-            return httpx.Response(401, json={"errorCode": "UNAUTHORIZED", "errorName": "Expired"})
-        return httpx.Response(
-            400,
-            json={
-                "errorCode": "INVALID_ARGUMENT",
-                "errorName": f"Seen:{'|'.join(seen)}",
-                "errorInstanceId": "1",
-                "parameters": {"seen": seen},
-            },
-        )
-
-    provider = with_credentials(answer)
+    gotham = RevokedThenEchoing()
+    provider = with_credentials(gotham)
     caplog.set_level(logging.DEBUG)
     provider.create({"message": with_id()})
     with pytest.raises(InboxProviderError) as caught:
         provider.create({"message": with_id()})
-    assert seen[-1].endswith(ISSUED[1])  # refreshed
+    assert gotham.seen[-1].endswith(ISSUED[1])  # refreshed
     text = shown(caught.value, caplog)
     for secret in [*ISSUED, SECRET_CLIENT_SECRET]:
         assert not shows_any_part(text, secret), text
-
-
-def _id(request: httpx.Request) -> str:
-    import json
-
-    return str(json.loads(request.content)["messages"][0]["sourceId"])
