@@ -49,9 +49,10 @@ def echo_in_error_name(path: str, headers: dict[str, str]) -> Answer:
 
 
 def html_with_the_token_across_the_cut(path: str, headers: dict[str, str]) -> Answer:
-    # The token starts 18 characters before the 200th: a cut before redaction shows 18.
+    # The token starts 18 characters before the 200th: a cut before redaction shows 18. A 500,
+    # so that the finding quotes the answer (a 400 used to pass as a validation refusal).
     body = page_cutting_the_token(headers["Authorization"])
-    return 400, {"Content-Type": "text/html"}, body.encode()
+    return 500, {"Content-Type": "text/html"}, body.encode()
 
 
 def echo_in_parameters(path: str, headers: dict[str, str]) -> Answer:
