@@ -26,6 +26,7 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import quote, quote_plus
 
 from gotham_inbox.errors import ConfigurationError
@@ -139,44 +140,75 @@ def hold_secret(*values: str | None) -> None:
     HELD_SECRETS.hold(*values)
 
 
-def _secret_spans(text: str, spelling: str) -> list[tuple[int, int]]:
-    """Where ``spelling`` appears in ``text``, whole or as a head or tail of 8+ characters."""
+@dataclass(frozen=True)
+class _Spellings:
+    """Every spelling of a set of secrets, indexed by its first and last 8 characters."""
+
+    heads: dict[str, tuple[str, ...]]
+    tails: dict[str, tuple[str, ...]]
+    short: tuple[str, ...]
+    """Spellings shorter than :data:`MIN_FRAGMENT_LENGTH`: only whole ones are redacted."""
+
+
+@functools.lru_cache(maxsize=16)
+def _spellings_of(secrets: frozenset[str]) -> _Spellings:
+    heads: dict[str, list[str]] = {}
+    tails: dict[str, list[str]] = {}
+    short: set[str] = set()
+    for secret in secrets:
+        for spelling in secret_spellings(secret):
+            if len(spelling) < MIN_FRAGMENT_LENGTH:
+                short.add(spelling)
+                continue
+            heads.setdefault(spelling[:MIN_FRAGMENT_LENGTH], []).append(spelling)
+            tails.setdefault(spelling[-MIN_FRAGMENT_LENGTH:], []).append(spelling)
+    return _Spellings(
+        {gram: tuple(group) for gram, group in heads.items()},
+        {gram: tuple(group) for gram, group in tails.items()},
+        tuple(short),
+    )
+
+
+def _secret_spans(text: str, spellings: _Spellings) -> list[tuple[int, int]]:
+    """Where a spelling appears in ``text``, whole or as a head or tail of 8+ characters.
+
+    One pass over the text's 8-character windows, whatever the number of secrets held: a
+    window that starts a spelling is extended forward as far as the text goes on spelling it,
+    one that ends a spelling backward as far as the text spelled it before.
+    """
     spans: list[tuple[int, int]] = []
-    length = len(spelling)
-    if length < MIN_FRAGMENT_LENGTH:
-        start = text.find(spelling)
+    for short in spellings.short:
+        start = text.find(short)
         while start != -1:
-            spans.append((start, start + length))
-            start = text.find(spelling, start + 1)
-        return spans
-    head, tail = spelling[:MIN_FRAGMENT_LENGTH], spelling[-MIN_FRAGMENT_LENGTH:]
-    start = text.find(head)
-    while start != -1:  # a head: as far as the text goes on spelling the secret
-        end = start + MIN_FRAGMENT_LENGTH
-        while end < len(text) and end - start < length and text[end] == spelling[end - start]:
-            end += 1
-        spans.append((start, end))
-        start = text.find(head, start + 1)
-    end_of_tail = text.find(tail)
-    while end_of_tail != -1:  # a tail: back as far as the text spelled the secret before it
-        end = end_of_tail + MIN_FRAGMENT_LENGTH
-        begin = end_of_tail
-        while (
-            begin > 0 and end - begin < length and text[begin - 1] == spelling[-(end - begin) - 1]
-        ):
-            begin -= 1
-        spans.append((begin, end))
-        end_of_tail = text.find(tail, end_of_tail + 1)
+            spans.append((start, start + len(short)))
+            start = text.find(short, start + 1)
+    size = MIN_FRAGMENT_LENGTH
+    for start in range(len(text) - size + 1):
+        window = text[start : start + size]
+        for spelling in spellings.heads.get(window, ()):
+            end = start + size
+            while end < len(text) and end - start < len(spelling):
+                if text[end] != spelling[end - start]:
+                    break
+                end += 1
+            spans.append((start, end))
+        for spelling in spellings.tails.get(window, ()):
+            begin, end = start, start + size
+            while begin > 0 and end - begin < len(spelling):
+                if text[begin - 1] != spelling[-(end - begin) - 1]:
+                    break
+                begin -= 1
+            spans.append((begin, end))
     return spans
 
 
-def held_and_given(secrets: Iterable[str | None] = ()) -> set[str]:
+def held_and_given(secrets: Iterable[str | None] = ()) -> frozenset[str]:
     """The secrets :func:`redact` removes: ``secrets``, every held one, the variables' values."""
     values = {secret for secret in secrets if secret}
     values.update(HELD_SECRETS.values())
     values.update(os.environ.get(name) or "" for name in CREDENTIAL_VARIABLES)
     values.discard("")
-    return values
+    return frozenset(values)
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
@@ -188,10 +220,7 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """
     if not text:
         return text
-    spans: list[tuple[int, int]] = []
-    for secret in held_and_given(secrets):
-        for spelling in secret_spellings(secret):
-            spans.extend(_secret_spans(text, spelling))
+    spans = _secret_spans(text, _spellings_of(held_and_given(secrets)))
     if not spans:
         return text
     pieces: list[str] = []
