@@ -205,7 +205,8 @@ class InboxClient:
             OutcomeUnknownError: the answer was lost, over the size limit, incomplete, late
                 (the deadline), or a retry was not safe or ran out.
 
-        No other exception escapes, and no error text carries a configured secret.
+        No other exception escapes, and no error text carries any part of a credential the
+        process holds (:mod:`gotham_inbox.redaction`).
         """
         try:
             parsed = self._validated(messages)
@@ -236,7 +237,9 @@ class InboxClient:
             OutcomeUnknownError: the answer was lost, or cannot be matched to the messages
                 unambiguously; the text says what may have happened.
 
-        No other exception escapes, and no error text carries a configured secret.
+        A message the answer leaves out (it names our ids for the others) is ``unknown`` in the
+        results: it may or may not have been sent. No other exception escapes, and no error
+        text carries any part of a credential the process holds.
         """
         try:
             return self._deliver(messages, source_ids)
