@@ -72,6 +72,18 @@ class Deadline:
         )
 
 
+DEADLINE_EXTENSION = "gotham_inbox.deadline"
+"""The request extension by which the client hands a send's :class:`Deadline` to the auth flow,
+so the OAuth token exchange (its request's timeouts, the reading of its answer) counts against
+the same deadline as the send."""
+
+
+def deadline_of(request: httpx.Request) -> Deadline | None:
+    """The send's deadline that ``request`` carries (:data:`DEADLINE_EXTENSION`), if any."""
+    deadline = request.extensions.get(DEADLINE_EXTENSION)
+    return deadline if isinstance(deadline, Deadline) else None
+
+
 def read_answer(
     response: httpx.Response, *, max_bytes: int, deadline: Deadline, host: str
 ) -> httpx.Response:

@@ -1,12 +1,13 @@
 """Authentication for Gotham: a bearer token, or OAuth2 client credentials.
 
 Both are :class:`httpx.Auth` implementations, kept apart from the client as in httpx itself.
-Neither ever shows its secret in a repr, a log line or an exception.
+Neither ever shows its secret in a repr, a log line or an exception: each holds its credentials,
+and every access token issued, in :data:`~gotham_inbox.redaction.HELD_SECRETS`, which every text
+leaving the process is redacted against.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import threading
 import time
@@ -14,12 +15,13 @@ from collections.abc import Callable, Generator, Sequence
 
 import httpx
 
+from gotham_inbox.answer import DEADLINE_EXTENSION, Deadline, deadline_of
 from gotham_inbox.errors import ConfigurationError, InsecureTransportError, TokenEndpointError
 from gotham_inbox.hosts import is_loopback_host
-from gotham_inbox.redaction import refuse_unsafe_secret
+from gotham_inbox.redaction import hold_secret, redacting_logger, refuse_unsafe_secret
 from gotham_inbox.retry import RETRYABLE_STATUSES, parse_retry_after
 
-logger = logging.getLogger("gotham_inbox.auth")
+logger = redacting_logger("gotham_inbox.auth")
 
 TOKEN_PATH = "/multipass/api/oauth2/token"
 API_PATH_MARKER = "/api/gotham/"
@@ -48,6 +50,14 @@ def _explicit_token_url(token_url: str, allow_insecure_http: bool) -> httpx.URL:
     return url
 
 
+def _late(deadline: Deadline, when: str) -> TokenEndpointError:
+    return TokenEndpointError(
+        f"the send's {deadline.seconds:g} s deadline passed {when} (the token exchange "
+        "counts against it); raise the deadline or check the token endpoint",
+        retryable=False,
+    )
+
+
 class TokenAuth(httpx.Auth):
     """A fixed bearer token (a user token, or one you obtained yourself)."""
 
@@ -58,6 +68,7 @@ class TokenAuth(httpx.Auth):
             token.strip(), "the token", "gotham:token or GOTHAM_TOKEN", header=True
         )
         self._token = token.strip()
+        hold_secret(self._token)
 
     def __repr__(self) -> str:
         return "TokenAuth(token=***)"
@@ -116,6 +127,7 @@ class ClientCredentialsAuth(httpx.Auth):
             refuse_unsafe_secret(name, "a scope", "gotham:scopes or GOTHAM_SCOPES")
         self.client_id = client_id
         self._client_secret = client_secret
+        hold_secret(client_secret)
         self.scope = scope
         self.scopes = list(scopes) if scopes is not None else None
         self.token_url = token_url
@@ -168,9 +180,18 @@ class ClientCredentialsAuth(httpx.Auth):
                 "User-Agent": request.headers.get("User-Agent", "gotham-inbox"),
             },
         )
-        # A request built here has no timeout of its own: give it the send's, or it has none.
+        # A request built here has no timeout of its own: give it the send's, or it has none,
+        # cut to what is left of the send's deadline now.
+        deadline = deadline_of(request)
         if "timeout" in request.extensions:
-            token_request.extensions["timeout"] = request.extensions["timeout"]
+            timeout = httpx.Timeout(**request.extensions["timeout"])
+            token_request.extensions["timeout"] = (
+                timeout if deadline is None else deadline.bound(timeout)
+            ).as_dict()
+        if deadline is not None:
+            if deadline.remaining() <= 0:
+                raise _late(deadline, "before the token endpoint could be asked")
+            token_request.extensions[DEADLINE_EXTENSION] = deadline
         return token_request
 
     def _read_token_answer(self, response: httpx.Response) -> bytes:
@@ -184,6 +205,7 @@ class ClientCredentialsAuth(httpx.Auth):
                 retryable=False,
             )
         content = bytearray()
+        deadline = deadline_of(response.request)
         for chunk in response.iter_bytes():
             content += chunk
             if len(content) > MAX_TOKEN_ANSWER_BYTES:
@@ -193,6 +215,11 @@ class ClientCredentialsAuth(httpx.Auth):
                     status_code=response.status_code,
                     retryable=False,
                 )
+            # A server dribbling its answer byte by byte, each inside the read timeout, would
+            # otherwise hold the send for up to the size limit times the read timeout.
+            if deadline is not None and deadline.remaining() <= 0:
+                response.close()
+                raise _late(deadline, "while its answer was being read")
         # httpx reads each auth-flow response again once the flow moves on; hand it what was
         # read (there is no public way to), or that read fails with StreamConsumed.
         response._content = bytes(content)
@@ -225,6 +252,7 @@ class ClientCredentialsAuth(httpx.Auth):
         try:
             payload = httpx.Response(200, content=content).json()
             token = str(payload["access_token"])
+            hold_secret(token)  # before anything can quote it, and for good: it was issued
             lifetime = float(payload.get("expires_in", 3600))
             refuse_unsafe_secret(token, "the access token", "the token endpoint", header=True)
             if not token or not math.isfinite(lifetime) or lifetime < 0:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -14,6 +13,7 @@ import httpx
 from pydantic import ValidationError
 
 from gotham_inbox.answer import (
+    DEADLINE_EXTENSION,
     DEFAULT_DEADLINE,
     DEFAULT_MAX_ANSWER_BYTES,
     Deadline,
@@ -40,6 +40,7 @@ from gotham_inbox.errors import (
     OutcomeUnknownError,
     TokenEndpointError,
     error_class_for,
+    is_error_envelope,
 )
 from gotham_inbox.failures import Failure, classify, scrub
 from gotham_inbox.hosts import is_loopback_host
@@ -49,14 +50,19 @@ from gotham_inbox.models import (
     SendMessagesRequest,
     SendMessagesResponse,
 )
-from gotham_inbox.redaction import redact
+from gotham_inbox.redaction import redact, redacting_logger
 from gotham_inbox.retry import NOTHING_PROCESSED_STATUSES, RetryPolicy, parse_retry_after
 from gotham_inbox.tls import ssl_verification
 from gotham_inbox.validation import check_messages
 
-logger = logging.getLogger("gotham_inbox.client")
+logger = redacting_logger("gotham_inbox.client")
 
 SEND_PATH = "/api/gotham/v1/inbox/messages"
+ERROR_BODY_SHOWN = 200
+"""Characters of a non-JSON error body quoted in the error (after redaction, never before)."""
+ERROR_BODY_REDACTED = 64 * 1024
+"""Characters of it redacted before the cut: more than any credential is long, so a secret that
+starts in the quoted part is whole in what is redacted."""
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 _HOST_CHARACTERS = re.compile(r"^[A-Za-z0-9._\-]+$|^[0-9A-Fa-f:.]+$")
 
@@ -199,7 +205,8 @@ class InboxClient:
             OutcomeUnknownError: the answer was lost, over the size limit, incomplete, late
                 (the deadline), or a retry was not safe or ran out.
 
-        No other exception escapes, and no error text carries a configured secret.
+        No other exception escapes, and no error text carries any part of a credential the
+        process holds (:mod:`gotham_inbox.redaction`).
         """
         try:
             parsed = self._validated(messages)
@@ -230,7 +237,9 @@ class InboxClient:
             OutcomeUnknownError: the answer was lost, or cannot be matched to the messages
                 unambiguously; the text says what may have happened.
 
-        No other exception escapes, and no error text carries a configured secret.
+        A message the answer leaves out (it names our ids for the others) is ``unknown`` in the
+        results: it may or may not have been sent. No other exception escapes, and no error
+        text carries any part of a credential the process holds.
         """
         try:
             return self._deliver(messages, source_ids)
@@ -349,6 +358,8 @@ class InboxClient:
             content=body,
             headers={"Content-Type": "application/json"},
             timeout=deadline.bound(self._timeout),
+            # The auth flow reads it: an OAuth token exchange counts against the same deadline.
+            extensions={DEADLINE_EXTENSION: deadline},
         ) as streamed:
             return read_answer(
                 streamed,
@@ -428,8 +439,7 @@ class InboxClient:
             policy.sleep(wait)
             attempt += 1
 
-    @staticmethod
-    def _api_error(response: httpx.Response) -> GothamAPIError:
+    def _api_error(self, response: httpx.Response) -> GothamAPIError:
         status = response.status_code
         content = response.content
         if status == 404 and not content.strip():
@@ -438,19 +448,25 @@ class InboxClient:
                 "NOT_FOUND",
                 "ApiNotAvailable",
                 detail="the Inbox API is not available on this host; check gotham:hostname",
+                envelope=False,
             )
         error_class = error_class_for(status)
         try:
-            envelope = PalantirError.model_validate(response.json())
+            body = response.json()
+            envelope = PalantirError.model_validate(body)
         except (ValueError, RecursionError):
             # ValueError: not JSON, or JSON that is not an envelope (pydantic's ValidationError);
             # RecursionError: a hostile body nested thousands deep.
-            snippet = content[:200].decode("utf-8", "replace").strip()
+            # Redacted before it is cut: a cut first could leave the head of a secret that
+            # straddles it, too short to be recognised afterwards.
+            text = content[:ERROR_BODY_REDACTED].decode("utf-8", "replace")
+            snippet = self._redact(text)[:ERROR_BODY_SHOWN].strip()
             return error_class(
                 status,
                 "UNKNOWN",
                 "NonJsonErrorBody",
                 detail=f"the server answered with a non-JSON error body: {snippet!r}",
+                envelope=False,
             )
         return error_class(
             status,
@@ -458,6 +474,7 @@ class InboxClient:
             envelope.error_name,
             envelope.error_instance_id,
             envelope.parameters,
+            envelope=is_error_envelope(body),
         )
 
 

@@ -36,7 +36,7 @@ HostBehaviour: TypeAlias = Literal["honours", "ignores", "refuses"]
 
 SENT = "sent"
 CONFLICT = "conflict"
-MISSING = "missing"
+UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,12 @@ class MessageResult:
     """The fate of one message of a request.
 
     ``status`` is ``sent`` (delivered by this request), ``conflict`` (not sent because the
-    server has a message with that id; ``reason`` says which conflict) or ``missing`` (the
-    answer names our ids for the other messages and does not mention this one: not sent, as
-    the answer lists every message sent). ``server_id`` is the id the server gave the message
-    (for a conflict: the id it named; for a missing message: ``None``). ``requested_id`` is the id
+    server has a message with that id; ``reason`` says which conflict) or ``unknown`` (the
+    answer names our ids for the other messages and does not mention this one: it may or may
+    not have been sent, since nothing documents that an answer leaves out only what was not
+    sent; the documented answer accounts for every message, as sent or as a failure).
+    ``server_id`` is the id the server gave the message (for a conflict: the id it named; for
+    an unknown one: ``None``). ``requested_id`` is the id
     the message declared; ``sent_id`` the id actually put on the wire (``None`` when omitted).
     ``honoured`` is True when the server used ``sent_id``, False when it assigned its own, and
     ``None`` when no id was sent.
@@ -65,6 +67,11 @@ class MessageResult:
     def delivered_now(self) -> bool:
         """True if this request delivered the message."""
         return self.status == SENT
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """True if this message may or may not have been delivered by this request."""
+        return self.status == UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -144,7 +151,8 @@ def match_answer(
     cannot be placed). Sent messages are matched by id when every one of them carries one of
     ours; otherwise by position: the documented order is request order, so the i-th response
     belongs to the i-th message that did not fail. A response naming another message's id, a
-    count that does not add up or a repeated id make the answer ambiguous.
+    count that does not add up or a repeated id make the answer ambiguous. Matched by id, a
+    message the answer does not mention is ``unknown``.
     """
     count = len(sent_ids)
     ours = {str(sent).lower(): index for index, sent in enumerate(sent_ids) if sent}
@@ -201,9 +209,11 @@ def match_answer(
             index, CONFLICT, server_id, requested_ids[index], server_id, honoured, reason
         )
     for index in range(count):
-        if index not in results:  # only when every response named one of our ids
+        # Only when every response named one of our ids. The answer does not account for this
+        # message, so whether it went out is unknown: never "not sent" (send() says the same).
+        if index not in results:
             sent = str(sent_ids[index]).lower() if sent_ids[index] else None
-            results[index] = MessageResult(index, MISSING, None, requested_ids[index], sent, None)
+            results[index] = MessageResult(index, UNKNOWN, None, requested_ids[index], sent, None)
     return tuple(results[index] for index in range(count))
 
 

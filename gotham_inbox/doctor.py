@@ -6,9 +6,12 @@ anything is sent (documented batch atomicity): one message to a group that canno
 
 - ``transport``: https, or plain http to loopback only (what the provider allows);
 - ``connection``: TLS and reachability;
+- ``api``: the answer is Gotham's: a redirect, an empty 404 (the Inbox API is not on this
+  host) or any error without Palantir's error envelope (a web server's or firewall's page) is
+  not the API, and proves nothing about the token or validation;
+- ``rate limit``, ``availability``: a 429 after every allowed retry; a 502, 503 or 504;
 - ``authentication`` and ``producer``: the token, and membership of the producers group where
   the answer reveals it (a 403 does; an answer that reaches validation implies it);
-- ``api``: an empty 404 means the Inbox API is not on this host;
 - ``preview``: the same probe without ``preview=true`` is refused as the documentation says;
 - ``validation``: the probe is refused by validation (and so never delivered);
 - ``sourceIds``: the probe again with a ``sourceId``: refused (names the field) or accepted.
@@ -23,6 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
+import httpx
+
 from gotham_inbox.client import InboxClient
 from gotham_inbox.delivery import HostMemory, refuses_source_id_field
 from gotham_inbox.directory import PRODUCER_GROUP
@@ -36,6 +41,9 @@ from gotham_inbox.errors import (
     UnauthorizedError,
 )
 from gotham_inbox.redaction import redact
+
+PLAIN_HTTP_CHECK_SECONDS = 5.0
+"""How long the doctor waits for a plain-HTTP answer when the TLS handshake failed."""
 
 Status = Literal["ok", "warn", "fail", "info"]
 PROBE_GROUP_PREFIX = "gotham-inbox-doctor-"
@@ -74,11 +82,13 @@ class Diagnosis:
         """True when no finding is a failure."""
         return all(finding.status != "fail" for finding in self.findings)
 
-    def redacted(self, secrets: Iterable[str | None]) -> Diagnosis:
-        """A copy with every spelling of each secret replaced by ``***`` in every text.
+    def redacted(self, secrets: Iterable[str | None] = ()) -> Diagnosis:
+        """A copy with every held credential and each of ``secrets`` redacted from every text.
 
         Defence in depth: no finding quotes a secret, and the client scrubs the errors it
-        raises and returns, but summaries quote what servers and libraries said.
+        raises and returns, but summaries quote what servers and libraries said. The access
+        tokens issued during the run are held (:data:`~gotham_inbox.redaction.HELD_SECRETS`),
+        so they are redacted too.
         """
         values = tuple(secrets)
 
@@ -165,7 +175,31 @@ class Doctor:
 
     def _unreachable(self, error: GothamInboxError) -> Diagnosis:
         text = f"{type(error).__name__}: {error}"
-        tls = "CERTIFICATE" in text.upper() or "SSL" in text.upper()
+        certificate = "CERTIFICATE" in text.upper()
+        tls = certificate or "SSL" in text.upper()
+        # A handshake that failed before any certificate was seen, where a plain-HTTP server
+        # answers: the scheme is wrong, not the CA. (A TLS server with a certificate we do not
+        # trust may answer plain HTTP too, with nginx's "plain HTTP request was sent to HTTPS
+        # port" page: hence not after a certificate error.)
+        if (
+            tls
+            and not certificate
+            and self.base_url.scheme == "https"
+            and speaks_plain_http(self.base_url)
+        ):
+            plain = self.base_url.copy_with(scheme="http", port=self.base_url.port or 443)
+            self.diagnosis.add(
+                "connection",
+                "fail",
+                f"cannot reach {self.base_url.host} over https: the server on port "
+                f"{plain.port} speaks plain HTTP, not TLS ({text})",
+                "the hostname was taken as https (the default when it has no scheme), and a "
+                "plain-HTTP server answers there: no deploy can send anything with this setting",
+                f"give the scheme: --hostname {str(plain).rstrip('/')} (gotham:hostname; plain "
+                "http is allowed to loopback hosts only, such as the local emulator), or the "
+                "port where the host serves https",
+            )
+            return self.diagnosis
         self.diagnosis.add(
             "connection",
             "fail",
@@ -196,6 +230,8 @@ class Doctor:
             else "the network path works (plain http: no TLS)"
         )
         add("connection", "ok", f"{self.base_url.host} answered", path)
+        if error is not None and not self._answered_by_the_api(error):
+            return False
         if error is None:
             add(
                 "validation",
@@ -216,15 +252,6 @@ class Doctor:
             )
             return False
         add("authentication", "ok", "the token was accepted", "the provider can authenticate")
-        if isinstance(error, ApiNotAvailableError):
-            add(
-                "api",
-                "fail",
-                "the Inbox API is not available on this host (404 with an empty body)",
-                "every create would fail; nothing is sent",
-                "check the hostname (gotham:hostname): it must be the Gotham host itself",
-            )
-            return False
         if isinstance(error, PermissionDeniedError):
             add(
                 "producer",
@@ -256,6 +283,76 @@ class Doctor:
             f"the probe was refused by validation ({error.error_name})",
             "invalid messages are refused whole, before anything is sent (batch atomicity)",
         )
+        return True
+
+    def _answered_by_the_api(self, error: GothamAPIError) -> bool:
+        """False (with its finding) when the answer proves nothing about the token or the
+        messages: a redirect, no Inbox API, rate-limited or unavailable (429, 502-504, which
+        Palantir's APIs may answer with no body), or not Gotham's error envelope."""
+        add = self.diagnosis.add
+        status = error.status_code
+        if 300 <= status < 400:
+            add(
+                "api",
+                "fail",
+                f"the host answered the probe with a redirect (HTTP {status})",
+                "the send endpoint is not at this address (a login page or a web front "
+                "redirects); the provider never follows redirects, so every create would fail "
+                "with its outcome unknown",
+                "check the hostname (gotham:hostname): the Gotham host itself, with its "
+                "gateway prefix if it has one",
+            )
+            return False
+        if isinstance(error, ApiNotAvailableError):
+            add(
+                "api",
+                "fail",
+                "the Inbox API is not available on this host (404 with an empty body)",
+                "every create would fail; nothing is sent",
+                "check the hostname (gotham:hostname): it must be the Gotham host itself",
+            )
+            return False
+        if status == 429:
+            add(
+                "rate limit",
+                "fail",
+                f"the host answered 429 (rate-limited) to every attempt ({error.error_name})",
+                "a deploy now would be rate-limited too (creates fail; nothing is sent); "
+                "whether one would work otherwise is unknown",
+                "wait, then run the doctor again; if it persists, ask the Gotham administrators "
+                "about the rate limit",
+            )
+            return False
+        if status in (502, 503, 504):
+            add(
+                "availability",
+                "fail",
+                f"the host, or a gateway in front of it, answered HTTP {status} (unavailable "
+                f"or throttling): {error}",
+                "a deploy now would fail the same way, with its outcome unknown (a 5xx may come "
+                "after the request was processed); whether one would work otherwise is unknown",
+                "wait, then run the doctor again; if it persists, ask the Gotham administrators",
+            )
+            return False
+        if not error.envelope:
+            add(
+                "api",
+                "fail",
+                f"the host answered HTTP {status} without Gotham's error envelope "
+                f"(errorCode, errorName, errorInstanceId, parameters): {error}",
+                "the answer did not come from Gotham's API (a web server, proxy, gateway or "
+                "firewall answered instead), so it proves nothing about the token or the "
+                "messages; what a deploy would do is unknown",
+                "check the hostname (gotham:hostname) and whether a proxy or firewall (WAF) "
+                "is answering in Gotham's place"
+                + (
+                    "; a gateway in front of Gotham that refuses the token answers like this "
+                    "too: check the credentials"
+                    if status in (401, 403)
+                    else ""
+                ),
+            )
+            return False
         return True
 
     def _check_preview(self) -> None:
@@ -417,4 +514,16 @@ class Doctor:
             )
 
 
-__all__ = ["Diagnosis", "Doctor", "Finding", "probe_message"]
+def speaks_plain_http(base_url: httpx.URL) -> bool:
+    """True if a plain-HTTP server answers at ``base_url``'s host and port (no credentials
+    sent): the likely cause of a failed TLS handshake with a hostname given without scheme."""
+    plain = base_url.copy_with(scheme="http", port=base_url.port or 443, path="/")
+    try:
+        with httpx.Client(trust_env=False, timeout=PLAIN_HTTP_CHECK_SECONDS) as client:
+            client.head(plain)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+__all__ = ["Diagnosis", "Doctor", "Finding", "probe_message", "speaks_plain_http"]

@@ -68,8 +68,26 @@ class IncompleteAnswerError(OutcomeUnknownError):
         super().__init__(message)
 
 
+ENVELOPE_FIELDS = {"errorCode": str, "errorName": str, "errorInstanceId": str, "parameters": dict}
+"""Palantir's error envelope: every non-2xx answer of a Palantir service carries all four."""
+
+
+def is_error_envelope(body: object) -> bool:
+    """True if ``body`` (parsed JSON) is Palantir's error envelope: all four fields, typed."""
+    return (
+        isinstance(body, dict)
+        and all(isinstance(body.get(name), kind) for name, kind in ENVELOPE_FIELDS.items())
+        and bool(body["errorCode"])
+        and bool(body["errorName"])
+    )
+
+
 class GothamAPIError(GothamInboxError):
-    """A non-2xx answer from the server, with the Palantir error envelope."""
+    """A non-2xx answer from the server, with the Palantir error envelope.
+
+    ``envelope`` is False when the body was not Palantir's error envelope (an HTML page, a
+    proxy's or firewall's own JSON, an empty body): the answer is then likely not Gotham's.
+    """
 
     def __init__(
         self,
@@ -79,12 +97,15 @@ class GothamAPIError(GothamInboxError):
         error_instance_id: str = "",
         parameters: dict[str, Any] | None = None,
         detail: str = "",
+        *,
+        envelope: bool = True,
     ) -> None:
         self.status_code = status_code
         self.error_code = error_code
         self.error_name = error_name
         self.error_instance_id = error_instance_id
         self.parameters = dict(parameters or {})
+        self.envelope = envelope
         text = f"HTTP {status_code} {error_code} {error_name}"
         if detail:
             text += f": {detail}"

@@ -4,8 +4,8 @@ httpx raises a dozen exception types; which one decides whether the messages may
 the server. ``classify`` maps each to a gotham-inbox error and whether retrying is safe in
 principle (the client still retries a lost answer only when every message has a sourceId and
 the host was seen to honour sourceIds).
-Every text it builds goes through ``redact``, so a secret echoed by httpx (a header value in a
-``LocalProtocolError``) never leaves.
+Every text it builds goes through ``redact`` before it is cut, so a secret echoed by httpx (a
+header value in a ``LocalProtocolError``) never leaves, whole or in part.
 """
 
 from __future__ import annotations
@@ -126,14 +126,18 @@ def classify(
 
 
 def scrub(error: GothamInboxError, redact: Redact) -> GothamInboxError:
-    """``error`` with every configured secret removed from its text and its parameters.
+    """``error`` with every held secret removed from its text and every field of its envelope.
 
-    A server may echo what it was sent (a header, a form field) in an error envelope.
+    A server may echo what it was sent (a header, a form field) anywhere in an error envelope:
+    its name, its code, its instance id, its parameters (keys and values).
     """
     error.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in error.args)
     if isinstance(error, GothamAPIError):
+        error.error_code = redact(error.error_code)
+        error.error_name = redact(error.error_name)
+        error.error_instance_id = redact(error.error_instance_id)
         error.parameters = {
-            key: _scrub_item(item, redact, 1) for key, item in error.parameters.items()
+            redact(str(key)): _scrub_item(item, redact, 1) for key, item in error.parameters.items()
         }
     return error
 
@@ -144,7 +148,9 @@ def _scrub_item(value: object, redact: Redact, depth: int) -> object:
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
-        return {key: _scrub_item(item, redact, depth + 1) for key, item in value.items()}
+        return {
+            redact(str(key)): _scrub_item(item, redact, depth + 1) for key, item in value.items()
+        }
     if isinstance(value, list):
         return [_scrub_item(item, redact, depth + 1) for item in value]
     return value

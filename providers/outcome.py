@@ -12,8 +12,13 @@ each result becomes the provider's outcome:
   attempt at this same create got through (its answer was lost, or the deploy crashed before
   recording it): it is adopted as sent, not sent again. Only a host that honours ids can answer
   this (see docs/source-ids.md for who else could have used the id);
-- anything else (an ``UNKNOWN`` conflict, a message the answer does not mention) is not sent,
-  and the create fails with an error that lists, message by message, what was and was not sent.
+- ``unknown``: a message the answer does not mention (it names our ids for the others). The
+  documented answer accounts for every message, so its fate is unknown: it may or may not have
+  been sent, never "not sent";
+- anything else (an ``UNKNOWN`` conflict) is not sent.
+
+Unless every message is sent or adopted, the create fails with an error that lists, message by
+message, what was sent, what may or may not have been, and what was not.
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ from dataclasses import dataclass
 
 from gotham_inbox.delivery import CONFLICT, Delivery, MessageResult
 from gotham_inbox.delivery import SENT as DELIVERED
+from gotham_inbox.delivery import UNKNOWN as NOT_ACCOUNTED_FOR
 from gotham_inbox.errors import GothamInboxError
 
 SENT = "sent"
 ADOPTED = "adopted"
+UNKNOWN = "unknown"
 
 
 class PartialSendError(GothamInboxError):
@@ -39,7 +46,7 @@ class PartialSendError(GothamInboxError):
 
 @dataclass(frozen=True)
 class MessageOutcome:
-    """The fate of one message: ``sent``, ``adopted``, or not sent with a reason.
+    """The fate of one message: ``sent``, ``adopted``, ``unknown``, or not sent with a reason.
 
     ``source_id`` is the message's id in Gotham (the server's); ``requested_id`` the id the
     message declared; ``honoured`` whether the server used the id we sent (``None``: none sent).
@@ -73,8 +80,11 @@ def outcome_of(result: MessageResult) -> MessageOutcome:
         status = ADOPTED
     elif result.status == CONFLICT:
         reason = f"not sent: the server reported an {result.reason} conflict"
+    elif result.status == NOT_ACCOUNTED_FOR:
+        status = UNKNOWN
+        reason = "may or may not have been sent: the server's answer does not mention it"
     else:
-        reason = "not sent: the server's answer does not mention it"
+        reason = f"not sent: the server's answer reported it as {result.status}"
     return MessageOutcome(
         result.index,
         result.server_id,
@@ -108,6 +118,13 @@ def require_all_delivered(what: str, delivery: Delivery) -> list[MessageOutcome]
         else:
             lines.append(f"  - {label(outcome)}: {outcome.reason}")
     delivered = sum(outcome.delivered for outcome in outcomes)
+    unknown = sum(outcome.status == UNKNOWN for outcome in outcomes)
+    not_sent = len(outcomes) - delivered - unknown
+    headline = []
+    if unknown:
+        headline.append(f"{unknown} of {len(outcomes)} message(s) may or may not have been sent")
+    if not_sent:
+        headline.append(f"{not_sent} of {len(outcomes)} message(s) were not sent")
     # Conflicts and unmentioned messages are only ever matched by our own ids, so the host
     # compares them; a re-run is safe only if every message sent now carries an id the host
     # used (it then comes back as a conflict and is adopted), which the answer says per message.
@@ -121,14 +138,15 @@ def require_all_delivered(what: str, delivery: Delivery) -> list[MessageOutcome]
             "(or accept a second delivery) before running the deploy again."
         )
     else:
+        # Reached only when every message sent now carries an id the host used; an unknown
+        # message carried its id too (the answer was matched by our ids), so a repeat of it
+        # comes back as a conflict if it did arrive.
         advice = (
             "\nSent messages cannot be recalled. Running the deploy again is safe: this host "
             "honours sourceIds, so the messages already in Gotham come back as conflicts on "
             "their own sourceIds and are adopted, the others are sent."
         )
     raise PartialSendError(
-        f"{len(outcomes) - delivered} of {len(outcomes)} message(s) were not sent:\n"
-        + "\n".join(lines)
-        + advice,
+        "; ".join(headline) + ":\n" + "\n".join(lines) + advice,
         outcomes,
     )

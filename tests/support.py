@@ -4,8 +4,10 @@ answers, the release message and its variants, and pytest run in another project
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 import sys
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -84,3 +86,42 @@ def run_pytest(
         text=True,
         timeout=timeout,
     )
+
+
+def shows_any_part(text: str, secret: str) -> bool:
+    """True if ``text`` holds 8 or more consecutive characters of ``secret`` (issue 23: no
+    output may show a credential whole or in part)."""
+    return any(secret[start : start + 8] in text for start in range(len(secret) - 7))
+
+
+def page_cutting_the_token(authorization: str, *, shown: int = 18, cut: int = 200) -> str:
+    """An HTML error page echoing ``authorization`` (``Bearer <token>``) so that a cut at
+    ``cut`` characters keeps the token's first ``shown`` characters."""
+    head = "<html><body>refused: "
+    filler = "x" * (cut - shown - len(head) - len("Bearer "))
+    return f"{head}{filler}{authorization} and the rest of the page</body></html>"
+
+
+class RevokedThenEchoing:
+    """A send endpoint that accepts the first send (each message under its own sourceId),
+    answers the second with a 401 (the client refreshes its access token and repeats), then
+    refuses every send with an error naming each ``Authorization`` header it was sent."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request.headers["Authorization"])
+        if len(self.seen) == 1:
+            messages = json.loads(request.content)["messages"]
+            ids = [message.get("sourceId") or str(uuid.uuid4()) for message in messages]
+            return httpx.Response(200, json={"responses": [{"sourceId": i} for i in ids]})
+        if len(self.seen) == 2:
+            return httpx.Response(401, json={"errorCode": "UNAUTHORIZED", "errorName": "Expired"})
+        envelope = {
+            "errorCode": "INVALID_ARGUMENT",
+            "errorName": f"Seen:{'|'.join(self.seen)}",
+            "errorInstanceId": "1",
+            "parameters": {"seen": list(self.seen)},
+        }
+        return httpx.Response(400, json=envelope)

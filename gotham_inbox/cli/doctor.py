@@ -24,6 +24,7 @@ from gotham_inbox.cli import exit_codes
 from gotham_inbox.delivery import HostMemory
 from gotham_inbox.doctor import Diagnosis, Doctor
 from gotham_inbox.errors import ConfigurationError, InsecureTransportError
+from gotham_inbox.redaction import redact
 
 _MARKS = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "info": "info"}
 
@@ -63,7 +64,7 @@ def register(subparsers: Any) -> None:
 
 
 def _bad_input(text: str) -> int:
-    print(f"gotham-inbox doctor: {text}", file=sys.stderr)
+    print(f"gotham-inbox doctor: {redact(text)}", file=sys.stderr)
     return exit_codes.BAD_INPUT
 
 
@@ -159,7 +160,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
                 "nothing was sent",
                 "fix the failures, then run the doctor again",
             )
-    # Defence in depth: no finding quotes a secret, but error texts come from the server.
+    # Defence in depth: no finding quotes a secret, but error texts come from the server; the
+    # redaction also knows every access token issued during the run, and the variables.
     diagnosis = diagnosis.redacted(settings.secrets())
     return _report(args, diagnosis)
 

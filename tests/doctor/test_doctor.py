@@ -194,7 +194,7 @@ def test_text_output_says_what_each_finding_means_and_what_to_do(
     assert "the network path works (plain http: no TLS)" in text and "TLS and the" not in text
 
 
-def test_tls_to_a_host_that_does_not_speak_it_would_not_work_and_says_what_to_do(
+def test_a_plain_http_host_given_without_scheme_is_told_to_give_the_scheme_not_a_ca(
     doctor: Doctor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with running_emulator() as emulator:  # plain http: the TLS handshake fails
@@ -202,7 +202,12 @@ def test_tls_to_a_host_that_does_not_speak_it_would_not_work_and_says_what_to_do
         code, report = doctor("--hostname", emulator.hostname)  # no scheme: https
         assert code == 1
         (finding,) = [f for f in report["findings"] if f["check"] == "connection"]
-        assert finding["status"] == "fail" and "--ca-bundle" in finding["action"]
+        assert finding["status"] == "fail"
+        assert "speaks plain HTTP, not TLS" in finding["summary"]
+        # The scheme is the problem, not the CA (a host with an untrusted certificate still
+        # gets the --ca-bundle advice: tests/foundation/test_client_tls.py).
+        assert f"--hostname {emulator.base_url}" in finding["action"]
+        assert "--ca-bundle" not in finding["action"]
         assert emulator.messages() == []
 
 

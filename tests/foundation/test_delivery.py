@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from gotham_inbox import BadRequestError, OutcomeUnknownError
-from gotham_inbox.delivery import HostMemory, match_answer
+from gotham_inbox.delivery import HostMemory, SourceIdPolicy, match_answer
 from gotham_inbox.models import SendMessagesResponse
 from tests.foundation.client_support import MESSAGE, Recorder, envelope, make_client, with_ids
 
@@ -100,6 +100,58 @@ def test_an_answer_that_cannot_be_matched_is_an_unknown_outcome(
         make_client(recorder).deliver(with_ids(2))
     assert "may have been delivered" in str(caught.value)
     assert "nothing is retried" in str(caught.value)
+    assert len(recorder.send_requests) == 1
+
+
+@pytest.mark.parametrize("mode", ["honour", "ignore", "reject"])
+def test_a_200_naming_all_but_the_last_message_never_says_the_last_was_not_sent(
+    mode: str,
+) -> None:
+    # The documented answer accounts for every message (sent or failed): one it leaves out may
+    # or may not have been sent, in deliver() as in send(), whatever the host does with ids.
+    messages = with_ids(3)
+    ids = [m["sourceId"] for m in messages]
+    named = {
+        "honour": ids[:2],  # our ids: matched by id, the third is unaccounted for
+        "ignore": [str(uuid.uuid4()), str(uuid.uuid4())],  # the host's own ids: by position
+        "reject": [str(uuid.uuid4()), str(uuid.uuid4())],  # sent without ids: by position
+    }[mode]
+    client = make_client(Recorder(answer(named)))
+    with pytest.raises(OutcomeUnknownError, match="may or may not have been sent"):
+        client.send(messages)
+    source_ids: SourceIdPolicy = "omit" if mode == "reject" else "send"
+    client = make_client(Recorder(answer(named)))
+    if mode != "honour":
+        with pytest.raises(OutcomeUnknownError, match="may have been delivered"):
+            client.deliver(messages, source_ids=source_ids)
+        return
+    results = client.deliver(messages, source_ids=source_ids).results
+    assert [r.status for r in results] == ["sent", "sent", "unknown"]
+    assert results[2].outcome_unknown and not results[2].delivered_now
+    assert results[2].sent_id == ids[2]  # it went out with its id: a re-send is refused
+
+
+@pytest.mark.parametrize(
+    ("responses", "failures", "why"),
+    [
+        # One id named twice as sent: without the check, the other message would be "missing".
+        ([0, 0], [], "names the same sourceId for two sent messages"),
+        ([0, 0, 1], [], "names the same sourceId for two sent messages"),
+        ([0], [(1, "CONFLICTING_SOURCE_ID")] * 2, "or is reported twice"),
+        ([1], [(0, "UNKNOWN")] * 2, "or is reported twice"),
+    ],
+)
+def test_an_answer_naming_one_source_id_twice_makes_the_outcome_unknown(
+    responses: list[int], failures: list[tuple[int, str]], why: str
+) -> None:
+    messages = with_ids(2)
+    ids = [m["sourceId"] for m in messages]
+    recorder = Recorder(
+        answer([ids[i] for i in responses], [(ids[i], reason) for i, reason in failures])
+    )
+    with pytest.raises(OutcomeUnknownError, match=why) as caught:
+        make_client(recorder).deliver(messages)
+    assert "may have been delivered" in str(caught.value)
     assert len(recorder.send_requests) == 1
 
 
