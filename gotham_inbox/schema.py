@@ -35,12 +35,13 @@ def render(model: type[BaseModel]) -> str:
     return json.dumps(generate(model), indent=2, sort_keys=True) + "\n"
 
 
-def write_all(directory: Path = SCHEMA_DIR) -> list[Path]:
+def write_all(directory: Path | None = None) -> list[Path]:
     """Regenerate every schema file, all or none; returns the paths written.
 
     Raises:
         OSError: the files could not be written; the shipped ones are as they were.
     """
+    directory = SCHEMA_DIR if directory is None else directory  # read at call time
     directory.mkdir(parents=True, exist_ok=True)
     files = {filename: render(model).encode("utf-8") for filename, model in SCHEMA_MODELS.items()}
     write_files_atomically(directory, files)
