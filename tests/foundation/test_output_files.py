@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from gotham_inbox import output_files
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.output_files import STAGING_PREFIX, write_atomically, write_files_atomically
 from tests.distribution_support import REPO
@@ -153,7 +152,7 @@ def test_a_link_planted_where_files_are_staged_is_never_written_through(
     staging = tmp_path / "staging"
     staging.mkdir()
     (staging / "out.json").symlink_to(victim)
-    monkeypatch.setattr(output_files.tempfile, "mkdtemp", lambda **_: str(staging))
+    monkeypatch.setattr("tempfile.mkdtemp", lambda **_: str(staging))
     with pytest.raises(FileExistsError):
         write_files_atomically(tmp_path, {"out.json": b"ours\n"})
     assert victim.read_text() == "another user's file\n"
@@ -171,7 +170,7 @@ def test_files_are_staged_in_a_private_directory_of_their_own(
         seen.append((staged_in.name, stat.S_IMODE(staged_in.stat().st_mode)))
         replace(source, target)
 
-    monkeypatch.setattr(output_files.os, "replace", watching_replace)
+    monkeypatch.setattr("os.replace", watching_replace)
     write_files_atomically(tmp_path, {"a": b"1", "b": b"2"})
     assert len(seen) == 2 and len({name for name, _mode in seen}) == 1
     ((name, mode),) = set(seen)
