@@ -132,3 +132,20 @@ def test_links_planted_in_a_shared_pack_directory_are_never_written_through(
         assert (directory / name).read_bytes() == data
     staging = [path.name for path in directory.iterdir() if path.name.startswith(".gotham")]
     assert staging == []
+
+
+def test_a_link_at_a_pack_files_name_is_replaced_not_written_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("another user's file\n")
+    directory = tmp_path / "pack"
+    directory.mkdir()
+    (directory / REQUIREMENTS).symlink_to(victim)
+    assert main(["policy-pack", str(directory)]) == 2  # other content: only with --force
+    assert "pass --force" in capsys.readouterr().err
+    assert main(["policy-pack", str(directory), "--force"]) == 0
+    capsys.readouterr()
+    assert victim.read_text() == "another user's file\n"
+    assert not (directory / REQUIREMENTS).is_symlink()
+    assert (directory / REQUIREMENTS).read_bytes() == pack_contents()[REQUIREMENTS]
