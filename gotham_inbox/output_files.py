@@ -82,8 +82,10 @@ def _create_exclusively(path: Path, data: bytes, *, mode_of: Path) -> None:
     try:
         with contextlib.suppress(FileNotFoundError):
             kept = os.lstat(mode_of)
+            # The file replaced keeps its mode; chmod by path, not fchmod, which Windows lacks
+            # before Python 3.13 (the staging directory is ours alone, so the path is safe).
             if stat.S_ISREG(kept.st_mode):
-                os.fchmod(descriptor, stat.S_IMODE(kept.st_mode))
+                os.chmod(path, stat.S_IMODE(kept.st_mode))
         with os.fdopen(descriptor, "wb", closefd=False) as stream:
             stream.write(data)
             stream.flush()
