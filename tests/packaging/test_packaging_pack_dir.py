@@ -115,8 +115,8 @@ def test_links_planted_in_a_shared_pack_directory_are_never_written_through(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Where DIR is shared (a team's folder, /tmp), another user can plant links at every name
-    # the command might stage a file under; the old fixed names (.NAME.gotham-inbox-tmp) were
-    # written through, overwriting the file the link named.
+    # the command might stage a file under (the old fixed names, .NAME.gotham-inbox-tmp, were
+    # written through, overwriting the file the link named) and at a pack file's own name.
     victim = tmp_path / "victim"
     victim.write_text("another user's file\n")
     directory = tmp_path / "pack"
@@ -124,28 +124,14 @@ def test_links_planted_in_a_shared_pack_directory_are_never_written_through(
     for name in PACK_FILES:
         for planted in (f".{name}.gotham-inbox-tmp", f".{name}.tmp", f"{name}.tmp"):
             (directory / planted).symlink_to(victim)
-    assert main(["policy-pack", str(directory)]) == 0
-    capsys.readouterr()
-    assert victim.read_text() == "another user's file\n"
-    for name, data in pack_contents().items():
-        assert not (directory / name).is_symlink()
-        assert (directory / name).read_bytes() == data
-    staging = [path.name for path in directory.iterdir() if path.name.startswith(".gotham")]
-    assert staging == []
-
-
-def test_a_link_at_a_pack_files_name_is_replaced_not_written_through(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    victim = tmp_path / "victim"
-    victim.write_text("another user's file\n")
-    directory = tmp_path / "pack"
-    directory.mkdir()
     (directory / REQUIREMENTS).symlink_to(victim)
     assert main(["policy-pack", str(directory)]) == 2  # other content: only with --force
     assert "pass --force" in capsys.readouterr().err
     assert main(["policy-pack", str(directory), "--force"]) == 0
     capsys.readouterr()
     assert victim.read_text() == "another user's file\n"
-    assert not (directory / REQUIREMENTS).is_symlink()
-    assert (directory / REQUIREMENTS).read_bytes() == pack_contents()[REQUIREMENTS]
+    for name, data in pack_contents().items():
+        assert not (directory / name).is_symlink()  # a link at the name is replaced
+        assert (directory / name).read_bytes() == data
+    staging = [path.name for path in directory.iterdir() if path.name.startswith(".gotham")]
+    assert staging == []
