@@ -51,7 +51,12 @@ from gotham_inbox.models import (
     SendMessagesResponse,
 )
 from gotham_inbox.redaction import redact, redacting_logger
-from gotham_inbox.retry import NOTHING_PROCESSED_STATUSES, RetryPolicy, parse_retry_after
+from gotham_inbox.retry import (
+    NOTHING_PROCESSED_STATUSES,
+    RetryPolicy,
+    RetryRecord,
+    parse_retry_after,
+)
 from gotham_inbox.tls import ssl_verification
 from gotham_inbox.validation import check_messages
 
@@ -384,6 +389,23 @@ class InboxClient:
     def _post_with_retries(
         self, body: bytes, *, idempotent: bool, preview: bool = True
     ) -> httpx.Response:
+        retries = RetryRecord()
+        what = f"POST {SEND_PATH}"
+        try:
+            response = self._post_attempts(body, retries, idempotent=idempotent, preview=preview)
+        except Exception as error:
+            ended = retries.summary(what, f"failed: {type(error).__name__}")
+            if ended:
+                logger.warning("%s", ended)
+            raise
+        ended = retries.summary(what, f"answered {response.status_code}")
+        if ended:
+            logger.warning("%s", ended)
+        return response
+
+    def _post_attempts(
+        self, body: bytes, retries: RetryRecord, *, idempotent: bool, preview: bool
+    ) -> httpx.Response:
         policy = self.retry
         started = policy.clock()
         deadline = Deadline(self.deadline, policy.clock)
@@ -429,7 +451,9 @@ class InboxClient:
                 raise _final(failure, earlier_unknown) from None
             if maybe_processed and earlier_unknown is None:
                 earlier_unknown = f"attempt {attempt}: {type(failure).__name__}"
-            logger.warning(
+            # Each retry in the debug log; the request's end logs them all in one line.
+            retries.add(type(failure).__name__, wait)
+            logger.debug(
                 "retrying in %.2fs after %s (attempt %d of %d)",
                 wait,
                 type(failure).__name__,

@@ -88,3 +88,36 @@ def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -
     except (TypeError, ValueError, OverflowError, OSError):
         return None
     return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+
+@dataclass
+class RetryRecord:
+    """The retries of one request, told in one log line when the request ends.
+
+    A failing deploy used to print a line per retry of every resource, before the error said
+    the same thing; one line per request says how often, after what and for how long.
+    """
+
+    causes: list[str] = field(default_factory=list)
+    """What each retried attempt ended with (an error class name), in order."""
+    waited: float = 0.0
+    """Seconds spent waiting between attempts."""
+
+    def add(self, cause: str, wait: float) -> None:
+        """One more retry, after ``cause``, waiting ``wait`` seconds first."""
+        self.causes.append(cause)
+        self.waited += wait
+
+    def summary(self, what: str, outcome: str) -> str | None:
+        """``what`` was retried N times (after which failures, how long), then ``outcome``;
+        ``None`` when it was not retried."""
+        if not self.causes:
+            return None
+        counted = ", ".join(
+            f"{self.causes.count(cause)} {cause}" for cause in dict.fromkeys(self.causes)
+        )
+        times = "once" if len(self.causes) == 1 else f"{len(self.causes)} times"
+        return (
+            f"{what}: retried {times} (after {counted}; {self.waited:.2f}s of waiting), "
+            f"then {outcome}"
+        )

@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import BaseModel
 
 from gotham_inbox.models import SendMessagesRequest, SendMessagesResponse
+from gotham_inbox.output_files import write_files_atomically
 
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "send-messages-request.schema.json": SendMessagesRequest,
@@ -34,15 +35,17 @@ def render(model: type[BaseModel]) -> str:
     return json.dumps(generate(model), indent=2, sort_keys=True) + "\n"
 
 
-def write_all(directory: Path = SCHEMA_DIR) -> list[Path]:
-    """Regenerate every schema file; returns the paths written."""
+def write_all(directory: Path | None = None) -> list[Path]:
+    """Regenerate every schema file, all or none; returns the paths written.
+
+    Raises:
+        OSError: the files could not be written; the shipped ones are as they were.
+    """
+    directory = SCHEMA_DIR if directory is None else directory  # read at call time
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for filename, model in SCHEMA_MODELS.items():
-        path = directory / filename
-        path.write_text(render(model), encoding="utf-8")
-        written.append(path)
-    return written
+    files = {filename: render(model).encode("utf-8") for filename, model in SCHEMA_MODELS.items()}
+    write_files_atomically(directory, files)
+    return [directory / filename for filename in files]
 
 
 @cache

@@ -24,11 +24,12 @@ Lifecycle:
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -42,17 +43,14 @@ from pulumi.dynamic import (
 )
 
 from gotham_inbox.client import InboxClient
-from gotham_inbox.delivery import refuses_source_id_field
-from gotham_inbox.errors import (
-    ConfigurationError,
-    GothamAPIError,
-    GothamInboxError,
-    InvalidMessagesError,
-    OutcomeUnknownError,
-    RequestNotSentError,
-    TokenEndpointError,
-)
+from gotham_inbox.errors import GothamAPIError, GothamInboxError, OutcomeUnknownError
 from gotham_inbox.providers.checks import check_batch, check_single, contains_unknown
+from gotham_inbox.providers.explanations import (
+    Advice,
+    explain_not_sent,
+    explain_unknown,
+    nothing_was_sent,
+)
 from gotham_inbox.providers.outcome import MessageOutcome, require_all_delivered
 from gotham_inbox.providers.settings import ProviderSettings
 from gotham_inbox.realms import resolved_realm
@@ -61,6 +59,27 @@ from gotham_inbox.source_ids import SOURCE_ID_KEY, SOURCE_ID_NAMESPACE, canonica
 
 class InboxProviderError(Exception):
     """A create that did not complete; the text says what was sent and what to do."""
+
+
+_Create = TypeVar("_Create", bound=Callable[..., CreateResult])
+
+
+def _brief_traceback(create: _Create) -> _Create:
+    """``create``, raising its :class:`InboxProviderError` with one frame of ours.
+
+    The dynamic-provider host prints the whole traceback of what ``create`` raises, and the
+    engine shows it per failed resource; the frames inside this module tell a user nothing, so
+    the error leaves with a fresh traceback (this wrapper's frame alone) and its text says it all.
+    """
+
+    @functools.wraps(create)
+    def briefly(*args: Any, **kwargs: Any) -> CreateResult:
+        try:
+            return create(*args, **kwargs)
+        except InboxProviderError as error:
+            raise error.with_traceback(None) from None
+
+    return cast(_Create, briefly)
 
 
 def _now() -> str:
@@ -153,9 +172,11 @@ class _InboxProvider(ResourceProvider):
         except GothamInboxError as error:
             raise InboxProviderError(settings.redact(self._explain(error))) from None
         except Exception as error:  # a bug or an unforeseen failure: still typed and redacted
+            advice = self._rerun_advice()
             raise InboxProviderError(
                 settings.redact(
-                    f"unexpected {type(error).__name__}: {error}\n{self._rerun_advice()}"
+                    f"unexpected {type(error).__name__} while sending: {advice.first}\n"
+                    f"{error}\n{advice.rest}".rstrip()
                 )
             ) from None
 
@@ -168,41 +189,20 @@ class _InboxProvider(ResourceProvider):
         return self._client
 
     def _explain(self, error: GothamInboxError) -> str:
-        text = f"{type(error).__name__}: {error}"
-        # 4xx answers mean the server processed nothing; a 5xx (503 included: a proxy may
-        # answer it after the service processed the request) or a 3xx (a 303 is how a web
-        # server answers a POST it processed) leaves the outcome unknown.
-        refused = isinstance(error, GothamAPIError) and 400 <= error.status_code < 500
-        nothing_sent = refused or isinstance(
-            error,
-            InvalidMessagesError | ConfigurationError | RequestNotSentError | TokenEndpointError,
-        )
-        if nothing_sent:
-            text += "\nNothing was sent."
-            if (
-                isinstance(error, GothamAPIError)
-                and refuses_source_id_field(error)
-                and self.settings.source_ids == "send"
-            ):
-                text += (
-                    " This host refuses the sourceId field, and gotham:sourceIds is 'send', "
-                    "which never falls back. Set it to 'auto' or 'omit' (`pulumi config set "
-                    "gotham:sourceIds auto`): messages are then sent without ids, and a lost "
-                    "answer can no longer be recovered without risk of a second delivery "
-                    "(docs/source-ids.md)."
-                )
-            return text
+        # The reason and what to do on the first line: the host prints a traceback before it.
+        if nothing_was_sent(error):
+            return explain_not_sent(error, source_ids=self.settings.source_ids)
         if isinstance(error, OutcomeUnknownError | GothamAPIError):
-            return f"{text}\n{self._rerun_advice()}"
-        return text
+            return explain_unknown(error, self._rerun_advice())
+        return f"{type(error).__name__}: {error}"
 
-    def _rerun_advice(self) -> str:
+    def _rerun_advice(self) -> Advice:
         settings = self.settings
         behaviour = None
         if self._client is not None:
             behaviour = self._client.memory.behaviour(self._client.host_key)
         if behaviour == "honours" and settings.source_ids != "omit":
-            return (
+            return Advice(
                 "The messages may or may not have been sent. Running the deploy again is safe: "
                 "this host honours sourceIds, so a message that did arrive comes back as a "
                 "conflict on its own sourceId and is adopted, never sent twice."
@@ -222,13 +222,13 @@ class _InboxProvider(ResourceProvider):
                 "--send-test-message --to-group GROUP` tells), running the deploy again is "
                 "safe: a message that did arrive comes back as a conflict and is adopted."
             )
-        return (
+        return Advice(
             "The messages may or may not have been delivered, and nothing protects against a "
             f"second delivery: {why}. Before running the deploy again, check whether the "
-            "recipients received them (their Gotham inbox, or ask the Gotham administrators). "
+            "recipients received them (their Gotham inbox, or ask the Gotham administrators).",
             "If they did, record that instead of sending again: `pulumi refresh` cannot see "
             "them, so remove the message from the program (or keep the resource and accept "
-            f"a second delivery).{unproven} docs/source-ids.md explains the guarantees per mode."
+            f"a second delivery).{unproven} docs/source-ids.md explains the guarantees per mode.",
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -262,6 +262,7 @@ class InboxMessageProvider(_InboxProvider):
             return DiffResult(changes=True, replaces=["message"], delete_before_replace=False)
         return DiffResult(changes=False)
 
+    @_brief_traceback
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Send the message; adopt it if an earlier attempt already sent it."""
         message = canonical_message(props["message"])
@@ -301,6 +302,7 @@ class InboxMessageBatchProvider(_InboxProvider):
             return DiffResult(changes=True, replaces=["messages"], delete_before_replace=False)
         return DiffResult(changes=False)
 
+    @_brief_traceback
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Send every message in one request; adopt those an earlier attempt already sent."""
         messages = [canonical_message(item) for item in props["messages"]]

@@ -11,6 +11,7 @@ from typing import Any
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.distribution.state_migration import StateMigrationError, migrate_export
 from gotham_inbox.documents import DocumentError, parse_json, read_bounded, read_bounded_stream
+from gotham_inbox.output_files import write_atomically
 
 STDIN = "-"
 
@@ -93,9 +94,11 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(document)
     else:
         try:
-            args.output.write_text(document, encoding="utf-8")
+            write_atomically(args.output, document.encode("utf-8"))
         except OSError as error:
-            return _fail(f"cannot write {args.output}: {error.strerror}")
+            return _fail(
+                f"cannot write {args.output}: {error.strerror or error}; {args.output} is unchanged"
+            )
     if migration.rewritten:
         print(
             f"gotham-inbox migrate-state: rewrote {len(migration.rewritten)} __provider value(s) "

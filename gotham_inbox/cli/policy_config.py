@@ -15,6 +15,7 @@ from gotham_inbox.directory import (
     example_directory_path,
     load_directory,
 )
+from gotham_inbox.output_files import write_atomically
 from gotham_inbox.policy.generate import pack_config_schema, policy_config_from_directory
 
 
@@ -52,10 +53,12 @@ def _emit(document: dict[str, Any], output: Path | None) -> int:
         sys.stdout.write(text)
         return exit_codes.OK
     try:
-        output.write_text(text, encoding="utf-8")
+        write_atomically(output, text.encode("utf-8"))
     except OSError as error:
         print(
-            f"gotham-inbox policy-config: cannot write {output}: {error.strerror}", file=sys.stderr
+            f"gotham-inbox policy-config: cannot write {output}: {error.strerror or error}; "
+            f"{output} is unchanged",
+            file=sys.stderr,
         )
         return exit_codes.BAD_INPUT
     print(f"wrote {output}", file=sys.stderr)

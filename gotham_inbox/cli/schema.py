@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from gotham_inbox import schema
+from gotham_inbox.cli import exit_codes
 
 
 def register(subparsers: Any) -> None:
@@ -20,8 +22,17 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.write:
-        for path in schema.write_all():
+        try:
+            written = schema.write_all()
+        except OSError as error:
+            print(
+                f"gotham-inbox schema: cannot write {schema.SCHEMA_DIR}: "
+                f"{error.strerror or error}; the schema files are unchanged",
+                file=sys.stderr,
+            )
+            return exit_codes.BAD_INPUT
+        for path in written:
             print(f"wrote {path}")
     else:
         print(schema.render(schema.SCHEMA_MODELS["send-messages-request.schema.json"]), end="")
-    return 0
+    return exit_codes.OK

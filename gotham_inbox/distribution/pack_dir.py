@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 
+from gotham_inbox.output_files import write_files_atomically
+
 DISTRIBUTION = "gotham-inbox"
 REQUIREMENTS = "requirements.txt"
 # Copied as shipped; requirements.txt is written for the installed version.
@@ -95,19 +97,13 @@ def lay_out(directory: Path, *, force: bool = False) -> LaidOut:
             f"{version} pack, or choose an empty directory"
         )
     todo = {name: data for name, data in contents.items() if _read(directory / name) != data}
-    staged: list[tuple[Path, Path]] = []
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        # Stage every file first, then move them in: a failure leaves the directory as it was.
-        for name, data in todo.items():
-            temporary = directory / f".{name}.gotham-inbox-tmp"
-            temporary.write_bytes(data)
-            staged.append((temporary, directory / name))
-        for temporary, target in staged:
-            temporary.replace(target)
+        # Staged in a fresh directory of our own (exclusive, unguessable), then moved in: a
+        # link planted in a shared DIR is never written through, and a failure leaves the
+        # directory as it was (gotham_inbox.output_files).
+        write_files_atomically(directory, todo)
     except OSError as error:
-        for temporary, _target in staged:
-            temporary.unlink(missing_ok=True)
         raise PackDirectoryError(
             f"cannot write the pack into {directory}: {error.strerror or error}"
         ) from None

@@ -98,16 +98,78 @@ def _is_secret(value: Any) -> bool:
     return isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG
 
 
-def _resources(deployment: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for resource in deployment.get("resources") or []:
-        if isinstance(resource, dict):
-            yield resource
-    for operation in deployment.get("pending_operations") or []:
-        if isinstance(operation, dict) and isinstance(operation.get("resource"), dict):
-            yield operation["resource"]
+QUOTED_CHARACTERS = 60
+"""How much of a value from the file an error quotes: a URN in a file can be megabytes."""
+LISTED_CHARACTERS = 240
+"""How much of a rewritten resource's URN the report lists (real URNs are under 200)."""
 
 
-def _rewrite(properties: dict[str, Any], urn: str, type_: str) -> bool:
+def quoted(text: str, limit: int = QUOTED_CHARACTERS) -> str:
+    """``text`` cut to ``limit`` characters, with "…" where it was cut.
+
+    The middle goes: a URN's end is the resource's name, its start the stack and project.
+    """
+    if len(text) <= limit:
+        return text
+    return text[: limit // 2] + "…" + text[len(text) - limit // 2 :]
+
+
+def _kind(value: Any) -> str:
+    # What a value is, in the words of JSON: never its content, which may be huge.
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _malformed(source: str, field_path: str, value: Any, expected: str) -> StateMigrationError:
+    return StateMigrationError(
+        f"{source}: {field_path} is {_kind(value)}, not {expected}; this is not the shape of a "
+        "`pulumi stack export` file: export the stack again with `pulumi stack export --file "
+        "FILE` and migrate that file"
+    )
+
+
+def _entries(deployment: dict[str, Any], key: str, source: str) -> list[Any]:
+    entries = deployment.get(key)
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise _malformed(source, f"deployment.{key}", entries, "a list")
+    return entries
+
+
+def _resources(deployment: dict[str, Any], source: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every resource of the deployment with the path of its field, its shape checked."""
+    found: list[tuple[str, Any]] = [
+        (f"deployment.resources[{index}]", resource)
+        for index, resource in enumerate(_entries(deployment, "resources", source))
+    ]
+    for index, operation in enumerate(_entries(deployment, "pending_operations", source)):
+        where = f"deployment.pending_operations[{index}]"
+        if not isinstance(operation, dict):
+            raise _malformed(source, where, operation, "an object")
+        found.append((f"{where}.resource", operation.get("resource")))
+    for where, resource in found:
+        if not isinstance(resource, dict):
+            raise _malformed(source, where, resource, "an object")
+        for key in ("urn", "type"):
+            if key in resource and not isinstance(resource[key], str):
+                raise _malformed(source, f"{where}.{key}", resource[key], "a string")
+        for key in ("inputs", "outputs"):
+            if resource.get(key) is not None and not isinstance(resource[key], dict):
+                raise _malformed(source, f"{where}.{key}", resource[key], "an object")
+        yield where, resource
+
+
+def _rewrite(properties: dict[str, Any], urn: str, type_: str, source: str) -> bool:
     value = properties[PROVIDER_KEY]
     if isinstance(value, str):
         new = migrated_provider(value)
@@ -118,7 +180,7 @@ def _rewrite(properties: dict[str, Any], urn: str, type_: str) -> bool:
     if _is_secret(value) and isinstance(value.get("plaintext"), str):
         try:
             plain = json.loads(value["plaintext"])
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, an integer of 4300+ digits, too deep
             return False
         new = migrated_provider(plain) if isinstance(plain, str) else None
         if new is None:
@@ -127,31 +189,43 @@ def _rewrite(properties: dict[str, Any], urn: str, type_: str) -> bool:
         return True
     if _is_secret(value) and type_ in INBOX_TYPES:
         raise StateMigrationError(
-            f"{urn}: its {PROVIDER_KEY} is an encrypted secret, which cannot be read here; "
-            "export the stack with `pulumi stack export --show-secrets --file FILE` and run "
-            "this again (`pulumi stack import` encrypts the secrets anew)"
+            f"{source}: {quoted(urn)}: its {PROVIDER_KEY} is an encrypted secret, which cannot "
+            "be read here; export the stack with `pulumi stack export --show-secrets --file "
+            "FILE` and run this again (`pulumi stack import` encrypts the secrets anew)"
         )
     return False
 
 
 def migrate_export(exported: Any, source: str = "the export") -> Migration:
-    """Migrate a ``pulumi stack export`` document (not modified; a migrated copy is returned)."""
+    """Migrate a ``pulumi stack export`` document (not modified; a migrated copy is returned).
+
+    Raises:
+        StateMigrationError: the document is not shaped like an export, or holds an encrypted
+            provider; one line naming ``source`` (or the resource) and the field, quoting at
+            most :data:`QUOTED_CHARACTERS` of any value.
+    """
     if not isinstance(exported, dict) or not isinstance(exported.get("deployment"), dict):
         raise StateMigrationError(
             f"{source} is not a `pulumi stack export` document (no 'deployment' object); "
             "create one with `pulumi stack export --file FILE`"
         )
-    document = copy.deepcopy(exported)
+    try:
+        document = copy.deepcopy(exported)
+    except RecursionError:
+        raise StateMigrationError(
+            f"{source} nests too deep to be copied; migrate an export of at most "
+            "a few hundred levels"
+        ) from None
     migration = Migration(document)
-    for resource in _resources(document["deployment"]):
-        urn = str(resource.get("urn", "<resource without urn>"))
-        type_ = str(resource.get("type", ""))
+    for where, resource in _resources(document["deployment"], source):
+        urn = resource.get("urn", f"{where} (no urn)")
+        type_ = resource.get("type", "")
         for part in ("inputs", "outputs"):
             properties = resource.get(part)
             if (
                 isinstance(properties, dict)
                 and PROVIDER_KEY in properties
-                and _rewrite(properties, urn, type_)
+                and _rewrite(properties, urn, type_, source)
             ):
-                migration.rewritten.append(f"{urn} {part}")
+                migration.rewritten.append(f"{quoted(urn, LISTED_CHARACTERS)} {part}")
     return migration

@@ -68,3 +68,37 @@ def test_a_503_after_commit_fails_the_deploy_honestly_and_the_next_up_sends_noth
 
     assert sorted(record["sourceId"] for record in stored) == sorted(declared)
     assert {record["sourceId"]: record["message"] for record in stored} == declared
+
+
+def test_a_deploy_gotham_keeps_throttling_tells_each_failure_once_and_briefly(
+    pulumi_engine: None, tmp_path: Path
+) -> None:
+    # Tried as a new user would: every send is throttled, the client gives up after its
+    # retries. The engine prints the host's traceback per failed resource; what is ours must
+    # be short: the reason and what to do first, "Nothing was sent." once, the retries in one
+    # log line per request (not one per retry).
+    project = PulumiProject.copy_example(tmp_path)
+    with running_emulator() as emulator:
+        project.init_dev_stack(emulator.base_url)
+        emulator.faults.add("throttle", retry_after=0.01)
+        failed = project.run("up", "--yes", "--stack", STACK)
+        assert emulator.messages() == []
+    assert failed.returncode != 0, failed.describe()
+    diagnostics = failed.stdout.partition("\nDiagnostics:")[2].partition("\nResources:")[0]
+    inbox_failures = [
+        line
+        for line in diagnostics.splitlines()
+        if line.startswith("  pulumi-python:dynamic/gotham:")
+    ]
+    assert inbox_failures, failed.describe()
+    headline = (
+        "InboxProviderError: Gotham throttled every attempt (HTTP 429). Nothing was sent. "
+        "Run the deploy again in a few minutes."
+    )
+    assert diagnostics.count(headline) == len(inbox_failures), failed.describe()
+    assert diagnostics.lower().count("was sent") == len(inbox_failures), failed.describe()
+    assert diagnostics.count("gotham_inbox/providers/") == len(inbox_failures), diagnostics
+    assert "retrying in" not in failed.output
+    retried = [line for line in diagnostics.splitlines() if "retried" in line]
+    assert len(retried) == len(inbox_failures), diagnostics
+    assert all(line.strip().endswith("then failed: RateLimitedError") for line in retried)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import uuid
@@ -206,6 +207,40 @@ def test_retries_stop_when_the_total_time_would_be_exceeded() -> None:
         ).send([MESSAGE])
     assert clock.sleeps == [4.0]  # the next wait (8 s) would pass the 10 s budget
     assert len(recorder.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("answers", "outcome"),
+    [
+        ([envelope(429, "RATE_LIMITED", "TooManyRequests")], "then failed: RateLimitedError"),
+        (
+            [envelope(429, "RATE_LIMITED", "Slow"), envelope(429, "RATE_LIMITED", "Slow"), ok()],
+            "then answered 200",
+        ),
+    ],
+    ids=["gave up", "got through"],
+)
+def test_the_retries_of_a_request_are_logged_in_one_line_when_it_ends(
+    caplog: pytest.LogCaptureFixture, answers: list[httpx.Response], outcome: str
+) -> None:
+    # A failing deploy printed a warning per retry of every resource before its error.
+    caplog.set_level(logging.INFO, logger="gotham_inbox.client")
+    client = make_client(Recorder(*answers), max_attempts=4, initial_backoff=1.0)
+    with contextlib.suppress(RateLimitedError):
+        client.send([MESSAGE])
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    retried = len(answers) - 1 if len(answers) > 1 else 3
+    assert warnings == [
+        f"POST /api/gotham/v1/inbox/messages: retried {retried} times "
+        f"(after {retried} RateLimitedError; {sum(2.0**i for i in range(retried)):.2f}s of "
+        f"waiting), {outcome}"
+    ]
+
+
+def test_a_request_not_retried_logs_no_retry_line(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="gotham_inbox.client")
+    make_client(Recorder(ok())).send([MESSAGE])
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_jitter_keeps_each_wait_within_the_exponential_ceiling() -> None:

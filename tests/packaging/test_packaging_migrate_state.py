@@ -8,15 +8,19 @@ export / migrate / import / destroy round trip under the real CLI in the user-pr
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import io
 import json
 import os
 import pickle
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gotham_inbox.cli import main
 from gotham_inbox.distribution.state_migration import (
@@ -26,6 +30,7 @@ from gotham_inbox.distribution.state_migration import (
     migrate_export,
     pickled_globals,
 )
+from gotham_inbox.strategies.text import json_values
 from tests.distribution_support import REPO
 
 GOLDEN = json.loads((REPO / "tests/provider/golden/provider-references.json").read_text())
@@ -261,3 +266,144 @@ def test_an_export_over_the_cap_is_refused_before_it_is_read_and_the_cap_can_be_
     with pytest.raises(SystemExit) as usage:
         main(["migrate-state", str(source), "--max-bytes", "nan"])
     assert usage.value.code == 2
+
+
+LONGEST_ERROR = 400
+"""Characters an error line may have, whatever the file holds (its values are quoted cut)."""
+
+
+def run_migrate_state(exported: Any) -> tuple[int, str]:
+    """``migrate-state`` on ``exported`` written to a file: the exit code and standard error."""
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch, "state.json")
+        source.write_text(json.dumps(exported))
+        err, out = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+            code = main(["migrate-state", str(source), "--output", str(Path(scratch, "out"))])
+        return code, err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("deployment", "field", "kind"),
+    [
+        ({"resources": 5}, "deployment.resources", "is a number, not a list"),
+        ({"resources": True}, "deployment.resources", "is a boolean, not a list"),
+        ({"resources": "urn"}, "deployment.resources", "is a string, not a list"),
+        ({"resources": {"a": 1}}, "deployment.resources", "is an object, not a list"),
+        ({"resources": [{}, 3]}, "deployment.resources[1]", "is a number, not an object"),
+        ({"pending_operations": 7}, "deployment.pending_operations", "is a number, not a list"),
+        ({"pending_operations": [False]}, "deployment.pending_operations[0]", "is a boolean"),
+        ({"pending_operations": [{}]}, "deployment.pending_operations[0].resource", "is null"),
+        (
+            {"pending_operations": [{"resource": []}]},
+            "deployment.pending_operations[0].resource",
+            "is a list, not an object",
+        ),
+        ({"resources": [{"urn": 1}]}, "deployment.resources[0].urn", "is a number, not a string"),
+        ({"resources": [{"type": {}}]}, "deployment.resources[0].type", "is an object, not a"),
+        ({"resources": [{"inputs": []}]}, "deployment.resources[0].inputs", "is a list, not an"),
+        ({"resources": [{"outputs": 0.5}]}, "deployment.resources[0].outputs", "is a number"),
+    ],
+)
+def test_a_misshapen_export_exits_2_naming_the_file_and_the_field(
+    deployment: dict[str, Any], field: str, kind: str
+) -> None:
+    code, error = run_migrate_state({"version": 3, "deployment": deployment})
+    assert code == 2, error
+    assert error.count("\n") == 1 and error.startswith("gotham-inbox migrate-state: ")
+    assert f"state.json: {field} {kind}" in error
+    assert "pulumi stack export --file FILE" in error
+
+
+def test_an_error_quotes_a_few_dozen_characters_of_a_huge_urn() -> None:
+    exported = old_export()
+    sealed = resource(MESSAGE_TYPE, "sealed", {SECRET_SIG_KEY: SECRET_SIG, "ciphertext": "v1:x"})
+    sealed["urn"] = "urn:" + "u" * 2_000_000 + "::sealed"
+    exported["deployment"]["resources"] = [sealed]
+    code, error = run_migrate_state(exported)
+    assert code == 2
+    assert error.count("\n") == 1 and len(error) < LONGEST_ERROR
+    assert "state.json: urn:uuuu" in error
+    assert "uuuu…uuuu" in error and "uuuu::sealed: its __provider is an encrypted" in error
+
+
+def test_a_huge_urn_rewritten_is_listed_cut() -> None:
+    exported = old_export()
+    exported["deployment"]["resources"][1]["urn"] = "urn:" + "u" * 2_000_000
+    code, error = run_migrate_state(exported)
+    assert code == 0
+    assert max(len(line) for line in error.splitlines()) < LONGEST_ERROR
+
+
+def test_a_provider_secret_whose_plaintext_is_no_json_string_is_left_as_it_is() -> None:
+    exported = old_export()
+    for plaintext in ("1" * 5000, "[" * 5000, "{not json"):
+        value = {SECRET_SIG_KEY: SECRET_SIG, "plaintext": plaintext}
+        exported["deployment"]["resources"].append(resource(MESSAGE_TYPE, "odd", value))
+    code, error = run_migrate_state(exported)
+    assert code == 0, error
+    assert "rewrote 8 __provider value(s)" in error
+
+
+def hostile_providers() -> st.SearchStrategy[Any]:
+    """``__provider`` values: old and current pickles, other base64, secrets, anything."""
+    return st.one_of(
+        st.sampled_from(sorted([*OLD.values(), *CURRENT.values(), FOREIGN])),
+        st.binary(max_size=64).map(lambda data: base64.b64encode(data).decode()),
+        st.builds(
+            lambda plain: {SECRET_SIG_KEY: SECRET_SIG, "plaintext": plain},
+            st.one_of(
+                st.sampled_from(sorted(OLD.values())).map(json.dumps), json_values().map(str)
+            ),
+        ),
+        st.just({SECRET_SIG_KEY: SECRET_SIG, "ciphertext": "v1:abc"}),
+        json_values(),
+    )
+
+
+def hostile_resources() -> st.SearchStrategy[Any]:
+    """Resources as an export holds them, or anything else where one should be."""
+    properties = st.one_of(
+        st.dictionaries(st.just("__provider"), hostile_providers(), max_size=1), json_values()
+    )
+    shaped = st.fixed_dictionaries(
+        {},
+        optional={
+            "urn": st.one_of(st.text(max_size=200), json_values()),
+            "type": st.one_of(st.sampled_from([MESSAGE_TYPE, BATCH_TYPE]), json_values()),
+            "inputs": properties,
+            "outputs": properties,
+        },
+    )
+    return st.one_of(shaped, json_values())
+
+
+def hostile_exports() -> st.SearchStrategy[Any]:
+    """Export-like documents, broken anywhere: the pass's "arbitrary JSON-ish state"."""
+    listing = st.one_of(st.lists(hostile_resources(), max_size=4), json_values())
+    operations = st.one_of(
+        st.lists(
+            st.one_of(st.fixed_dictionaries({}, optional={"resource": hostile_resources()})),
+            max_size=3,
+        ),
+        json_values(),
+    )
+    deployment = st.fixed_dictionaries(
+        {}, optional={"resources": listing, "pending_operations": operations}
+    )
+    return st.one_of(
+        st.fixed_dictionaries({"deployment": st.one_of(deployment, json_values())}),
+        json_values(),
+    )
+
+
+@given(hostile_exports())
+def test_any_export_like_document_is_migrated_or_refused_in_one_bounded_line(
+    exported: Any,
+) -> None:
+    code, error = run_migrate_state(exported)
+    assert code in (0, 2), error
+    if code == 2:
+        assert error.count("\n") == 1 and error.startswith("gotham-inbox migrate-state: ")
+        assert "state.json" in error
+    assert max((len(line) for line in error.splitlines()), default=0) < LONGEST_ERROR

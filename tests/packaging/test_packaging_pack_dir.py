@@ -109,3 +109,29 @@ def test_the_next_steps_give_the_preview_its_policy_config(
     assert main(["policy-pack", str(tmp_path / "pack")]) == 0
     (preview,) = [line for line in capsys.readouterr().out.splitlines() if "pulumi preview" in line]
     assert "--policy-pack-config" in preview and "gotham-inbox policy-config" in preview
+
+
+def test_links_planted_in_a_shared_pack_directory_are_never_written_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Where DIR is shared (a team's folder, /tmp), another user can plant links at every name
+    # the command might stage a file under (the old fixed names, .NAME.gotham-inbox-tmp, were
+    # written through, overwriting the file the link named) and at a pack file's own name.
+    victim = tmp_path / "victim"
+    victim.write_text("another user's file\n")
+    directory = tmp_path / "pack"
+    directory.mkdir()
+    for name in PACK_FILES:
+        for planted in (f".{name}.gotham-inbox-tmp", f".{name}.tmp", f"{name}.tmp"):
+            (directory / planted).symlink_to(victim)
+    (directory / REQUIREMENTS).symlink_to(victim)
+    assert main(["policy-pack", str(directory)]) == 2  # other content: only with --force
+    assert "pass --force" in capsys.readouterr().err
+    assert main(["policy-pack", str(directory), "--force"]) == 0
+    capsys.readouterr()
+    assert victim.read_text() == "another user's file\n"
+    for name, data in pack_contents().items():
+        assert not (directory / name).is_symlink()  # a link at the name is replaced
+        assert (directory / name).read_bytes() == data
+    staging = [path.name for path in directory.iterdir() if path.name.startswith(".gotham")]
+    assert staging == []
