@@ -208,10 +208,10 @@ class SummaryBuilder:
             )
         elif kind == "summaryEvent":
             changes = body.get("resourceChanges")
-            duration = body.get("durationSeconds")
+            duration = _count(body.get("durationSeconds"))
             self.totals(
                 changes if isinstance(changes, Mapping) else {},
-                float(duration) if _count(duration) is not None else None,
+                float(duration) if duration is not None else None,
             )
 
     def _add_digest(self, digest: Mapping[str, Any]) -> None:
