@@ -121,6 +121,7 @@ class SummaryBuilder:
             return
         if len(self._failed) >= MAX_ITEMS:
             self.summary.left_out += 1
+            self._resource_errors.pop(urn, None)  # counted once, not again by finish()
             return
         failed = FailedResource(urn, type_, op, self._resource_errors.setdefault(urn, []))
         self._failed[urn] = failed
