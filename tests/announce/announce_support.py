@@ -18,6 +18,8 @@ PROJECT = "shop"
 STACK = "prod"
 REALM = "palantir-internal-realm"
 
+DATABASE_URN = f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack$cloud:db:Instance::orders-db"
+
 CI_VARIABLES = (
     "GITHUB_RUN_ID",
     "GITHUB_RUN_ATTEMPT",
@@ -32,7 +34,7 @@ FAILED_UP_EVENTS: list[dict[str, Any]] = [
         "sequence": 1,
         "timestamp": 1,
         "diagnosticEvent": {
-            "urn": f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack$cloud:db:Instance::orders-db",
+            "urn": DATABASE_URN,
             "message": "<{%reset%}>creating orders-db: quota exceeded<{%reset%}>\n",
             "severity": "error",
             "color": "never",
@@ -44,7 +46,7 @@ FAILED_UP_EVENTS: list[dict[str, Any]] = [
         "resOpFailedEvent": {
             "metadata": {
                 "op": "create",
-                "urn": f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack$cloud:db:Instance::orders-db",
+                "urn": DATABASE_URN,
                 "type": "cloud:db:Instance",
             },
             "status": 1,

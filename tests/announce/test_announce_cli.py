@@ -38,7 +38,7 @@ def project(tmp_path: Path, emulator: RunningEmulator) -> AnnounceProject:
     return AnnounceProject.create(tmp_path / "project", emulator)
 
 
-def test_a_failed_deploy_is_announced_once_naming_the_failing_resource_and_a_retried_job_sends_nothing_new(
+def test_a_failed_deploy_is_announced_once_naming_its_failing_resource_a_retry_sends_nothing_new(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     project: AnnounceProject,
