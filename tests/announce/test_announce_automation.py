@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import pytest
 from pulumi import automation as auto
-from pulumi.automation._cmd import CommandResult
+from pulumi.automation import CommandResult
 
 from gotham_inbox.announce import AnnounceRefused
 from gotham_inbox.announce.automation import announced_up, stack_announcer
