@@ -192,23 +192,24 @@ def _route(
     place, send = pick("send")
     if send is not None and not isinstance(send, bool):
         raise RoutesError(f"{place}: must be true or false")
-    place, recipients = pick("recipients")
-    if recipients is None:
-        place, recipients = ANNOUNCE_GROUPS.config_key, defaults.recipients
-    if recipients is None:
-        raise RoutesError(
-            f"no recipients for the {event} event: set {ANNOUNCE_GROUPS.config_key} with "
-            f"{ANNOUNCE_GROUPS.how_to_set} (e.g. 'platform-team'), or give recipients in "
-            f"{where}"
-        )
-    place_m, markings = pick("markings")
-    if markings is None:
-        place_m, markings = ANNOUNCE_MARKINGS.config_key, defaults.markings
-    if markings is None:
-        raise RoutesError(
-            f"no markings for the {event} event: set {ANNOUNCE_MARKINGS.config_key} with "
-            f"{ANNOUNCE_MARKINGS.how_to_set} (e.g. 'UNCLASSIFIED'), or give markings in {where}"
-        )
+
+    def pick_or_stack(key: str, setting: Setting, default: Any, example: str) -> tuple[str, Any]:
+        place, value = pick(key)
+        if value is None:
+            place, value = setting.config_key, default
+        if value is None:
+            raise RoutesError(
+                f"no {key} for the {event} event: set {setting.config_key} with "
+                f"{setting.how_to_set} (e.g. '{example}'), or give {key} in {where}"
+            )
+        return place, value
+
+    place, recipients = pick_or_stack(
+        "recipients", ANNOUNCE_GROUPS, defaults.recipients, "platform-team"
+    )
+    place_m, markings = pick_or_stack(
+        "markings", ANNOUNCE_MARKINGS, defaults.markings, "UNCLASSIFIED"
+    )
     place_s, sender = pick("sender")
     place_t, title = pick("title")
     place_b, body = pick("body")

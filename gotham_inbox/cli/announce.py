@@ -25,6 +25,7 @@ from gotham_inbox.announce.stack_settings import stack_settings
 from gotham_inbox.announce.summary import DeploySummary, SummaryError, read_summary
 from gotham_inbox.check.project import ProjectError, load_project
 from gotham_inbox.cli import exit_codes
+from gotham_inbox.cli.project_arguments import add_policy_config, add_project_dir
 from gotham_inbox.errors import ConfigurationError
 from gotham_inbox.policy.settings import PolicyConfigError
 from gotham_inbox.providers.outcome import MessageOutcome
@@ -44,14 +45,7 @@ def register(subparsers: Any) -> None:
         "where the host honours sourceIds. The pack's message rules judge it first. Exit 0 "
         "sent or already sent, 1 refused by the pack, 2 bad input, 3 not delivered.",
     )
-    parser.add_argument(
-        "project_dir",
-        nargs="?",
-        default=".",
-        type=Path,
-        metavar="PROJECT_DIR",
-        help="the Pulumi project (the directory of Pulumi.yaml); default: .",
-    )
+    add_project_dir(parser)
     parser.add_argument("--stack", required=True, help="the stack deployed")
     parser.add_argument("--event", required=True, choices=EVENTS, help="what happened")
     parser.add_argument(
@@ -90,13 +84,7 @@ def register(subparsers: Any) -> None:
         help="who hears of which event (YAML); default: gotham-inbox-announce.yaml beside "
         "Pulumi.yaml, else the stack config's gotham:announceGroups and gotham:announceMarkings",
     )
-    parser.add_argument(
-        "--policy-config",
-        type=Path,
-        metavar="FILE",
-        help="Pulumi policy-pack config (JSON); default as `check`: policy-config.<stack>.json, "
-        "else policy-config.json, beside Pulumi.yaml, else the policies' defaults",
-    )
+    add_policy_config(parser)
     parser.add_argument(
         "--dry-run", action="store_true", help="print what would be sent; send nothing"
     )
