@@ -101,7 +101,7 @@ def stack_announcer(
     project = StackProject(
         directory,
         project_name,
-        directory / "__main__.py",
+        directory,  # no program is run
         stack_name,
         None,
         values,

@@ -113,7 +113,7 @@ def _identity(
 
 
 def _prepare(args: argparse.Namespace) -> tuple[Announcer, Announcement]:
-    project = load_project(args.project_dir, args.stack)
+    project = load_project(args.project_dir, args.stack, require_program=False)
     identity = _identity(args, project.project, project.stack, project.plain_config)
     summary = DeploySummary()
     source = args.summary or args.event_log

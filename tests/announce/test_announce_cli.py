@@ -397,3 +397,13 @@ def test_an_unreachable_gotham_is_unavailable_and_says_nothing_was_sent(
     assert "not announced" in done.err
     assert "Nothing was sent" in done.err
     assert "dev-release-bot-token" not in done.err
+
+
+def test_a_project_of_any_runtime_is_announced(
+    capsys: pytest.CaptureFixture[str], project: AnnounceProject, emulator: RunningEmulator
+) -> None:
+    project.write("Pulumi.yaml", f"name: {PROJECT}\nruntime: yaml\n")
+    (project.root / "__main__.py").unlink()
+    done = announce(capsys, project, "--event", "started", "--run-id", "1")
+    assert done.code == exit_codes.OK, done.err
+    assert len(emulator.messages()) == 1
