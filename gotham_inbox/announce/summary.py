@@ -257,7 +257,28 @@ def _documents(text: str, source: Path) -> Iterator[tuple[int, Any]]:
         yield number, document
 
 
-def read_summary(path: Path) -> DeploySummary:
+NO_EVENT_LOG = "the engine wrote no event log: the deploy stopped before it started"
+CUT_EVENT_LOG = "the event log ends in the middle of an event: the deploy was stopped"
+
+
+def read_event_log(path: Path) -> DeploySummary:
+    """The summary in an event log (``pulumi up --event-log FILE``), read as
+    :func:`read_summary` reads it, except for what a deploy that failed early or was killed
+    leaves: no file, an empty one, or a last line cut short. The summary then says so
+    (:data:`NO_EVENT_LOG`, :data:`CUT_EVENT_LOG`) instead of refusing it, so the failure is
+    still announced.
+
+    Raises:
+        SummaryError: the file is unreadable, too large, or holds what is not an event log.
+    """
+    if not path.exists() and not path.is_symlink():
+        builder = SummaryBuilder()
+        builder.diagnostic("error", NO_EVENT_LOG, None)
+        return builder.finish()
+    return read_summary(path, event_log=True)
+
+
+def read_summary(path: Path, *, event_log: bool = False) -> DeploySummary:
     """The summary in ``path``: ``pulumi up --json`` / ``pulumi preview --json`` output or an
     event log (JSON lines), read within :data:`MAX_SUMMARY_BYTES`.
 
@@ -270,6 +291,12 @@ def read_summary(path: Path) -> DeploySummary:
         raise SummaryError(str(error)) from None
     builder = SummaryBuilder()
     found = False
+    if event_log and text and not text.endswith("\n"):
+        # A killed engine leaves its last line unfinished; the lines before it are whole.
+        text, _, cut = text.rpartition("\n")
+        if cut.strip():
+            builder.diagnostic("error", CUT_EVENT_LOG, None)
+            found = True
     for number, document in _documents(text, path):
         if not isinstance(document, dict):
             raise SummaryError(
@@ -278,6 +305,8 @@ def read_summary(path: Path) -> DeploySummary:
             )
         found = True
         builder.add_document(document)
-    if not found:
+    if not found and event_log:
+        builder.diagnostic("error", NO_EVENT_LOG, None)
+    elif not found:
         raise SummaryError(f"{path} is empty; give the output of `pulumi up --json`")
     return builder.finish()

@@ -22,7 +22,12 @@ from gotham_inbox.announce.announcer import Announcement, Announcer
 from gotham_inbox.announce.identity import EVENTS, ONCE_PER, DeployIdentity, IdentityError, ci_run
 from gotham_inbox.announce.routes import RoutesError
 from gotham_inbox.announce.stack_settings import stack_settings
-from gotham_inbox.announce.summary import DeploySummary, SummaryError, read_summary
+from gotham_inbox.announce.summary import (
+    DeploySummary,
+    SummaryError,
+    read_event_log,
+    read_summary,
+)
 from gotham_inbox.check.project import ProjectError, load_project
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.cli.project_arguments import add_policy_config, add_project_dir
@@ -75,7 +80,8 @@ def register(subparsers: Any) -> None:
         "--event-log",
         type=Path,
         metavar="FILE",
-        help="the engine's event log (`pulumi up --event-log FILE`, JSON lines)",
+        help="the engine's event log (`pulumi up --event-log FILE`, JSON lines); missing, empty "
+        "or cut short, it says the deploy stopped early",
     )
     parser.add_argument(
         "--routes",
@@ -116,9 +122,10 @@ def _prepare(args: argparse.Namespace) -> tuple[Announcer, Announcement]:
     project = load_project(args.project_dir, args.stack, require_program=False)
     identity = _identity(args, project.project, project.stack, project.plain_config)
     summary = DeploySummary()
-    source = args.summary or args.event_log
-    if source is not None:
-        summary = read_summary(source)
+    if args.summary is not None:
+        summary = read_summary(args.summary)
+    elif args.event_log is not None:
+        summary = read_event_log(args.event_log)
     settings = stack_settings(project, os.environ, credentials=not args.dry_run)
     announcer = Announcer.for_project(
         project,

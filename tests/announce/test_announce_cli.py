@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from gotham_inbox.announce.summary import CUT_EVENT_LOG, NO_EVENT_LOG
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 from tests.announce.announce_support import (
@@ -407,3 +408,22 @@ def test_a_project_of_any_runtime_is_announced(
     done = announce(capsys, project, "--event", "started", "--run-id", "1")
     assert done.code == exit_codes.OK, done.err
     assert len(emulator.messages()) == 1
+
+
+def test_a_deploy_that_stopped_before_or_during_its_event_log_is_still_announced(
+    capsys: pytest.CaptureFixture[str], project: AnnounceProject, emulator: RunningEmulator
+) -> None:
+    missing = project.root / "never-written.jsonl"
+    done = announce(
+        capsys, project, "--event", "failed", "--run-id", "1", "--event-log", str(missing)
+    )
+    assert done.code == exit_codes.OK, done.err
+    log = project.event_log(FAILED_UP_EVENTS)
+    cut = log.read_text()[:-40]
+    log.write_text(cut)
+    done = announce(capsys, project, "--event", "failed", "--run-id", "2", "--event-log", str(log))
+    assert done.code == exit_codes.OK, done.err
+    stopped_early, killed = (record["message"]["body"]["value"] for record in emulator.messages())
+    assert NO_EVENT_LOG in stopped_early
+    assert "`orders-db`" in killed
+    assert CUT_EVENT_LOG in killed
