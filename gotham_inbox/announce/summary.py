@@ -31,13 +31,23 @@ _MARKUP = re.compile(r"<\{%[a-z#]*%\}>|\x1b\[[0-9;]*[A-Za-z]")
 """Pulumi's colour tags (``<{%reset%}>``) and ANSI escapes, which engine messages carry."""
 
 
+_TRACEBACK = "Traceback (most recent call last):"
+
+
 class SummaryError(ValueError):
     """A summary file that cannot be read; the text names the file and the document."""
 
 
 def plain_text(text: str, limit: int = MAX_TEXT) -> str:
-    """``text`` without colour markup, trimmed, at most ``limit`` characters."""
+    """``text`` without colour markup, trimmed, at most ``limit`` characters.
+
+    A Python traceback (what a dynamic provider's failed create reports) is shortened to its
+    last unindented line, the exception: the frames above it say little to the reader.
+    """
     cleaned = _MARKUP.sub("", text).strip()
+    if cleaned.startswith(_TRACEBACK):
+        exception = [line for line in cleaned.splitlines() if line and not line[0].isspace()]
+        cleaned = exception[-1].strip() if len(exception) > 1 else cleaned
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
 
 
@@ -233,7 +243,11 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _documents(text: str, source: Path) -> Iterator[tuple[int, Any]]:
+NOTHING_WRITTEN = "the engine wrote nothing: the deploy stopped before it started"
+CUT_SHORT = "the engine's output ends in the middle of an event: the deploy was stopped"
+
+
+def _documents(text: str, source: Path, builder: SummaryBuilder) -> Iterator[tuple[int, Any]]:
     decoder = json.JSONDecoder()
     position, number = 0, 0
     while True:
@@ -247,6 +261,11 @@ def _documents(text: str, source: Path) -> Iterator[tuple[int, Any]]:
         try:
             document, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as error:
+            if number > 1 and "\n" not in text[position:].rstrip():
+                # A killed engine leaves its last line unfinished; the lines before it are
+                # whole. Garbage from the start is not a cut: it is refused below.
+                builder.diagnostic("error", CUT_SHORT, None)
+                return
             raise SummaryError(
                 f"{source}: document {number} is not JSON ({error.msg} at line {error.lineno}, "
                 f"column {error.colno}); give what `pulumi up --json`, `pulumi preview --json` or "
@@ -257,30 +276,24 @@ def _documents(text: str, source: Path) -> Iterator[tuple[int, Any]]:
         yield number, document
 
 
-NO_EVENT_LOG = "the engine wrote no event log: the deploy stopped before it started"
-CUT_EVENT_LOG = "the event log ends in the middle of an event: the deploy was stopped"
-
-
 def read_event_log(path: Path) -> DeploySummary:
-    """The summary in an event log (``pulumi up --event-log FILE``), read as
-    :func:`read_summary` reads it, except for what a deploy that failed early or was killed
-    leaves: no file, an empty one, or a last line cut short. The summary then says so
-    (:data:`NO_EVENT_LOG`, :data:`CUT_EVENT_LOG`) instead of refusing it, so the failure is
-    still announced.
-
-    Raises:
-        SummaryError: the file is unreadable, too large, or holds what is not an event log.
-    """
+    """The summary in an event log (``pulumi up --event-log FILE``): as :func:`read_summary`,
+    and a missing file is what a deploy that failed before the engine started leaves (the
+    summary says so, :data:`NOTHING_WRITTEN`, instead of refusing it)."""
     if not path.exists() and not path.is_symlink():
         builder = SummaryBuilder()
-        builder.diagnostic("error", NO_EVENT_LOG, None)
+        builder.diagnostic("error", NOTHING_WRITTEN, None)
         return builder.finish()
-    return read_summary(path, event_log=True)
+    return read_summary(path)
 
 
-def read_summary(path: Path, *, event_log: bool = False) -> DeploySummary:
+def read_summary(path: Path) -> DeploySummary:
     """The summary in ``path``: ``pulumi up --json`` / ``pulumi preview --json`` output or an
     event log (JSON lines), read within :data:`MAX_SUMMARY_BYTES`.
+
+    What a deploy that stopped early leaves is read for what it says, so its failure is still
+    announced: an empty file (:data:`NOTHING_WRITTEN`), or a last line cut short by a killed
+    engine after whole ones (:data:`CUT_SHORT`).
 
     Raises:
         SummaryError: the file is missing, too large, not UTF-8, or not JSON documents.
@@ -290,23 +303,13 @@ def read_summary(path: Path, *, event_log: bool = False) -> DeploySummary:
     except DocumentError as error:
         raise SummaryError(str(error)) from None
     builder = SummaryBuilder()
-    found = False
-    if event_log and text and not text.endswith("\n"):
-        # A killed engine leaves its last line unfinished; the lines before it are whole.
-        text, _, cut = text.rpartition("\n")
-        if cut.strip():
-            builder.diagnostic("error", CUT_EVENT_LOG, None)
-            found = True
-    for number, document in _documents(text, path):
+    if not text.strip():
+        builder.diagnostic("error", NOTHING_WRITTEN, None)
+    for number, document in _documents(text, path, builder):
         if not isinstance(document, dict):
             raise SummaryError(
                 f"{path}: document {number} is a JSON {type(document).__name__}, not an engine "
                 "event or a preview digest (an object)"
             )
-        found = True
         builder.add_document(document)
-    if not found and event_log:
-        builder.diagnostic("error", NO_EVENT_LOG, None)
-    elif not found:
-        raise SummaryError(f"{path} is empty; give the output of `pulumi up --json`")
     return builder.finish()

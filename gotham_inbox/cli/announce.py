@@ -74,14 +74,15 @@ def register(subparsers: Any) -> None:
         "--summary",
         type=Path,
         metavar="FILE",
-        help="what `pulumi up --json` or `pulumi preview --json` printed",
+        help="what `pulumi up --json` or `pulumi preview --json` printed; empty or cut short, "
+        "it says the deploy stopped early",
     )
     inputs.add_argument(
         "--event-log",
         type=Path,
         metavar="FILE",
-        help="the engine's event log (`pulumi up --event-log FILE`, JSON lines); missing, empty "
-        "or cut short, it says the deploy stopped early",
+        help="the engine's event log (`pulumi up --event-log FILE`, JSON lines; the flag needs "
+        "PULUMI_DEBUG_COMMANDS=true); a missing one says the deploy stopped before it started",
     )
     parser.add_argument(
         "--routes",

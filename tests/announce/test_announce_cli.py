@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gotham_inbox.announce.summary import CUT_EVENT_LOG, NO_EVENT_LOG
+from gotham_inbox.announce.summary import CUT_SHORT, NOTHING_WRITTEN
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 from tests.announce.announce_support import (
@@ -313,7 +313,6 @@ def test_a_credential_quoted_in_an_engine_error_is_redacted(
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("", "is empty"),
         ("{not json", "document 1 is not JSON"),
         ('{"sequence": 1}\n[1, 2]\n', "document 2 is a JSON list"),
         ("[" * 100_000 + "]" * 100_000, "document 1"),
@@ -410,20 +409,24 @@ def test_a_project_of_any_runtime_is_announced(
     assert len(emulator.messages()) == 1
 
 
-def test_a_deploy_that_stopped_before_or_during_its_event_log_is_still_announced(
+def test_a_deploy_that_stopped_before_or_while_the_engine_wrote_is_still_announced(
     capsys: pytest.CaptureFixture[str], project: AnnounceProject, emulator: RunningEmulator
 ) -> None:
-    missing = project.root / "never-written.jsonl"
-    done = announce(
-        capsys, project, "--event", "failed", "--run-id", "1", "--event-log", str(missing)
+    missing_log = project.root / "never-written.jsonl"
+    empty_json = project.write("up.json", "")  # `pulumi up --json > up.json` that never started
+    cut = project.event_log(FAILED_UP_EVENTS)
+    cut.write_text(cut.read_text()[:-40])  # a killed engine's last line
+    for run_id, source in [
+        ("1", ("--event-log", str(missing_log))),
+        ("2", ("--summary", str(empty_json))),
+        ("3", ("--summary", str(cut))),
+    ]:
+        done = announce(capsys, project, "--event", "failed", "--run-id", run_id, *source)
+        assert done.code == exit_codes.OK, done.err
+    no_log, no_output, killed = (
+        record["message"]["body"]["value"] for record in emulator.messages()
     )
-    assert done.code == exit_codes.OK, done.err
-    log = project.event_log(FAILED_UP_EVENTS)
-    cut = log.read_text()[:-40]
-    log.write_text(cut)
-    done = announce(capsys, project, "--event", "failed", "--run-id", "2", "--event-log", str(log))
-    assert done.code == exit_codes.OK, done.err
-    stopped_early, killed = (record["message"]["body"]["value"] for record in emulator.messages())
-    assert NO_EVENT_LOG in stopped_early
+    assert NOTHING_WRITTEN in no_log
+    assert NOTHING_WRITTEN in no_output
     assert "`orders-db`" in killed
-    assert CUT_EVENT_LOG in killed
+    assert CUT_SHORT in killed

@@ -89,3 +89,20 @@ def test_the_summary_is_bounded_whatever_the_input() -> None:
     assert summary.left_out == 3 * 4 * MAX_ITEMS
     assert all(len(failed.errors) <= 3 for failed in summary.failed)
     assert all(len(error) <= MAX_TEXT for failed in summary.failed for error in failed.errors)
+
+
+def test_a_python_traceback_is_shortened_to_its_exception() -> None:
+    builder = SummaryBuilder()
+    urn = "urn:pulumi:dev::shop::pulumi-python:dynamic/local:ReleaseManifest::broken"
+    traceback = (
+        "Traceback (most recent call last):\n"
+        '  File "/venv/pulumi/dynamic/__main__.py", line 84, in wrapper\n'
+        "    return fn(self, request, context)\n"
+        "NotADirectoryError: [Errno 20] Not a directory: 'Pulumi.yaml/broken.json'\n"
+    )
+    builder.diagnostic("error", traceback, urn)
+    builder.resource_failed(urn, None, "create")
+    (failed,) = builder.finish().failed
+    assert failed.errors == [
+        "NotADirectoryError: [Errno 20] Not a directory: 'Pulumi.yaml/broken.json'"
+    ]

@@ -1,7 +1,7 @@
 """Announcing deploys under the real Pulumi CLI: the docs' CI steps, and the Automation API.
 
 The CI steps are the shell blocks of docs/announcements.md marked ``# ci-step: NAME``, run as a
-CI runner runs them (bash, the project as working directory, ``STACK`` and ``EVENT_LOG`` set,
+CI runner runs them (bash, the project as working directory, ``STACK`` and ``SUMMARY`` set,
 GitHub's run variables set). The example stack's ``gotham:token`` is a Pulumi secret, so
 ``announce`` decrypts it with the CLI, as it would in CI.
 """
@@ -71,9 +71,9 @@ def announce_bodies(emulator: RunningEmulator) -> list[str]:
 class Runner:
     """A CI runner for the copy: the docs' steps in bash, with GitHub's run variables."""
 
-    def __init__(self, project: PulumiProject, event_log: Path) -> None:
+    def __init__(self, project: PulumiProject, summary: Path) -> None:
         self.project = project
-        self.event_log = event_log
+        self.summary = summary
 
     def step(
         self, name: str, *, run_id: str, attempt: str = "1"
@@ -82,7 +82,7 @@ class Runner:
             **self.project.env(),
             "PATH": f"{VENV_BIN}{os.pathsep}{ENGINE_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "STACK": STACK,
-            "EVENT_LOG": str(self.event_log),
+            "SUMMARY": str(self.summary),
             "GITHUB_RUN_ID": run_id,
             "GITHUB_RUN_ATTEMPT": attempt,
         }
@@ -119,7 +119,7 @@ def test_the_docs_ci_steps_announce_a_failed_deploy_once_and_a_rerun_sends_nothi
     program = project.program()
     clean = program.read_text(encoding="utf-8")
     program.write_text(clean + FAILING_RESOURCE, encoding="utf-8")
-    runner = Runner(project, project.root / "events.jsonl")
+    runner = Runner(project, project.root / "up.json")
 
     deploy = runner.step("deploy", run_id="100")
     assert deploy.returncode != 0, deploy.stdout + deploy.stderr
@@ -130,7 +130,7 @@ def test_the_docs_ci_steps_announce_a_failed_deploy_once_and_a_rerun_sends_nothi
     ]
     (body,) = announce_bodies(emulator)
     assert "`broken-manifest`" in body
-    assert "Not a directory" in body
+    assert "(pulumi-python:dynamic/local:ReleaseManifest, create): FileExistsError" in body
     stored = len(emulator.messages())
 
     # The job is retried (same run, next attempt): the step runs again, nothing new is stored.
