@@ -112,10 +112,11 @@ def test_a_gitlab_pipeline_is_the_run(
     assert "https://gitlab.example.com/shop/-/pipelines/777" in stored["message"]["body"]["value"]
 
 
-def test_under_a_host_that_ignores_source_ids_a_retry_sends_again_and_the_output_says_so(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+@pytest.mark.parametrize("mode", ["ignore", "reject"])
+def test_under_a_host_that_does_not_honour_source_ids_a_retry_sends_again_and_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, mode: str
 ) -> None:
-    with running_emulator(source_ids="ignore") as emulator:
+    with running_emulator(source_ids=mode) as emulator:
         project = AnnounceProject.create(tmp_path / "p", emulator)
         first = announce(capsys, project, "--event", "started", "--run-id", "5")
         second = announce(capsys, project, "--event", "started", "--run-id", "5")
