@@ -49,7 +49,6 @@ SETTINGS: tuple[Setting, ...] = (
     PROXY,
 )
 """The provider's settings, as :meth:`ProviderSettings.resolve` reads them."""
-CREDENTIALS = (TOKEN, CLIENT_ID, CLIENT_SECRET)
 DECRYPT_TIMEOUT_SECONDS = 60.0
 MAX_SECRET_LENGTH = 64 * 1024
 

@@ -431,3 +431,33 @@ def test_a_deploy_that_stopped_before_or_while_the_engine_wrote_is_still_announc
     assert NOTHING_WRITTEN in no_output
     assert "`orders-db`" in killed
     assert CUT_SHORT in killed
+
+
+def test_a_secret_setting_that_cannot_be_decrypted_falls_back_to_its_variable_or_is_named(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    project: AnnounceProject,
+    emulator: RunningEmulator,
+    tmp_path: Path,
+) -> None:
+    project.write_config(
+        {
+            "gotham:hostname": emulator.base_url,
+            "gotham:token": {"secure": "v1:not-decryptable-here"},
+            "gotham:realm": "palantir-internal-realm",
+            "gotham:announceGroups": "platform-team",
+            "gotham:announceMarkings": "UNCLASSIFIED",
+        }
+    )
+    no_pulumi = tmp_path / "empty-bin"
+    no_pulumi.mkdir()
+    monkeypatch.setenv("PATH", str(no_pulumi))
+    refused = announce(capsys, project, "--event", "started", "--run-id", "1")
+    assert refused.code == exit_codes.BAD_INPUT
+    assert "gotham:token is a secret of stack 'prod' and could not be decrypted" in refused.err
+    assert "no `pulumi` on PATH" in refused.err
+    assert "GOTHAM_TOKEN" in refused.err
+    assert emulator.messages() == []
+    monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for())
+    assert announce(capsys, project, "--event", "started", "--run-id", "1").code == exit_codes.OK
+    assert len(emulator.messages()) == 1
