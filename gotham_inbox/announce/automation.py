@@ -165,7 +165,7 @@ def announced_up(
         if checked.mandatory:
             raise AnnounceRefused(checked)
     outcomes = {"started": announcer.send(announcer.prepare("started"))}
-    builder = SummaryBuilder()
+    builder = SummaryBuilder(announcer.settings.redact)
 
     def forward(event: auto.EngineEvent) -> None:
         add_event(builder, event)

@@ -110,16 +110,15 @@ def stack_settings(
 ) -> ProviderSettings:
     """The provider's settings for ``project``'s stack.
 
-    ``credentials`` False (``--dry-run``) leaves the token and client secret encrypted: only
-    the salt is needed to show the sourceId.
+    ``credentials`` False (``--dry-run``, which sends nothing) tolerates a secret that cannot
+    be decrypted: it is then neither used nor known to the redaction.
 
     Raises:
         ConfigurationError: a secret setting could not be decrypted and has no ``GOTHAM_*``
             variable to stand in; the text names both ways to give it.
     """
-    needed = SETTINGS if credentials else (SOURCE_ID_SALT,)
-    decrypted = decrypt_secrets(project, needed, environ)
-    for key, problem in decrypted.problems.items():
+    decrypted = decrypt_secrets(project, SETTINGS, environ)
+    for key, problem in decrypted.problems.items() if credentials else ():
         setting = next(setting for setting in SETTINGS if setting.config_key == key)
         if not environ.get(setting.env_var, "").strip():
             raise ConfigurationError(

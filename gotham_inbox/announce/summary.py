@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,10 +115,20 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-class SummaryBuilder:
-    """Collects a :class:`DeploySummary` from engine events, within the bounds."""
+def _unchanged(text: str) -> str:
+    return text
 
-    def __init__(self) -> None:
+
+class SummaryBuilder:
+    """Collects a :class:`DeploySummary` from engine events, within the bounds.
+
+    ``redact`` (the provider's :meth:`~gotham_inbox.providers.settings.ProviderSettings.redact`)
+    is applied to every text before it is cut to :data:`MAX_TEXT`: a credential an engine error
+    quotes must not survive in part because the cut fell inside it.
+    """
+
+    def __init__(self, redact: Callable[[str], str] = _unchanged) -> None:
+        self._redact = redact
         self.summary = DeploySummary()
         self._failed: dict[str, FailedResource] = {}
         self._resource_errors: dict[str, list[str]] = {}
@@ -141,7 +151,7 @@ class SummaryBuilder:
         """A diagnostic (``diagnosticEvent``); only errors are kept."""
         if severity != "error":
             return
-        text = plain_text(message)
+        text = plain_text(self._redact(message))
         if not text:
             return
         if urn:
@@ -163,11 +173,12 @@ class SummaryBuilder:
     def policy_violation(self, policy: str, level: str, urn: str | None, message: str) -> None:
         """A policy violation (``policyEvent``): its text is what follows the description."""
         _, newline, rest = message.partition("\n")
-        text = plain_text(rest if newline and rest.strip() else message)
+        text = plain_text(self._redact(rest if newline and rest.strip() else message))
         if len(self.summary.policy) >= MAX_ITEMS:
             self.summary.left_out += 1
             return
-        self.summary.policy.append(PolicyViolation(plain_text(policy, 100), level, urn, text))
+        name = plain_text(self._redact(policy), 100)
+        self.summary.policy.append(PolicyViolation(name, level, urn, text))
 
     def totals(self, changes: Mapping[str, Any], duration_seconds: float | None) -> None:
         """The engine's summary: changes by operation and how long it ran."""
@@ -276,18 +287,18 @@ def _documents(text: str, source: Path, builder: SummaryBuilder) -> Iterator[tup
         yield number, document
 
 
-def read_event_log(path: Path) -> DeploySummary:
+def read_event_log(path: Path, redact: Callable[[str], str] = _unchanged) -> DeploySummary:
     """The summary in an event log (``pulumi up --event-log FILE``): as :func:`read_summary`,
     and a missing file is what a deploy that failed before the engine started leaves (the
     summary says so, :data:`NOTHING_WRITTEN`, instead of refusing it)."""
     if not path.exists() and not path.is_symlink():
-        builder = SummaryBuilder()
+        builder = SummaryBuilder(redact)
         builder.diagnostic("error", NOTHING_WRITTEN, None)
         return builder.finish()
-    return read_summary(path)
+    return read_summary(path, redact)
 
 
-def read_summary(path: Path) -> DeploySummary:
+def read_summary(path: Path, redact: Callable[[str], str] = _unchanged) -> DeploySummary:
     """The summary in ``path``: ``pulumi up --json`` / ``pulumi preview --json`` output or an
     event log (JSON lines), read within :data:`MAX_SUMMARY_BYTES`.
 
@@ -302,7 +313,7 @@ def read_summary(path: Path) -> DeploySummary:
         text = read_bounded(path, max_bytes=MAX_SUMMARY_BYTES)
     except DocumentError as error:
         raise SummaryError(str(error)) from None
-    builder = SummaryBuilder()
+    builder = SummaryBuilder(redact)
     if not text.strip():
         builder.diagnostic("error", NOTHING_WRITTEN, None)
     for number, document in _documents(text, path, builder):

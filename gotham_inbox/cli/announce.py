@@ -122,12 +122,12 @@ def _identity(
 def _prepare(args: argparse.Namespace) -> tuple[Announcer, Announcement]:
     project = load_project(args.project_dir, args.stack, require_program=False)
     identity = _identity(args, project.project, project.stack, project.plain_config)
+    settings = stack_settings(project, os.environ, credentials=not args.dry_run)
     summary = DeploySummary()
     if args.summary is not None:
-        summary = read_summary(args.summary)
+        summary = read_summary(args.summary, settings.redact)
     elif args.event_log is not None:
-        summary = read_event_log(args.event_log)
-    settings = stack_settings(project, os.environ, credentials=not args.dry_run)
+        summary = read_event_log(args.event_log, settings.redact)
     announcer = Announcer.for_project(
         project,
         identity,

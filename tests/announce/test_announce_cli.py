@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gotham_inbox.announce.summary import CUT_SHORT, NOTHING_WRITTEN
+from gotham_inbox.announce.summary import CUT_SHORT, MAX_TEXT, NOTHING_WRITTEN
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 from tests.announce.announce_support import (
@@ -309,6 +309,20 @@ def test_a_credential_quoted_in_an_engine_error_is_redacted(
     assert token not in json.dumps(stored)
     assert token not in done.out
     assert "bad token *** sent" in stored["message"]["body"]["value"]
+
+
+def test_a_credential_where_an_error_is_cut_is_redacted_before_the_cut(
+    capsys: pytest.CaptureFixture[str], project: AnnounceProject, emulator: RunningEmulator
+) -> None:
+    token = emulator.token_for()
+    events = json.loads(json.dumps(FAILED_UP_EVENTS))
+    events[0]["diagnosticEvent"]["message"] = "x" * (MAX_TEXT - 8) + token + " was refused"
+    log = project.event_log(events)
+    done = announce(capsys, project, "--event", "failed", "--run-id", "1", "--event-log", str(log))
+    assert done.code == 0, done.err
+    (stored,) = emulator.messages()
+    assert token[:6] not in json.dumps(stored)
+    assert "***" in stored["message"]["body"]["value"]
 
 
 @pytest.mark.parametrize(
