@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from gotham_inbox.documents import DocumentError, read_bounded
 
@@ -115,6 +115,15 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
+@overload
+def _bounded(value: str) -> str: ...
+@overload
+def _bounded(value: None) -> None: ...
+def _bounded(value: str | None) -> str | None:
+    # URNs, types and operations come from the input too: long ones are cut, never refused.
+    return value[:MAX_TEXT] if value is not None else None
+
+
 def _unchanged(text: str) -> str:
     return text
 
@@ -137,6 +146,7 @@ class SummaryBuilder:
 
     def resource_failed(self, urn: str, type_: str | None, op: str | None) -> None:
         """A resource operation failed (``resOpFailedEvent``)."""
+        urn, type_, op = _bounded(urn), _bounded(type_), _bounded(op)
         if urn in self._failed:
             return
         if len(self._failed) >= MAX_ITEMS:
@@ -155,6 +165,7 @@ class SummaryBuilder:
         if not text:
             return
         if urn:
+            urn = _bounded(urn)
             errors = self._resource_errors.get(urn)
             if errors is None:
                 if len(self._resource_errors) >= MAX_ITEMS * 4:
@@ -178,7 +189,9 @@ class SummaryBuilder:
             self.summary.left_out += 1
             return
         name = plain_text(self._redact(policy), 100)
-        self.summary.policy.append(PolicyViolation(name, level, urn, text))
+        self.summary.policy.append(
+            PolicyViolation(name, plain_text(level, 40), _bounded(urn), text)
+        )
 
     def totals(self, changes: Mapping[str, Any], duration_seconds: float | None) -> None:
         """The engine's summary: changes by operation and how long it ran."""

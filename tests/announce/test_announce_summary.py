@@ -82,13 +82,26 @@ def test_the_summary_is_bounded_whatever_the_input() -> None:
         builder.resource_failed(urn, "t", "create")
         builder.diagnostic("error", f"general {index}", None)
         builder.policy_violation("p", "advisory", urn, "text")
+    builder.resource_failed("u" * 10 * MAX_TEXT, "t" * 10 * MAX_TEXT, "create")
     summary = builder.finish()
     assert len(summary.failed) == MAX_ITEMS
     assert len(summary.errors) == MAX_ITEMS
     assert len(summary.policy) == MAX_ITEMS
-    assert summary.left_out == 3 * 4 * MAX_ITEMS
+    assert summary.left_out == 3 * 4 * MAX_ITEMS + 1
     assert all(len(failed.errors) <= 3 for failed in summary.failed)
     assert all(len(error) <= MAX_TEXT for failed in summary.failed for error in failed.errors)
+    assert all(len(failed.urn) <= MAX_TEXT for failed in summary.failed)
+
+
+def test_a_long_urn_is_cut_and_still_matches_its_errors() -> None:
+    builder = SummaryBuilder()
+    urn = "urn:pulumi:dev::shop::t::" + "r" * 10 * MAX_TEXT
+    builder.diagnostic("error", "boom", urn)
+    builder.resource_failed(urn, "t" * 10 * MAX_TEXT, "create")
+    (failed,) = builder.finish().failed
+    assert failed.errors == ["boom"]
+    assert len(failed.urn) == MAX_TEXT
+    assert failed.type is not None and len(failed.type) == MAX_TEXT
 
 
 def test_a_python_traceback_is_shortened_to_its_exception() -> None:
