@@ -82,18 +82,28 @@ class AnnounceProject:
         where.mkdir(parents=True, exist_ok=True)
         (where / "Pulumi.yaml").write_text(f"name: {PROJECT}\nruntime: python\n", "utf-8")
         (where / "__main__.py").write_text("import pulumi\n", "utf-8")
-        stack_config: dict[str, Any] = {
+        project = cls(where)
+        project.configure(emulator, **(config or {}))
+        return project
+
+    def configure(self, emulator: RunningEmulator, **changes: Any) -> None:
+        """Write the stack's config: the defaults of :meth:`create` with ``changes`` (config
+        keys as keyword names, ``gotham_token`` for ``gotham:token``; ``None`` removes one)."""
+        config: dict[str, Any] = {
             "gotham:hostname": emulator.base_url,
             "gotham:token": emulator.token_for("release-bot"),
             "gotham:realm": REALM,
             "gotham:announceGroups": "platform-team",
             "gotham:announceMarkings": "UNCLASSIFIED",
             f"{PROJECT}:version": "1.4.0",
-            **(config or {}),
         }
-        project = cls(where)
-        project.write_config(stack_config)
-        return project
+        for name, value in changes.items():
+            key = name.replace("_", ":", 1)
+            if value is None:
+                config.pop(key, None)
+            else:
+                config[key] = value
+        self.write_config(config)
 
     def write_config(self, config: Mapping[str, Any]) -> None:
         """Replace the stack's config."""

@@ -207,12 +207,7 @@ def test_a_broken_routes_file_is_bad_input_and_nothing_is_sent(
 def test_without_routes_or_stack_defaults_the_missing_setting_is_named(
     capsys: pytest.CaptureFixture[str], project: AnnounceProject, emulator: RunningEmulator
 ) -> None:
-    config = {
-        "gotham:hostname": emulator.base_url,
-        "gotham:token": emulator.token_for(),
-        "gotham:announceMarkings": "UNCLASSIFIED",
-    }
-    project.write_config(config)
+    project.configure(emulator, gotham_realm=None, gotham_announceGroups=None)
     done = announce(capsys, project, "--event", "started", "--run-id", "1")
     assert done.code == exit_codes.BAD_INPUT
     assert "gotham:announceGroups" in done.err
@@ -241,13 +236,7 @@ def test_an_announcement_the_pack_refuses_is_not_sent(
 def test_dry_run_prints_the_message_sends_nothing_and_needs_no_token(
     capsys: pytest.CaptureFixture[str], project: AnnounceProject, emulator: RunningEmulator
 ) -> None:
-    project.write_config(
-        {
-            "gotham:realm": "palantir-internal-realm",
-            "gotham:announceGroups": "platform-team",
-            "gotham:announceMarkings": "UNCLASSIFIED",
-        }
-    )
+    project.configure(emulator, gotham_hostname=None, gotham_token=None)
     log = project.event_log(FAILED_UP_EVENTS)
     done = announce(
         capsys,
@@ -378,15 +367,7 @@ def test_a_deploy_that_cannot_be_identified_is_bad_input(
     args: tuple[str, ...],
     expected: str,
 ) -> None:
-    project.write_config(
-        {
-            "gotham:hostname": emulator.base_url,
-            "gotham:token": emulator.token_for(),
-            "gotham:realm": "palantir-internal-realm",
-            "gotham:announceGroups": "platform-team",
-            "gotham:announceMarkings": "UNCLASSIFIED",
-        }
-    )
+    project.configure(emulator, shop_version=None)
     done = announce(capsys, project, "--event", "started", *args)
     assert done.code == exit_codes.BAD_INPUT
     assert expected in done.err
@@ -398,15 +379,7 @@ def test_an_unreachable_gotham_is_unavailable_and_says_nothing_was_sent(
 ) -> None:
     with running_emulator() as gone:
         address = gone.base_url
-    project.write_config(
-        {
-            "gotham:hostname": address,
-            "gotham:token": "dev-release-bot-token",
-            "gotham:realm": "palantir-internal-realm",
-            "gotham:announceGroups": "platform-team",
-            "gotham:announceMarkings": "UNCLASSIFIED",
-        }
-    )
+    project.configure(gone, gotham_hostname=address)
     done = announce(capsys, project, "--event", "started", "--run-id", "1")
     assert done.code == exit_codes.UNAVAILABLE
     assert "not announced" in done.err
@@ -454,15 +427,7 @@ def test_a_secret_setting_that_cannot_be_decrypted_falls_back_to_its_variable_or
     emulator: RunningEmulator,
     tmp_path: Path,
 ) -> None:
-    project.write_config(
-        {
-            "gotham:hostname": emulator.base_url,
-            "gotham:token": {"secure": "v1:not-decryptable-here"},
-            "gotham:realm": "palantir-internal-realm",
-            "gotham:announceGroups": "platform-team",
-            "gotham:announceMarkings": "UNCLASSIFIED",
-        }
-    )
+    project.configure(emulator, gotham_token={"secure": "v1:not-decryptable-here"})
     no_pulumi = tmp_path / "empty-bin"
     no_pulumi.mkdir()
     monkeypatch.setenv("PATH", str(no_pulumi))
