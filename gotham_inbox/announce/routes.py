@@ -199,7 +199,8 @@ def _route(
             place, value = setting.config_key, default
         if value is None:
             raise RoutesError(
-                f"no {key} for the {event} event: set {setting.config_key} with "
+                f"no {key} for the {event} event (every event's route is read): set "
+                f"{setting.config_key} with "
                 f"{setting.how_to_set} (e.g. '{example}'), or give {key} in {where}"
             )
         return place, value

@@ -41,13 +41,15 @@ class SummaryError(ValueError):
 def plain_text(text: str, limit: int = MAX_TEXT) -> str:
     """``text`` without colour markup, trimmed, at most ``limit`` characters.
 
-    A Python traceback (what a dynamic provider's failed create reports) is shortened to its
-    last unindented line, the exception: the frames above it say little to the reader.
+    A Python traceback (what a dynamic provider's failed create, or a program that raised,
+    reports) is shortened to the text before it and its last unindented line, the exception:
+    the frames say little to the reader.
     """
     cleaned = _MARKUP.sub("", text).strip()
-    if cleaned.startswith(_TRACEBACK):
-        exception = [line for line in cleaned.splitlines() if line and not line[0].isspace()]
-        cleaned = exception[-1].strip() if len(exception) > 1 else cleaned
+    head, traceback, frames = cleaned.partition(_TRACEBACK)
+    exception = [line for line in frames.splitlines() if line and not line[0].isspace()]
+    if traceback and exception:
+        cleaned = f"{' '.join(head.split())} {exception[-1].strip()}".strip()
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
 
 

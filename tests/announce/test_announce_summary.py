@@ -119,3 +119,18 @@ def test_a_python_traceback_is_shortened_to_its_exception() -> None:
     assert failed.errors == [
         "NotADirectoryError: [Errno 20] Not a directory: 'Pulumi.yaml/broken.json'"
     ]
+
+
+def test_a_program_s_traceback_keeps_what_precedes_it_and_its_exception() -> None:
+    builder = SummaryBuilder()
+    builder.diagnostic(
+        "error",
+        "error: Program failed with an unhandled exception:\nTraceback (most recent call last):\n"
+        '  File "__main__.py", line 94, in <module>\n'
+        "    raise RuntimeError('the program is broken')\n"
+        "RuntimeError: the program is broken\n\n",
+        None,
+    )
+    assert builder.finish().errors == [
+        "error: Program failed with an unhandled exception: RuntimeError: the program is broken"
+    ]
