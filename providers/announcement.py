@@ -45,19 +45,22 @@ def release_source_id(service: str, version: str, salt: str | None = None) -> st
     return keyed_uuid(RELEASE_NAMESPACE, name, salt)
 
 
-def _placeholder_list() -> str:
-    return ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+def _placeholder_list(placeholders: Sequence[str] = PLACEHOLDERS) -> str:
+    return ", ".join("{" + name + "}" for name in placeholders)
 
 
-def check_template(argument: str, template: object) -> str:
+def check_template(
+    argument: str, template: object, placeholders: Sequence[str] = PLACEHOLDERS
+) -> str:
     """``template`` if it is a usable template, else :class:`AnnouncementError` naming why.
 
-    A template is a ``str.format`` string whose only placeholders are :data:`PLACEHOLDERS`,
-    without conversions or format specs (``{{`` and ``}}`` are literal braces).
+    A template is a ``str.format`` string whose only placeholders are ``placeholders``
+    (default :data:`PLACEHOLDERS`; ``gotham-inbox announce`` passes its own), without
+    conversions, format specs, attributes or indexes (``{{`` and ``}}`` are literal braces).
     """
     if not isinstance(template, str):
         raise AnnouncementError(
-            f"{argument}: must be a string with {_placeholder_list()} placeholders, "
+            f"{argument}: must be a string with {_placeholder_list(placeholders)} placeholders, "
             f"not {type(template).__name__}"
         )
     try:
@@ -71,12 +74,12 @@ def check_template(argument: str, template: object) -> str:
             f"{argument}: {error}; write {{{{ and }}}} for a literal brace"
         ) from None
     for name, spec, conversion in fields:
-        if name not in PLACEHOLDERS:
-            close = closest(name, PLACEHOLDERS)
+        if name not in placeholders:
+            close = closest(name, placeholders)
             hint = f" (did you mean {{{close}}}?)" if close else ""
             raise AnnouncementError(
-                f"{argument}: unknown placeholder {{{name}}}{hint}; use {_placeholder_list()}, "
-                "and write {{ and }} for a literal brace"
+                f"{argument}: unknown placeholder {{{name}}}{hint}; use "
+                f"{_placeholder_list(placeholders)}, and write {{{{ and }}}} for a literal brace"
             )
         if spec or conversion:
             raise AnnouncementError(

@@ -148,6 +148,19 @@ class _InboxProvider(ResourceProvider):
             failures = [CheckFailure(prop, self.settings.redact(f"could not be checked: {error}"))]
         return CheckResult(news, failures)
 
+    def deliver(self, what: str, messages: Sequence[dict[str, Any]]) -> list[MessageOutcome]:
+        """Send ``messages`` (each with its sourceId) as a create does: one request, adoption
+        of a ``CONFLICTING_SOURCE_ID`` on our own id, redacted errors that say whether a re-run
+        is safe. ``what`` names them in errors (``message`` or ``messages``).
+
+        For senders outside a deploy (``gotham-inbox announce``), so that they keep the
+        provider's promises instead of copying them.
+
+        Raises:
+            InboxProviderError: not every message is in Gotham; the text says what was sent.
+        """
+        return self._send(what, messages)
+
     def _send(self, what: str, messages: Sequence[dict[str, Any]]) -> list[MessageOutcome]:
         """Send ``messages`` in one request; the outcome of each, or a clear error."""
         settings = self.settings

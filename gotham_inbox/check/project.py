@@ -154,8 +154,15 @@ def _pick_stack(directory: Path, requested: str | None) -> tuple[str, Path | Non
     )
 
 
-def load_project(directory: Path, stack: str | None = None) -> StackProject:
-    """The project in ``directory`` and the stack to check; :class:`ProjectError` if unusable."""
+def load_project(
+    directory: Path, stack: str | None = None, *, require_program: bool = True
+) -> StackProject:
+    """The project in ``directory`` and the stack to check; :class:`ProjectError` if unusable.
+
+    ``require_program`` False reads the project and stack config of any runtime, without
+    looking for a Python program (``gotham-inbox announce``, which runs no program; its
+    ``program`` is then the directory).
+    """
     directory = directory.resolve()
     project_file = next(
         (directory / name for name in PROJECT_FILES if (directory / name).is_file()), None
@@ -167,11 +174,11 @@ def load_project(directory: Path, stack: str | None = None) -> StackProject:
         raise ProjectError(f"{project_file} must be a mapping with a 'name'")
     project = str(settings["name"])
     runtime = _runtime_name(settings.get("runtime"))
-    if runtime != "python":
+    if require_program and runtime != "python":
         raise ProjectError(
             f"{project_file}: runtime is {runtime!r}; gotham-inbox check runs Python programs only"
         )
-    program = _program(directory, settings.get("main"))
+    program = _program(directory, settings.get("main")) if require_program else directory
     stack_name, stack_file = _pick_stack(directory, stack)
     config, secrets = _config_values(
         settings.get("config"), project, project_file, project_level=True

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from gotham_inbox.cli import (
+    announce,
     check,
     doctor,
     emulator,
@@ -27,7 +28,7 @@ from gotham_inbox.cli import (
 TRACEBACK_VARIABLE = "GOTHAM_INBOX_TRACEBACK"
 """Set it to 1 to get the traceback of an unexpected error instead of the one-line message."""
 
-SUBCOMMANDS = (check, doctor, emulator, migrate_state, policy_config, policy_pack, schema)
+SUBCOMMANDS = (announce, check, doctor, emulator, migrate_state, policy_config, policy_pack, schema)
 """The subcommand modules, in the order ``gotham-inbox --help`` lists them."""
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from pathlib import Path
 from typing import Any
 
 from gotham_inbox.check.collect import DEFAULT_TIMEOUT, ProgramError, collect_resources
@@ -22,6 +21,7 @@ from gotham_inbox.check.project import (
 from gotham_inbox.check.report import FORMATS, RENDERERS, CheckReport
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.cli import explore as explore_cli
+from gotham_inbox.cli.project_arguments import add_policy_config, add_project_dir
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.resources import StackContext
 from gotham_inbox.policy.settings import PolicyConfigError
@@ -46,26 +46,13 @@ def register(subparsers: Any) -> None:
         "config, collect its inbox resources and evaluate the gotham-inbox policies on them. "
         "Exit 0 when clean, 1 on a mandatory violation, 2 when the program or config is broken.",
     )
-    parser.add_argument(
-        "project_dir",
-        nargs="?",
-        default=".",
-        type=Path,
-        metavar="PROJECT_DIR",
-        help="the Pulumi project (the directory of Pulumi.yaml); default: .",
-    )
+    add_project_dir(parser)
     parser.add_argument(
         "--stack",
         help="the stack whose Pulumi.<stack>.yaml config to use; default: the only stack file, "
         "else dev",
     )
-    parser.add_argument(
-        "--policy-config",
-        type=Path,
-        metavar="FILE",
-        help="Pulumi policy-pack config (JSON); default: policy-config.<stack>.json, else "
-        "policy-config.json, beside Pulumi.yaml, else the policies' defaults",
-    )
+    add_policy_config(parser)
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format")
     parser.add_argument(
         "--timeout",

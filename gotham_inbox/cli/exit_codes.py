@@ -9,13 +9,15 @@ from __future__ import annotations
 OK = 0
 """Success; for ``check``: no mandatory violation (advisory findings may be printed)."""
 MANDATORY_VIOLATION = 1
-"""A verdict: for ``check``, at least one mandatory policy violation."""
+"""A verdict: for ``check``, at least one mandatory policy violation; for ``announce``, the pack
+refuses the announcement (nothing sent)."""
 DEPLOY_WOULD_NOT_WORK = MANDATORY_VIOLATION
 """A verdict: for ``doctor``, a deploy would not work against the probed host."""
 BAD_INPUT = 2
 """Bad usage or input: a flag, file or setting that cannot be used (argparse uses 2 as well)."""
 UNAVAILABLE = 3
-"""The environment refused what was asked: the emulator's port is in use or cannot be bound."""
+"""The environment refused what was asked: the emulator's port is in use or cannot be bound;
+for ``announce``, Gotham did not take the message (or its outcome is unknown)."""
 INTERNAL_ERROR = 70
 """A bug in gotham-inbox (an unexpected exception); the one-line message says how to report it."""
 INTERRUPTED = 130

@@ -1,0 +1,257 @@
+"""``gotham-inbox announce``: announce a deploy's event (started, succeeded, failed, cancelled).
+
+Run from a CI step before and after ``pulumi up``. The message goes out once per (stack, run or
+version, event): a retried job derives the same sourceId and, on a host that honours sourceIds,
+sends nothing new. Before sending, the pack's message rules judge it with the stack's policy
+config. Exit codes from the one table (:mod:`gotham_inbox.cli.exit_codes`): 0 sent, already
+sent, not routed or ``--dry-run``; 1 the pack refuses it (nothing sent); 2 bad input (nothing
+sent); 3 not delivered, or not known whether (the line says which, and whether to re-run).
+See docs/announcements.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from gotham_inbox.announce.announcer import Announcement, Announcer
+from gotham_inbox.announce.identity import EVENTS, ONCE_PER, DeployIdentity, IdentityError, ci_run
+from gotham_inbox.announce.routes import RoutesError
+from gotham_inbox.announce.stack_settings import stack_settings
+from gotham_inbox.announce.summary import (
+    DeploySummary,
+    SummaryError,
+    read_event_log,
+    read_summary,
+)
+from gotham_inbox.check.project import ProjectError, load_project
+from gotham_inbox.cli import exit_codes
+from gotham_inbox.cli.project_arguments import add_policy_config, add_project_dir
+from gotham_inbox.errors import ConfigurationError
+from gotham_inbox.policy.settings import PolicyConfigError
+from gotham_inbox.providers.outcome import MessageOutcome
+from gotham_inbox.providers.provider import InboxProviderError
+
+JSON_REPORT_VERSION = 1
+"""The version of the ``--format json`` document (its ``"version"`` field)."""
+COMMAND = "gotham-inbox announce"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "announce",
+        help="announce a deploy's event in the Global Inbox, once per run or version",
+        description="Send the inbox message of one event of a deploy (from a CI step or any "
+        "script), once per (stack, run or version, event): a retried job sends nothing new "
+        "where the host honours sourceIds. The pack's message rules judge it first. Exit 0 "
+        "sent or already sent, 1 refused by the pack, 2 bad input, 3 not delivered.",
+    )
+    add_project_dir(parser)
+    parser.add_argument("--stack", required=True, help="the stack deployed")
+    parser.add_argument("--event", required=True, choices=EVENTS, help="what happened")
+    parser.add_argument(
+        "--version",
+        dest="deploy_version",
+        metavar="VERSION",
+        help="the version deployed; default: the stack config's version",
+    )
+    parser.add_argument(
+        "--run-id",
+        help="the CI run; default: GITHUB_RUN_ID (GitHub Actions), CI_PIPELINE_ID (GitLab CI)",
+    )
+    parser.add_argument(
+        "--once-per",
+        choices=ONCE_PER,
+        help="announce each event once per run (the default when a run id is known) or once "
+        "per version",
+    )
+    inputs = parser.add_mutually_exclusive_group()
+    inputs.add_argument(
+        "--summary",
+        type=Path,
+        metavar="FILE",
+        help="what `pulumi up --json` or `pulumi preview --json` printed; empty or cut short, "
+        "it says the deploy stopped early",
+    )
+    inputs.add_argument(
+        "--event-log",
+        type=Path,
+        metavar="FILE",
+        help="the engine's event log (`pulumi up --event-log FILE`, JSON lines; the flag needs "
+        "PULUMI_DEBUG_COMMANDS=true); a missing one says the deploy stopped before it started",
+    )
+    parser.add_argument(
+        "--routes",
+        type=Path,
+        metavar="FILE",
+        help="who hears of which event (YAML); default: gotham-inbox-announce.yaml beside "
+        "Pulumi.yaml, else the stack config's gotham:announceGroups and gotham:announceMarkings",
+    )
+    add_policy_config(parser)
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent; send nothing"
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(run=run)
+
+
+def _identity(
+    args: argparse.Namespace, project_name: str, stack: str, config: Any
+) -> DeployIdentity:
+    ci = ci_run(os.environ)
+    run_id = args.run_id if args.run_id is not None else (ci.run_id if ci else None)
+    from_ci = ci is not None and args.run_id is None
+    version = args.deploy_version
+    if version is None:
+        version = config.get(f"{project_name}:version")
+    return DeployIdentity.of(
+        project_name,
+        stack,
+        version=version,
+        run_id=run_id,
+        once_per=args.once_per,
+        run_url=ci.url if from_ci and ci else None,
+        attempt=ci.attempt if from_ci and ci else None,
+    )
+
+
+def _prepare(args: argparse.Namespace) -> tuple[Announcer, Announcement]:
+    project = load_project(args.project_dir, args.stack, require_program=False)
+    identity = _identity(args, project.project, project.stack, project.plain_config)
+    settings = stack_settings(project, os.environ, credentials=not args.dry_run)
+    summary = DeploySummary()
+    if args.summary is not None:
+        summary = read_summary(args.summary, settings.redact)
+    elif args.event_log is not None:
+        summary = read_event_log(args.event_log, settings.redact)
+    announcer = Announcer.for_project(
+        project,
+        identity,
+        settings,
+        os.environ,
+        routes_path=args.routes,
+        policy_config_path=args.policy_config,
+    )
+    return announcer, announcer.prepare(args.event, summary)
+
+
+def _status(announcement: Announcement, outcome: MessageOutcome | None, dry_run: bool) -> str:
+    if announcement.message is None:
+        return "not-routed"
+    if announcement.mandatory:
+        return "refused"
+    if dry_run:
+        return "dry-run"
+    return outcome.status if outcome is not None and outcome.status else "sent"
+
+
+def _guarantee(outcome: MessageOutcome | None) -> str:
+    if outcome is None:
+        return ""
+    if outcome.idempotent:
+        return (
+            "this host honours sourceIds: running this step again (a retried job) sends nothing new"
+        )
+    return (
+        "this host did not use the sourceId (it ignores or refuses them, or gotham:sourceIds is "
+        "omit): running this step again WOULD send it again (docs/source-ids.md)"
+    )
+
+
+def _document(
+    announcement: Announcement, status: str, outcome: MessageOutcome | None
+) -> dict[str, Any]:
+    identity = announcement.identity
+    return {
+        "version": JSON_REPORT_VERSION,
+        "event": announcement.event,
+        "project": identity.project,
+        "stack": identity.stack,
+        "deploy": {
+            "version": identity.version,
+            "runId": identity.run_id,
+            "runAttempt": identity.attempt,
+            "oncePer": identity.once_per,
+            "anchor": identity.anchor,
+        },
+        "status": status,
+        "sourceId": outcome.source_id if outcome is not None else announcement.source_id,
+        "idempotent": outcome.idempotent if outcome is not None else None,
+        "message": announcement.message,
+        "violations": [violation.to_json() for violation in announcement.violations],
+        "summary": announcement.summary.to_json(),
+    }
+
+
+def _text(announcement: Announcement, status: str, outcome: MessageOutcome | None) -> str:
+    identity = announcement.identity
+    lines = [
+        f"{COMMAND}: {identity.project}/{identity.stack} {announcement.event}, "
+        f"{identity.deploy}, once per {identity.once_per}"
+    ]
+    message = announcement.message
+    if message is not None:
+        groups = ", ".join(
+            f"{group['name']}@{group['realm']}" if group.get("realm") else str(group["name"])
+            for group in message["groupRecipients"]
+        )
+        lines += [
+            f"  to: {groups}",
+            f"  markings: {', '.join(message['security']['portionMarkings'])}",
+            f"  sourceId: {announcement.source_id}",
+            f"  title: {message['title']['value']}",
+            "  body:",
+            *(f"    {line}" for line in message["body"]["value"].splitlines()),
+        ]
+    for violation in announcement.violations:
+        lines.append(f"[{violation.level.value}] {violation.policy}: {violation.text}")
+    verdicts = {
+        "not-routed": f"not announced: the routes say send: false for {announcement.event}",
+        "refused": "not sent: the policy pack refuses this announcement (fix the route, or the "
+        "policy config)",
+        "dry-run": "dry run: nothing sent",
+        "sent": f"sent; {_guarantee(outcome)}",
+        "adopted": "already announced (the host answered CONFLICTING_SOURCE_ID on this "
+        "sourceId): nothing new sent",
+    }
+    lines.append(verdicts.get(status, status))
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        announcer, announcement = _prepare(args)
+    except (
+        ProjectError,
+        PolicyConfigError,
+        IdentityError,
+        RoutesError,
+        SummaryError,
+        ConfigurationError,
+    ) as error:
+        print(f"{COMMAND}: {error}", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    outcome: MessageOutcome | None = None
+    sendable = announcement.message is not None and not announcement.mandatory
+    if sendable and not args.dry_run:
+        try:
+            announcer.settings.client().close()  # a missing or broken setting is bad input
+            announcer.settings.source_id_policy()
+        except ConfigurationError as error:
+            print(f"{COMMAND}: {announcer.settings.redact(str(error))}", file=sys.stderr)
+            return exit_codes.BAD_INPUT
+        try:
+            outcome = announcer.send(announcement)
+        except InboxProviderError as error:
+            print(f"{COMMAND}: not announced: {error}", file=sys.stderr)
+            return exit_codes.UNAVAILABLE
+    status = _status(announcement, outcome, args.dry_run)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(_document(announcement, status, outcome), indent=2) + "\n")
+    else:
+        sys.stdout.write(_text(announcement, status, outcome))
+    return exit_codes.MANDATORY_VIOLATION if announcement.mandatory else exit_codes.OK
