@@ -34,9 +34,7 @@ def collect_resources(
 ) -> CollectedStack:
     """Run the project's program for its stack under mocks answering ``answers`` (see
     :mod:`gotham_inbox.check.mock_answers`); :class:`ProgramError` on failure."""
-    with ProgramRunner(
-        project, timeout, answers=answers, full_traceback=full_traceback
-    ) as runner:
+    with ProgramRunner(project, timeout, answers=answers, full_traceback=full_traceback) as runner:
         run = runner.run()
     if run.error is not None:
         raise ProgramError(run.error, run.location)

@@ -35,7 +35,7 @@ SECTIONS = {"outputs": "resources", "calls": "calls", "stacks": "stacks"}
 """File section -> the key of the answers mapping the runner takes (explore's shape)."""
 
 Answers = Mapping[str, Mapping[str, Mapping[str, Any]]]
-"""``{"resources": {type: {property: value}}, "calls": {token: {...}}, "stacks": {name: {...}}}``."""
+"""``{"resources": {type: {prop: value}}, "calls": {token: {...}}, "stacks": {name: {...}}}``."""
 
 
 class MockAnswersError(Exception):

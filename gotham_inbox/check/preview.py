@@ -126,7 +126,7 @@ class _UnknownFields(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return UNKNOWN_STRING
 
-    def get(self, key: str, default: Any = None) -> Any:  # noqa: ARG002 (every key is there)
+    def get(self, key: str, default: Any = None) -> Any:
         return self[key]
 
 
@@ -134,7 +134,7 @@ def _unknown_result(typ: type | None) -> Any:
     if typ is None:
         return _UnknownFields()
     # Generated SDKs read an output type's fields with pulumi.get, i.e. self.__dict__.get.
-    result = typ.__new__(typ)
+    result: Any = object.__new__(typ)
     result.__dict__ = _UnknownFields()
     return result
 
@@ -149,7 +149,7 @@ def answer_plain_invokes_as_unknown() -> None:
 
     # pulumi.runtime.invoke is the function; its module is only reachable by name.
     invoke_module = sys.modules["pulumi.runtime.invoke"]
-    original: Callable[..., Any] = invoke_module.invoke
+    original: Callable[..., Any] = getattr(invoke_module, "invoke")  # noqa: B009
     if getattr(original, "_gotham_inbox_unknown", False):
         return
 
@@ -162,8 +162,8 @@ def answer_plain_invokes_as_unknown() -> None:
         return result
 
     invoke._gotham_inbox_unknown = True  # type: ignore[attr-defined]
-    invoke_module.invoke = invoke
-    pulumi.runtime.invoke = invoke  # type: ignore[assignment]
+    setattr(invoke_module, "invoke", invoke)  # noqa: B010 (typed as a plain module)
+    setattr(pulumi.runtime, "invoke", invoke)  # noqa: B010 (the name is also a module's)
 
 
 def preview_mocks(answers: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Any:

@@ -300,9 +300,7 @@ def render_sarif(report: CheckReport) -> str:
                         "toolExecutionNotifications": _judged_notifications(report),
                     }
                 ],
-                "properties": {
-                    "judgedAtUp": [entry.to_json() for entry in judged_at_up(report)]
-                },
+                "properties": {"judgedAtUp": [entry.to_json() for entry in judged_at_up(report)]},
             }
         ],
     }
@@ -325,7 +323,7 @@ class CheckFailure:
 
 def render_failure_json(failure: CheckFailure) -> str:
     """The ``--format json`` document of a check that could not judge the stack."""
-    document = {
+    document: dict[str, Any] = {
         "version": JSON_REPORT_VERSION,
         "project": failure.project,
         "stack": failure.stack,

@@ -1,4 +1,4 @@
-"""Running a stack's program under Pulumi's mocks in a child process, for ``check`` and ``--explore``.
+"""Running a stack's program under Pulumi's mocks in a child process: ``check``, ``--explore``.
 
 The parent (:class:`ProgramRunner`) starts ``python -m gotham_inbox.check.runner`` in the project
 directory and sends it one JSON line to set up, then one JSON line per run (the config, and the
@@ -276,8 +276,7 @@ class ProgramRunner:
             output = self._program_output()
             self.close(kill=True)
             raise ProgramError(
-                f"could not start a Python to run {self.project.program}:\n"
-                f"{output or 'no output'}"
+                f"could not start a Python to run {self.project.program}:\n{output or 'no output'}"
             )
         return process
 

@@ -51,7 +51,9 @@ def write_check_project(
     root.mkdir(parents=True, exist_ok=True)
     (root / "Pulumi.yaml").write_text("name: runner-fixture\nruntime: python\n")
     (root / "__main__.py").write_text(MESSAGE_HELPERS + textwrap.dedent(body))
-    settings = {"config": {"gotham:realm": REALM, "gotham:hostname": "127.0.0.1:9", **(config or {})}}
+    settings = {
+        "config": {"gotham:realm": REALM, "gotham:hostname": "127.0.0.1:9", **(config or {})}
+    }
     (root / "Pulumi.dev.yaml").write_text(yaml.safe_dump(settings))
     (root / "policy-config.dev.json").write_text(json.dumps(example_config()))
     if mocks is not None:

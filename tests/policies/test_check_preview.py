@@ -92,7 +92,9 @@ def test_a_method_called_in_an_apply_on_an_unknown_output_does_not_run(
     """
     code, report = _json(capsys, write_check_project(tmp_path / "app", body))
     assert (code, report["violations"], len(report["judgedAtUp"])) == (0, [], 1)
-    declared = {"outputs": {"kubernetes:apps/v1:Deployment": {"metadata": {"labels": {"app": "x"}}}}}
+    declared = {
+        "outputs": {"kubernetes:apps/v1:Deployment": {"metadata": {"labels": {"app": "x"}}}}
+    }
     code, report = _json(capsys, write_check_project(tmp_path / "d", body, mocks=declared))
     assert (code, report["judgedAtUp"], report["messages"]) == (0, [], 1)
 

@@ -155,4 +155,3 @@ def test_a_process_or_thread_the_program_leaves_does_not_hold_check_or_outlive_i
         ["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True, check=False
     ).stdout.strip()
     assert state in ("", "Z"), f"the program's child {pid} is still running ({state})"
-
