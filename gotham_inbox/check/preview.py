@@ -38,6 +38,7 @@ from gotham_inbox.unknowns import UNKNOWN_STRING
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+GET_RESOURCE_TOKEN = "pulumi:pulumi:getResource"
 
 
 def plain(value: Any) -> Any:
@@ -219,7 +220,8 @@ def collecting_monitor(
             return engine_urn(stack, project, parent, type_, name)
 
         def Invoke(self, request: Any) -> Any:
-            if request.tok in calls or request.tok.startswith("pulumi:pulumi:"):
+            # getResource is the SDK's own lookup of a registered resource, which the mocks serve.
+            if request.tok in calls or request.tok == GET_RESOURCE_TOKEN:
                 return super().Invoke(request)  # type: ignore[no-untyped-call]
             return resource_pb2.ResourceInvokeResponse(unknown=True)
 
