@@ -104,15 +104,22 @@ def collect_request(stack: StackProject) -> str:
     return json.dumps(setup) + "\n" + json.dumps({"config": dict(stack.config)}) + "\n"
 
 
-def _end_to_end(project: Path) -> None:
+def _check(project: Path, *verdicts: int) -> subprocess.CompletedProcess[str]:
+    """``gotham-inbox check PROJECT --format json`` as a user runs it; it must exit with one of
+    ``verdicts``."""
     completed = subprocess.run(
         [sys.executable, "-m", "gotham_inbox.cli", "check", str(project), "--format", "json"],
         capture_output=True,
         text=True,
         check=False,
     )
-    if completed.returncode != 0:
+    if completed.returncode not in verdicts:
         raise RuntimeError(f"check exited {completed.returncode}: {completed.stderr[-2000:]}")
+    return completed
+
+
+def _end_to_end(project: Path) -> None:
+    completed = _check(project, 0)
     report = json.loads(completed.stdout)
     if report["violations"] or report["messages"] != MESSAGES:
         raise RuntimeError(
@@ -139,14 +146,7 @@ def measure_shape(project: Path, repeats: int) -> dict[str, Samples]:
 
 
 def _check_example(_: object) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "gotham_inbox.cli", "check", str(EXAMPLE), "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode not in (0, 1):
-        raise RuntimeError(f"check exited {completed.returncode}: {completed.stderr[-2000:]}")
+    _check(EXAMPLE, 0, 1)
 
 
 def _bare_interpreter(_: object) -> None:

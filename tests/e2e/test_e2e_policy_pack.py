@@ -127,6 +127,7 @@ def corpus_project(where: Path, case: str) -> PulumiProject:
     if case == "preview":
         # The stack the program's StackReference and readStackOutputs invoke read.
         project.run("stack", "init", "network").ok()
+        project.run("config", "set", "--stack", "network", "version", "1.0.0").ok()
         project.run("up", "--yes", "--stack", "network").ok()
     project.init_dev_stack(UNREACHABLE)
     return project
