@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import linecache
+import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -259,6 +260,8 @@ class ProgramSession:
 
     def __init__(self, setup: Mapping[str, Any]) -> None:
         self.directory = Path(setup["directory"]).resolve()
+        # A child started ahead of its project (prestart) starts elsewhere.
+        os.chdir(self.directory)
         self.program = str(setup["program"])
         self.project = str(setup["project"])
         self.stack = str(setup["stack"])

@@ -13,7 +13,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gotham_inbox.cli import (
+from gotham_inbox.check.runner import prestart
+
+prestart(sys.argv[1:])  # before the imports below: see its docstring
+
+from gotham_inbox.cli import (  # noqa: E402
     check,
     doctor,
     emulator,
