@@ -151,7 +151,11 @@ def test_a_process_or_thread_the_program_leaves_does_not_hold_check_or_outlive_i
     assert check(project, "--timeout", "120") == 0
     assert "1 inbox resource(s)" in capsys.readouterr().out
     pid = int(pid_file.read_text())
-    state = subprocess.run(
-        ["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True, check=False
-    ).stdout.strip()
+    for _ in range(100):  # the kill is sent when check ends; the process goes a moment later
+        state = subprocess.run(
+            ["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        if state in ("", "Z"):
+            break
+        time.sleep(0.05)
     assert state in ("", "Z"), f"the program's child {pid} is still running ({state})"
