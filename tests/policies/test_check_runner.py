@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -159,3 +160,27 @@ def test_a_process_or_thread_the_program_leaves_does_not_hold_check_or_outlive_i
             break
         time.sleep(0.05)
     assert state in ("", "Z"), f"the program's child {pid} is still running ({state})"
+
+
+def test_the_command_line_runs_the_program_in_its_project_directory(tmp_path: Path) -> None:
+    # The command line starts the child before it knows the project (prestart); the program
+    # still runs in its own directory, reading its files by relative path.
+    body = """\
+    from pathlib import Path
+    InboxMessage("notice", message(Path("title.txt").read_text().strip()))
+    """
+    project = write_check_project(tmp_path / "app", body)
+    (project / "title.txt").write_text("release notes\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    finished = subprocess.run(
+        [sys.executable, "-m", "gotham_inbox.cli", "check", str(project), "--format", "json"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    report = json.loads(finished.stdout)
+    assert (report["messages"], report["judgedAtUp"]) == (1, [])
