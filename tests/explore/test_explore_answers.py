@@ -48,3 +48,25 @@ def test_generated_ids_invoke_results_and_stack_outputs_reach_the_program(tmp_pa
     assert title == "brave-eagle in eu-west for 123456789012"
     # The next example without answers: nothing of the previous one is left, all unknown.
     assert _title(unanswered) == UNKNOWN_STRING
+
+
+def test_the_explore_file_describes_stack_outputs_and_ids(tmp_path: Path) -> None:
+    from hypothesis import find
+
+    from gotham_inbox.explore.generate import outputs_strategy
+    from gotham_inbox.explore.schema_file import load_explore_schemas
+
+    schema_file = tmp_path / "gotham-inbox-explore.yaml"
+    schema_file.write_text(
+        "outputs:\n"
+        f"  {PET}:\n"
+        "    id: {enum: [brave-eagle]}\n"
+        "stacks:\n"
+        "  acme/network/prod:\n"
+        "    zone: {enum: [eu-west, us-east]}\n"
+    )
+    schemas = load_explore_schemas(schema_file, [], "app")
+    assert schemas.stacks == {"acme/network/prod": {"zone": {"enum": ["eu-west", "us-east"]}}}
+    drawn = find(outputs_strategy(schemas), lambda answers: True)
+    assert drawn["resources"] == {PET: {"id": "brave-eagle"}}
+    assert drawn["stacks"]["acme/network/prod"]["zone"] in ("eu-west", "us-east")

@@ -155,3 +155,30 @@ def test_a_broken_mocks_file_is_exit_2_naming_it(
     assert "gotham-inbox-mocks.yaml" in error and "unknown section 'output'" in error
     assert check(project, "--mocks", tmp_path / "missing.yaml") == 2
     assert "missing.yaml" in capsys.readouterr().err
+
+
+def test_a_generated_sdk_style_invoke_result_is_unknown_field_by_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The shape of a generated get_ami(): a typed result read with pulumi.get.
+    body = """\
+    @pulumi.output_type
+    class GetAmiResult:
+        def __init__(__self__, id=None):
+            pulumi.set(__self__, "id", id)
+
+        @property
+        @pulumi.getter
+        def id(self) -> str:
+            return pulumi.get(self, "id")
+
+
+    ami = pulumi.runtime.invoke("aws:ec2/getAmi:getAmi", {}, typ=GetAmiResult).value
+    InboxMessage("image", message(f"built from {ami.id}"))
+    """
+    code, report = _json(capsys, write_check_project(tmp_path / "app", body))
+    assert (code, report["violations"]) == (0, [])
+    assert [entry["fields"] for entry in report["judgedAtUp"]] == [["title.value"]]
+    declared = {"calls": {"aws:ec2/getAmi:getAmi": {"id": "ami-0abc"}}}
+    code, report = _json(capsys, write_check_project(tmp_path / "d", body, mocks=declared))
+    assert (code, report["judgedAtUp"], report["messages"]) == (0, [], 1)
