@@ -182,3 +182,10 @@ def test_a_generated_sdk_style_invoke_result_is_unknown_field_by_field(
     declared = {"calls": {"aws:ec2/getAmi:getAmi": {"id": "ami-0abc"}}}
     code, report = _json(capsys, write_check_project(tmp_path / "d", body, mocks=declared))
     assert (code, report["judgedAtUp"], report["messages"]) == (0, [], 1)
+
+
+def test_mocks_does_not_go_with_explore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Explore generates its answers from the explore file; a declared file would be ignored.
+    project = write_check_project(tmp_path / "app", "", mocks={"calls": {}})
+    assert check(project, "--explore", "--mocks", project / "gotham-inbox-mocks.yaml") == 2
+    assert "--mocks does not go with --explore" in capsys.readouterr().err
