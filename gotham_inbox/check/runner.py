@@ -202,6 +202,7 @@ class _OutputTail:
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
         self._data = bytearray()
+        self._cut = False
         self._lock = threading.Lock()
         threading.Thread(target=self._read, name="program-output", daemon=True).start()
 
@@ -218,12 +219,19 @@ class _OutputTail:
                 self._data += chunk
                 if len(self._data) > KEPT_OUTPUT_BYTES:
                     del self._data[: len(self._data) - KEPT_OUTPUT_BYTES]
+                    self._cut = True
 
     def take(self) -> str:
-        """What was kept since the last call (and forget it)."""
+        """What was kept since the last call (and forget it). When the start was cut off, the
+        first word is dropped too: it may be the end of a credential, which redaction, which
+        knows only whole ones, would not recognise."""
         with self._lock:
-            data, self._data = bytes(self._data), bytearray()
-        return data.decode("utf-8", "replace")
+            data, self._data, cut, self._cut = bytes(self._data), bytearray(), self._cut, False
+        text = data.decode("utf-8", "replace")
+        if cut:
+            parts = text.split(maxsplit=1)
+            text = "..." + (parts[1] if len(parts) > 1 else "")
+        return text
 
 
 def _spawn(directory: Path) -> subprocess.Popen[bytes]:
@@ -298,7 +306,8 @@ class ProgramRunner:
         return redact(text, self._credentials)
 
     def _program_output(self) -> str:
-        return self._redacted(_tail(self._output.take())) if self._output else ""
+        # Redacted before any cut, so a cut never leaves part of a credential behind.
+        return _tail(self._redacted(self._output.take())) if self._output else ""
 
     def _start(self) -> subprocess.Popen[bytes]:
         process = _take_prestarted() or _spawn(self.project.directory)
@@ -377,11 +386,14 @@ class ProgramRunner:
         where = f" at {location.path}:{location.line}" if location else ""
         shown = failure["fullTraceback"] if self.full_traceback else failure["traceback"]
         output = self._program_output()
-        text = f"the program {self.project.program} failed{where}: {failure['summary']}\n"
-        text += _tail(shown)
-        if output and output not in shown:
+        summary = self._redacted(failure["summary"])
+        if len(summary) > SHOWN_OUTPUT_CHARS:  # an exception's text may be any size
+            summary = summary[:SHOWN_OUTPUT_CHARS] + "..."
+        text = f"the program {self.project.program} failed{where}: {summary}\n"
+        text += _tail(self._redacted(shown))
+        if output and output not in text:
             text += f"\n\nits output (the end):\n{output}"
-        return ProgramRun([], 0, self._redacted(text), location)
+        return ProgramRun([], 0, text, location)
 
     def close(self, *, kill: bool = False) -> None:
         """Stop the child (it leaves at the end of its input, or is killed) and every process

@@ -107,17 +107,34 @@ def test_the_output_kept_is_a_bounded_tail_whatever_the_program_prints() -> None
         with os.fdopen(write, "wb") as sink:
             for _ in range(40):
                 sink.write(b"x" * 1_000_000)
-            sink.write(b"the end\n")
+            sink.write(b"\nthe end\n")
         # The reader has drained the pipe once a marker written after the data is seen.
         kept = ""
         for _ in range(6000):  # the reader drains 40 MB long before this ends
             taken = tail.take()
-            assert len(taken) <= KEPT_OUTPUT_BYTES
+            assert len(taken) <= KEPT_OUTPUT_BYTES + len("...")
             kept = (kept + taken)[-KEPT_OUTPUT_BYTES:]
             if kept.endswith("the end\n"):
                 break
             time.sleep(0.01)
-        assert kept.endswith("x" * 1000 + "the end\n")
+        assert kept.endswith("...the end\n")  # the end kept, the cut word dropped
+
+
+def test_a_credential_cut_by_the_kept_tail_leaves_no_part_of_itself() -> None:
+    read, write = os.pipe()
+    with os.fdopen(read, "rb") as stream:
+        tail = _OutputTail(stream)
+        with os.fdopen(write, "wb") as sink:
+            # The kept window starts 10 characters into the token.
+            filler = " " + "y" * (KEPT_OUTPUT_BYTES - len(TOKEN) + 10 - 2) + "\n"
+            sink.write(TOKEN.encode() + filler.encode())
+        for _ in range(6000):  # until the reader has read it all (taking earlier takes less)
+            if bytes(tail._data).endswith(b"\n"):
+                break
+            time.sleep(0.01)
+        kept = tail.take()
+    assert kept.endswith("y\n")
+    assert TOKEN[10:] not in kept and TOKEN[-6:] not in kept
 
 
 def test_a_program_printing_without_end_fails_with_a_short_tail(
