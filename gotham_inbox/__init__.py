@@ -6,39 +6,95 @@ top-level ``providers/`` folder), the policy pack in :mod:`gotham_inbox.policy` 
 ``gotham-inbox policy-pack DIR``; in the repository, ``policies/``).
 """
 
-from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth
-from gotham_inbox.client import InboxClient
-from gotham_inbox.errors import (
-    ApiNotAvailableError,
-    BadRequestError,
-    ConfigurationError,
-    GothamAPIError,
-    GothamInboxError,
-    IncompleteAnswerError,
-    InsecureTransportError,
-    InvalidMessagesError,
-    OutcomeUnknownError,
-    PermissionDeniedError,
-    RateLimitedError,
-    RequestNotSentError,
-    TokenEndpointError,
-    UnauthorizedError,
-)
-from gotham_inbox.models import (
-    GroupRecipient,
-    MessageSecurity,
-    MessageSender,
-    PalantirError,
-    SecureTextBody,
-    SecureTextTitle,
-    SendMessageFailure,
-    SendMessageRequest,
-    SendMessageResponse,
-    SendMessagesRequest,
-    SendMessagesResponse,
-)
-from gotham_inbox.retry import NO_RETRIES, RetryPolicy
-from gotham_inbox.validation import Problem
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth
+    from gotham_inbox.client import InboxClient
+    from gotham_inbox.errors import (
+        ApiNotAvailableError,
+        BadRequestError,
+        ConfigurationError,
+        GothamAPIError,
+        GothamInboxError,
+        IncompleteAnswerError,
+        InsecureTransportError,
+        InvalidMessagesError,
+        OutcomeUnknownError,
+        PermissionDeniedError,
+        RateLimitedError,
+        RequestNotSentError,
+        TokenEndpointError,
+        UnauthorizedError,
+    )
+    from gotham_inbox.models import (
+        GroupRecipient,
+        MessageSecurity,
+        MessageSender,
+        PalantirError,
+        SecureTextBody,
+        SecureTextTitle,
+        SendMessageFailure,
+        SendMessageRequest,
+        SendMessageResponse,
+        SendMessagesRequest,
+        SendMessagesResponse,
+    )
+    from gotham_inbox.retry import NO_RETRIES, RetryPolicy
+    from gotham_inbox.validation import Problem
+
+# The names are imported when first used (PEP 562): `gotham-inbox check` and the policy pack
+# need none of the client's machinery (httpx), and importing it cost a third of check's start-up.
+_HOMES: dict[str, str] = {
+    "ApiNotAvailableError": "gotham_inbox.errors",
+    "BadRequestError": "gotham_inbox.errors",
+    "ClientCredentialsAuth": "gotham_inbox.auth",
+    "ConfigurationError": "gotham_inbox.errors",
+    "GothamAPIError": "gotham_inbox.errors",
+    "GothamInboxError": "gotham_inbox.errors",
+    "GroupRecipient": "gotham_inbox.models",
+    "InboxClient": "gotham_inbox.client",
+    "IncompleteAnswerError": "gotham_inbox.errors",
+    "InsecureTransportError": "gotham_inbox.errors",
+    "InvalidMessagesError": "gotham_inbox.errors",
+    "MessageSecurity": "gotham_inbox.models",
+    "MessageSender": "gotham_inbox.models",
+    "NO_RETRIES": "gotham_inbox.retry",
+    "OutcomeUnknownError": "gotham_inbox.errors",
+    "PalantirError": "gotham_inbox.models",
+    "PermissionDeniedError": "gotham_inbox.errors",
+    "Problem": "gotham_inbox.validation",
+    "RateLimitedError": "gotham_inbox.errors",
+    "RequestNotSentError": "gotham_inbox.errors",
+    "RetryPolicy": "gotham_inbox.retry",
+    "SecureTextBody": "gotham_inbox.models",
+    "SecureTextTitle": "gotham_inbox.models",
+    "SendMessageFailure": "gotham_inbox.models",
+    "SendMessageRequest": "gotham_inbox.models",
+    "SendMessageResponse": "gotham_inbox.models",
+    "SendMessagesRequest": "gotham_inbox.models",
+    "SendMessagesResponse": "gotham_inbox.models",
+    "TokenAuth": "gotham_inbox.auth",
+    "TokenEndpointError": "gotham_inbox.errors",
+    "UnauthorizedError": "gotham_inbox.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'gotham_inbox' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
+
 
 __all__ = [
     "NO_RETRIES",

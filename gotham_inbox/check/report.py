@@ -18,6 +18,7 @@ from gotham_inbox.policy.registry import POLICIES, POLICIES_BY_NAME
 from gotham_inbox.policy.resources import InboxResource
 from gotham_inbox.policy.spec import PACK_NAME, PACK_REPOSITORY, Severity
 from gotham_inbox.policy.violation import EnforcementLevel, Violation
+from gotham_inbox.unknowns import is_unknown, unknown_paths
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 JSON_REPORT_VERSION = 1
@@ -76,6 +77,90 @@ def _location(report: CheckReport, violation: Violation) -> tuple[str, int | Non
     return _display_path(report.program), None
 
 
+@dataclass(frozen=True)
+class JudgedAtUp:
+    """A message with values that are unknown until ``pulumi up`` (an output, an undeclared
+    invoke or stack reference): the policies skip those fields now, as the pack does during
+    a real preview, and judge them when the deployment runs."""
+
+    resource: InboxResource
+    message_index: int | None
+    fields: tuple[str, ...]
+    """Paths inside the message (``title.value``); ``""`` when the whole message is unknown."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry of the JSON report's ``judgedAtUp`` list."""
+        return {
+            "urn": self.resource.urn,
+            "resource": self.resource.name,
+            "messageIndex": self.message_index,
+            "fields": list(self.fields),
+        }
+
+
+def judged_at_up(report: CheckReport) -> list[JudgedAtUp]:
+    """The messages of ``report`` with unknown parts, in the order of the resources."""
+    found = []
+    for resource in report.resources:
+        value = resource.inputs.get(resource.input_name)
+        if not resource.is_batch or is_unknown(value) or not isinstance(value, list):
+            paths = unknown_paths(value)
+            if paths:
+                found.append(JudgedAtUp(resource, None, tuple(paths)))
+            continue
+        for index, item in enumerate(value):
+            paths = unknown_paths(item)
+            if paths:
+                found.append(JudgedAtUp(resource, index, tuple(paths)))
+    return found
+
+
+def _judged_label(entry: JudgedAtUp) -> str:
+    index = "" if entry.message_index is None else f" message {entry.message_index}"
+    fields = ", ".join(field or "the whole message" for field in entry.fields)
+    return f"{entry.resource.name}{index}: {fields}"
+
+
+def _judged_text(report: CheckReport) -> list[str]:
+    judged = judged_at_up(report)
+    if not judged:
+        return []
+    lines = [
+        "",
+        f"{len(judged)} message(s) judged at `pulumi up` (values unknown until then, as in "
+        "`pulumi preview`; declare them in gotham-inbox-mocks.yaml to judge them now):",
+    ]
+    for entry in judged:
+        where = ""
+        if entry.resource.source is not None:
+            path = _display_path(report.directory / entry.resource.source.path)
+            where = f"  (at {path}:{entry.resource.source.line})"
+        lines.append(f"  {_judged_label(entry)}{where}")
+    return lines
+
+
+def _judged_notifications(report: CheckReport) -> list[dict[str, Any]]:
+    notes = []
+    for entry in judged_at_up(report):
+        note: dict[str, Any] = {
+            "level": "note",
+            "message": {"text": f"judged at `pulumi up` (unknown now): {_judged_label(entry)}"},
+            "properties": entry.to_json(),
+        }
+        if entry.resource.source is not None:
+            path = _display_path(report.directory / entry.resource.source.path)
+            note["locations"] = [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": Path(path).as_posix()},
+                        "region": {"startLine": entry.resource.source.line},
+                    }
+                }
+            ]
+        notes.append(note)
+    return notes
+
+
 def render_text(report: CheckReport) -> str:
     """A report for people: what was checked, each violation, a summary line."""
     config = _display_path(report.policy_config) if report.policy_config else "defaults"
@@ -96,11 +181,15 @@ def render_text(report: CheckReport) -> str:
         )
         lines.append(f"  at {where}  ({violation.urn})")
         lines.append(f"  {violation.text}")
+    lines += _judged_text(report)
     lines.append("")
     if not report.violations:
         lines.append("no violations")
     else:
         lines.append(f"{report.mandatory} mandatory, {report.advisory} advisory violation(s)")
+    judged = len(judged_at_up(report))
+    if judged:
+        lines[-1] += f"; {judged} message(s) judged at `pulumi up`"
     return "\n".join(lines) + "\n"
 
 
@@ -126,7 +215,13 @@ def render_json(report: CheckReport) -> str:
             }
             for violation in report.violations
         ],
-        "summary": {"mandatory": report.mandatory, "advisory": report.advisory},
+        "judgedAtUp": [entry.to_json() for entry in judged_at_up(report)],
+        "summary": {
+            "mandatory": report.mandatory,
+            "advisory": report.advisory,
+            "judgedAtUp": len(judged_at_up(report)),
+        },
+        "executionSuccessful": True,
     }
     return json.dumps(document, indent=2) + "\n"
 
@@ -157,9 +252,8 @@ def _sarif_result(report: CheckReport, violation: Violation) -> dict[str, Any]:
     }
 
 
-def render_sarif(report: CheckReport) -> str:
-    """A SARIF 2.1.0 log, one rule per policy, one result per violation."""
-    rules = [
+def _sarif_rules() -> list[dict[str, Any]]:
+    return [
         {
             "id": spec.name,
             "name": spec.name,
@@ -184,24 +278,102 @@ def render_sarif(report: CheckReport) -> str:
         }
         for spec in POLICIES
     ]
+
+
+def _sarif_driver() -> dict[str, Any]:
+    return {"name": PACK_NAME, "informationUri": PACK_REPOSITORY, "rules": _sarif_rules()}
+
+
+def render_sarif(report: CheckReport) -> str:
+    """A SARIF 2.1.0 log, one rule per policy, one result per violation; messages judged at
+    ``pulumi up`` are notes of the invocation."""
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": PACK_NAME,
-                        "informationUri": PACK_REPOSITORY,
-                        "rules": rules,
-                    }
-                },
+                "tool": {"driver": _sarif_driver()},
                 "results": [_sarif_result(report, violation) for violation in report.violations],
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": _judged_notifications(report),
+                    }
+                ],
+                "properties": {"judgedAtUp": [entry.to_json() for entry in judged_at_up(report)]},
             }
         ],
     }
     return json.dumps(log, indent=2) + "\n"
 
+
+@dataclass(frozen=True)
+class CheckFailure:
+    """Why a check could not judge the stack (exit 2): the project, the policy config or the
+    program is broken. The JSON and SARIF reports are still written, so a CI step that uploads
+    them whatever happened finds a valid document that says what failed."""
+
+    message: str
+    project: str | None = None
+    stack: str | None = None
+    path: Path | None = None
+    """The file at fault (the program's own file when it failed there)."""
+    line: int | None = None
+
+
+def render_failure_json(failure: CheckFailure) -> str:
+    """The ``--format json`` document of a check that could not judge the stack."""
+    document: dict[str, Any] = {
+        "version": JSON_REPORT_VERSION,
+        "project": failure.project,
+        "stack": failure.stack,
+        "executionSuccessful": False,
+        "error": {
+            "message": failure.message,
+            "source": {
+                "path": Path(_display_path(failure.path)).as_posix() if failure.path else None,
+                "line": failure.line,
+            },
+        },
+        "violations": [],
+        "judgedAtUp": [],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def render_failure_sarif(failure: CheckFailure) -> str:
+    """The ``--format sarif`` log of a check that could not judge the stack: no results, and
+    an invocation that did not succeed, with the reason as an error notification."""
+    notification: dict[str, Any] = {"level": "error", "message": {"text": failure.message}}
+    if failure.path is not None:
+        physical: dict[str, Any] = {
+            "artifactLocation": {"uri": Path(_display_path(failure.path)).as_posix()}
+        }
+        if failure.line:
+            physical["region"] = {"startLine": failure.line}
+        notification["locations"] = [{"physicalLocation": physical}]
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": _sarif_driver()},
+                "results": [],
+                "invocations": [
+                    {
+                        "executionSuccessful": False,
+                        "exitCode": 2,
+                        "toolExecutionNotifications": [notification],
+                    }
+                ],
+            }
+        ],
+    }
+    return json.dumps(log, indent=2) + "\n"
+
+
+FAILURE_RENDERERS = {"json": render_failure_json, "sarif": render_failure_sarif}
+"""The formats that write a document even when the check fails (text says it on stderr)."""
 
 RENDERERS = {"text": render_text, "json": render_json, "sarif": render_sarif}
 FORMATS = tuple(RENDERERS)

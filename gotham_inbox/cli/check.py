@@ -10,15 +10,28 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from pathlib import Path
 from typing import Any
 
 from gotham_inbox.check.collect import DEFAULT_TIMEOUT, ProgramError, collect_resources
+from gotham_inbox.check.mock_answers import (
+    MOCKS_FILE,
+    MockAnswersError,
+    default_mocks_file,
+    load_mock_answers,
+)
 from gotham_inbox.check.project import (
     ProjectError,
     load_policy_config,
     load_project,
 )
-from gotham_inbox.check.report import FORMATS, RENDERERS, CheckReport
+from gotham_inbox.check.report import (
+    FAILURE_RENDERERS,
+    FORMATS,
+    RENDERERS,
+    CheckFailure,
+    CheckReport,
+)
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.cli import explore as explore_cli
 from gotham_inbox.cli.project_arguments import add_policy_config, add_project_dir
@@ -60,12 +73,42 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_TIMEOUT,
         help=f"seconds the program may run; default {DEFAULT_TIMEOUT:g}",
     )
+    parser.add_argument(
+        "--mocks",
+        type=Path,
+        metavar="FILE",
+        help="values the mocks answer with (outputs and ids of resources, invoke results, "
+        f"stack reference outputs); default: {MOCKS_FILE} beside Pulumi.yaml, when it exists; "
+        "anything not declared is unknown, as in a preview",
+    )
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        help="when the program fails, show the whole traceback (the SDK's and gotham-inbox's "
+        "frames too), not only the program's own",
+    )
     explore_cli.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
+def _failed(args: argparse.Namespace, failure: CheckFailure) -> int:
+    """Exit 2 with the reason on standard error; JSON and SARIF still get their document."""
+    print(f"gotham-inbox check: {failure.message}", file=sys.stderr)
+    render = FAILURE_RENDERERS.get(args.format)
+    if render is not None:
+        sys.stdout.write(render(failure))
+    return exit_codes.BAD_INPUT
+
+
 def run(args: argparse.Namespace) -> int:
     if args.explore:
+        if args.mocks is not None:
+            print(
+                "gotham-inbox check: --mocks does not go with --explore; describe the outputs, "
+                "calls and stacks to explore in the explore file",
+                file=sys.stderr,
+            )
+            return exit_codes.BAD_INPUT
         return explore_cli.run(args)
     misused = explore_cli.misused_flags(args)
     if misused:
@@ -73,11 +116,28 @@ def run(args: argparse.Namespace) -> int:
         return exit_codes.BAD_INPUT
     try:
         project = load_project(args.project_dir, args.stack)
+    except ProjectError as error:
+        return _failed(args, CheckFailure(str(error)))
+    try:
         config_path, config = load_policy_config(project, args.policy_config)
-        collected = collect_resources(project, timeout=args.timeout)
-    except (ProjectError, PolicyConfigError, ProgramError) as error:
-        print(f"gotham-inbox check: {error}", file=sys.stderr)
-        return exit_codes.BAD_INPUT
+        answers = load_mock_answers(args.mocks or default_mocks_file(project.directory))
+        collected = collect_resources(
+            project, timeout=args.timeout, answers=answers, full_traceback=args.traceback
+        )
+    except (PolicyConfigError, MockAnswersError, ProjectError) as error:
+        return _failed(args, CheckFailure(str(error), project.project, project.stack))
+    except ProgramError as error:
+        location = error.location
+        return _failed(
+            args,
+            CheckFailure(
+                str(error),
+                project.project,
+                project.stack,
+                project.directory / location.path if location else project.program,
+                location.line if location else None,
+            ),
+        )
     context = StackContext(stack=project.stack, config=project.plain_config)
     violations = evaluate(collected.resources, config, context)
     report = CheckReport(

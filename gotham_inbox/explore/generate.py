@@ -161,7 +161,8 @@ def _token_strategy(tokens: Mapping[str, Mapping[str, Any]], section: str, sourc
 
 
 def outputs_strategy(schemas: ExploreSchemas) -> Any:
-    """``{"resources": {type: {property: value}}, "calls": {token: {property: value}}}``."""
+    """``{"resources": {type: {property: value}}, "calls": {token: {property: value}},
+    "stacks": {name: {output: value}}}``: the answers the runner's mocks give."""
     from hypothesis import strategies as st
 
     source = str(schemas.path)
@@ -169,5 +170,6 @@ def outputs_strategy(schemas: ExploreSchemas) -> Any:
         {
             "resources": _token_strategy(schemas.outputs, "outputs", source),
             "calls": _token_strategy(schemas.calls, "calls", source),
+            "stacks": _token_strategy(schemas.stacks, "stacks", source),
         }
     )

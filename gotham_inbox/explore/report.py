@@ -67,7 +67,7 @@ def _explored_names(report: ExploreReport) -> str:
     names = [key.short for key in result.keys]
     outputs = [
         f"{token}.{name}"
-        for section in (result.schemas.outputs, result.schemas.calls)
+        for section in (result.schemas.outputs, result.schemas.calls, result.schemas.stacks)
         for token, properties in section.items()
         for name in properties
     ]
@@ -79,7 +79,11 @@ def _explored_names(report: ExploreReport) -> str:
 
 def _output_lines(example: Example) -> list[str]:
     lines = []
-    for section, label in (("resources", "output"), ("calls", "call result")):
+    for section, label in (
+        ("resources", "output"),
+        ("calls", "call result"),
+        ("stacks", "stack output"),
+    ):
         for token, properties in (example.outputs or {}).get(section, {}).items():
             for name, value in properties.items():
                 lines.append(f"  {label} {token}.{name} = {json.dumps(value, ensure_ascii=False)}")

@@ -12,6 +12,9 @@ or JSON::
     calls:                       # the results of invokes, by function token
       "aws:index/getCallerIdentity:getCallerIdentity":
         accountId: {type: string, pattern: '^[0-9]{12}$'}
+    stacks:                      # the outputs of stack references, by stack name
+      "acme/network/prod":
+        opsGroup: {enum: [platform-team, sre-oncall]}
 
 A config key's schema is combined (``allOf``) with its declared type, so it only narrows.
 """
@@ -33,7 +36,7 @@ EXPLORE_FILE = "gotham-inbox-explore.yaml"
 """The explore file ``check --explore`` reads from beside Pulumi.yaml when it exists."""
 
 MAX_FILE_BYTES = 1_000_000
-_SECTIONS = ("config", "outputs", "calls")
+_SECTIONS = ("config", "outputs", "calls", "stacks")
 
 
 class ExploreSchemaError(Exception):
@@ -51,6 +54,8 @@ class ExploreSchemas:
     """Resource type token -> output property -> JSON Schema."""
     calls: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Function token -> result property -> JSON Schema."""
+    stacks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Stack reference name -> output name -> JSON Schema."""
 
 
 def _check_patterns(path: Path, where: str, schema: object) -> None:
@@ -160,6 +165,7 @@ def load_explore_schemas(
         config,
         _properties(path, "outputs", raw.get("outputs")),
         _properties(path, "calls", raw.get("calls")),
+        _properties(path, "stacks", raw.get("stacks")),
     )
 
 

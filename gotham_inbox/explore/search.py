@@ -161,7 +161,9 @@ def explore(
     explored = [key for key in keys if not key.secret]
     result = ExploreResult(explored, schemas, budget)
     configs = config_strategy(explored, schemas)
-    outputs = outputs_strategy(schemas) if schemas.outputs or schemas.calls else None
+    outputs = (
+        outputs_strategy(schemas) if schemas.outputs or schemas.calls or schemas.stacks else None
+    )
     started = time.monotonic()
     deadline = started + budget.max_seconds
     seen: dict[str, Outcome] = {}

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from gotham_inbox.check.mock_answers import MOCKS_FILE
 from gotham_inbox.emulator.testing import running_emulator
 from gotham_inbox.policy import POLICIES
 from tests.e2e.e2e_support import (
@@ -42,7 +43,7 @@ from tests.e2e.e2e_support import (
 pytestmark = pytest.mark.e2e
 
 CORPUS = Path(__file__).parent / "parity_corpus"
-CORPUS_CASES = ("example", "violations", "advisory")
+CORPUS_CASES = ("example", "violations", "advisory", "preview")
 UNREACHABLE = "http://127.0.0.1:9"  # a preview sends nothing
 SECRET_REALM = "s3cret-realm-7f1e"
 
@@ -120,6 +121,14 @@ def corpus_project(where: Path, case: str) -> PulumiProject:
     if case != "example":
         shutil.copy(CORPUS / case / "__main__.py", project.root / "__main__.py")
         shutil.copy(CORPUS / case / "policy-config.json", project.root / POLICY_CONFIG)
+    mocks = CORPUS / case / MOCKS_FILE
+    if mocks.is_file():  # what check cannot read without the engine, declared
+        shutil.copy(mocks, project.root / MOCKS_FILE)
+    if case == "preview":
+        # The stack the program's StackReference and readStackOutputs invoke read.
+        project.run("stack", "init", "network").ok()
+        project.run("config", "set", "--stack", "network", "version", "1.0.0").ok()
+        project.run("up", "--yes", "--stack", "network").ok()
     project.init_dev_stack(UNREACHABLE)
     return project
 
@@ -317,3 +326,21 @@ def test_the_corpus_violates_every_policy_and_exercises_components_batches_and_o
     assert any(urn.endswith("::secret-output") for urn in urns)  # a secret Output
     assert any(urn.endswith("::output-body") for urn in urns)  # another resource's output
     assert recorded.corpus["example"].advisory.check_findings == []  # a clean stack
+
+
+def test_what_a_preview_does_not_know_is_skipped_and_what_it_reads_is_judged_both_ways(
+    recorded: Recorded,
+) -> None:
+    # The preview corpus: an output unknown at preview (a dynamic provider's), a StackReference
+    # and the engine's own readStackOutputs invoke, which check answers from the mocks file.
+    both = recorded.corpus["preview"].advisory
+    judged = {(finding.policy, finding.urn.rsplit("::", 1)[1]) for finding in both.check_findings}
+    assert judged == {
+        ("inbox-realm-requirements", "to-the-stack-group"),
+        ("inbox-realm-requirements", "to-the-read-group"),
+    }
+    assert both.preview_findings == both.check_findings
+    report = json.loads(both.check.stdout)
+    assert [entry["resource"] for entry in report["judgedAtUp"]] == ["after-the-ticket"]
+    as_written = recorded.corpus["preview"].as_written
+    assert (as_written.preview.returncode, as_written.check.returncode) != (0, 0)

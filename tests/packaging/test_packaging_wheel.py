@@ -32,7 +32,7 @@ def test_the_wheel_registers_the_command_and_the_pytest_plugin_only(gotham_wheel
     entry_points = configparser.ConfigParser()
     entry_points.read_string(gotham_wheel.dist_info("entry_points.txt"))
     assert {section: dict(entry_points[section]) for section in entry_points.sections()} == {
-        "console_scripts": {"gotham-inbox": "gotham_inbox.cli:main"},
+        "console_scripts": {"gotham-inbox": "gotham_inbox.console:main"},
         "pytest11": {"gotham_inbox": "gotham_inbox.pytest_plugin"},
     }
 
