@@ -17,7 +17,7 @@ from gotham_inbox.check.report import JSON_REPORT_VERSION
 from gotham_inbox.cli import main
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.policy import POLICIES, POLICIES_BY_NAME
-from tests.policies.policy_support import POLICY_NAMES, REALM, example_config
+from tests.policies.policy_support import POLICY_NAMES, REALM, example_config, without_directory
 
 PROGRAM_HEADER = """\
 import pulumi
@@ -303,7 +303,7 @@ def test_stack_choice_and_its_config(tmp_path: Path, capsys: pytest.CaptureFixtu
         tmp_path / "app",
         program,
         stacks={"staging": {}, "partner": {"gotham:realm": "partner-realm"}},
-        policy_config=config,
+        policy_config=without_directory(config),
         policy_config_name="policy-config.json",
     )
     # Several stacks and none called dev: the user must choose.
@@ -328,7 +328,9 @@ def test_secure_config_is_passed_through_without_decrypting(
         """
     )
     secure = {"gotham:token": {"secure": "v1:c2VjcmV0LW5vdC1kZWNyeXB0ZWQ="}}
-    project = write_project(tmp_path / "app", program, stacks={"dev": secure})
+    project = write_project(
+        tmp_path / "app", program, stacks={"dev": secure}, policy_config=without_directory()
+    )
     assert check(project) == 0
     assert "v1:c2VjcmV0" not in capsys.readouterr().out
 
@@ -353,3 +355,45 @@ def test_console_script_exit_code(tmp_path: Path) -> None:
     )
     assert completed.returncode == 1
     assert json.loads(completed.stdout)["summary"]["mandatory"] == 4
+
+
+UNJUDGED_PROGRAM = PROGRAM_HEADER + textwrap.dedent(
+    """\
+    InboxMessage(
+        "restricted", message("restricted", "partner-ops", "no-such-group", markings=("RESTRICTED",))
+    )
+    """
+)
+
+
+def test_a_stack_without_a_policy_config_is_not_reported_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No policy-config.<stack>.json: the rules that need the directory had nothing to judge
+    # against, and say so at their own levels, with the command that writes the config.
+    project = write_project(tmp_path / "app", UNJUDGED_PROGRAM)
+    assert check(project, "--format", "json") == 1
+    report = json.loads(capsys.readouterr().out)
+    found = {(item["policy"], item["level"]) for item in report["violations"]}
+    assert found == {
+        ("inbox-realm-requirements", "mandatory"),
+        ("inbox-markings", "mandatory"),
+        ("inbox-recipients-can-read", "advisory"),
+    }
+    assert all(
+        "gotham-inbox policy-config --directory FILE --caller USER" in item["message"]
+        for item in report["violations"]
+    )
+    assert check(project) == 1
+    text = capsys.readouterr().out
+    assert "policy config defaults" in text
+    assert "the policy config gives no groups, so 2 recipient(s) of 1 message(s)" in text
+    assert "no violations" not in text
+
+
+def test_no_directory_said_explicitly_in_the_config_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path / "app", UNJUDGED_PROGRAM, policy_config=without_directory())
+    assert check(project) == 0
+    assert "no violations" in capsys.readouterr().out
