@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.documents import DocumentError, load_document
-from gotham_inbox.policy.pack_config import PolicySettings, load_pack_config, resolve_pack_config
+from gotham_inbox.policy.pack_config import (
+    PackConfigFile,
+    PolicySettings,
+    parse_pack_config,
+    read_pack_config_file,
+)
 from gotham_inbox.validation import short_repr
 
 DEFAULT_STACK = "dev"
@@ -214,5 +219,13 @@ def load_policy_config(
     Raises:
         PolicyConfigError: the file cannot be read or does not resolve.
     """
+    path, file = load_policy_config_file(project, path)
+    return path, file.settings
+
+
+def load_policy_config_file(
+    project: StackProject, path: Path | None = None
+) -> tuple[Path | None, PackConfigFile]:
+    """As :func:`load_policy_config`, with the file's policy exceptions (a version-2 file's)."""
     path = path or default_policy_config(project)
-    return path, load_pack_config(path) if path else resolve_pack_config(None)
+    return path, read_pack_config_file(path) if path else parse_pack_config(None)

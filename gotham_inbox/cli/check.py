@@ -16,13 +16,14 @@ from typing import Any
 from gotham_inbox.check.collect import DEFAULT_TIMEOUT, ProgramError, collect_resources
 from gotham_inbox.check.project import (
     ProjectError,
-    load_policy_config,
+    load_policy_config_file,
     load_project,
 )
 from gotham_inbox.check.report import FORMATS, RENDERERS, CheckReport
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.cli import explore as explore_cli
 from gotham_inbox.policy.engine import evaluate
+from gotham_inbox.policy.exceptions import apply_exceptions
 from gotham_inbox.policy.resources import StackContext
 from gotham_inbox.policy.settings import PolicyConfigError
 
@@ -86,13 +87,15 @@ def run(args: argparse.Namespace) -> int:
         return exit_codes.BAD_INPUT
     try:
         project = load_project(args.project_dir, args.stack)
-        config_path, config = load_policy_config(project, args.policy_config)
+        config_path, config_file = load_policy_config_file(project, args.policy_config)
         collected = collect_resources(project, timeout=args.timeout)
     except (ProjectError, PolicyConfigError, ProgramError) as error:
         print(f"gotham-inbox check: {error}", file=sys.stderr)
         return exit_codes.BAD_INPUT
     context = StackContext(stack=project.stack, config=project.plain_config)
-    violations = evaluate(collected.resources, config, context)
+    violations = apply_exceptions(
+        evaluate(collected.resources, config_file.settings, context), config_file.exceptions
+    )
     report = CheckReport(
         project=project.project,
         stack=project.stack,
