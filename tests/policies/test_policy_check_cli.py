@@ -360,7 +360,8 @@ def test_console_script_exit_code(tmp_path: Path) -> None:
 UNJUDGED_PROGRAM = PROGRAM_HEADER + textwrap.dedent(
     """\
     InboxMessage(
-        "restricted", message("restricted", "partner-ops", "no-such-group", markings=("RESTRICTED",))
+        "restricted",
+        message("restricted", "partner-ops", "no-such-group", markings=("RESTRICTED",)),
     )
     """
 )
@@ -397,3 +398,64 @@ def test_no_directory_said_explicitly_in_the_config_passes(
     project = write_project(tmp_path / "app", UNJUDGED_PROGRAM, policy_config=without_directory())
     assert check(project) == 0
     assert "no violations" in capsys.readouterr().out
+
+
+SECRET_PROGRAM = PROGRAM_HEADER + textwrap.dedent(
+    """\
+    InboxMessage("secret", message("secret plans", "platform-team", markings=("SECRET",)))
+    """
+)
+SECRET_URN = "urn:pulumi:dev::inbox-fixture::pulumi-python:dynamic/gotham:InboxMessage::secret"
+REASON = "The CISO approved this one SECRET notice (TICKET-42)"
+
+
+def exempting(policy: str = "inbox-markings", target: str = SECRET_URN) -> dict[str, Any]:
+    """A version-2 policy config: the example's policies and one exception, EXC-1."""
+    return {
+        "version": 2,
+        "policies": example_config(),
+        "exceptions": {
+            "EXC-1": {"reason": REASON, "match": [{"policies": [policy], "targets": [target]}]}
+        },
+    }
+
+
+def test_a_version_2_exception_exempts_the_violation_in_every_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path / "app", SECRET_PROGRAM, policy_config=exempting())
+    assert check(project) == 0
+    text = capsys.readouterr().out
+    assert "[exempted: EXC-1] [mandatory, severity critical] inbox-markings  secret" in text
+    assert f"  exempted by EXC-1: {REASON}" in text
+    assert "0 mandatory, 0 advisory violation(s), 1 exempted" in text
+
+    assert check(project, "--format", "json") == 0
+    report = json.loads(capsys.readouterr().out)
+    (violation,) = report["violations"]
+    assert violation["policy"] == "inbox-markings"
+    assert violation["level"] == "mandatory"
+    assert violation["exceptions"] == [{"id": "EXC-1", "reason": REASON}]
+    assert report["summary"] == {"mandatory": 0, "advisory": 0, "exempted": 1}
+
+    assert check(project, "--format", "sarif") == 0
+    (result,) = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    assert result["level"] == "error"
+    assert result["suppressions"] == [
+        {
+            "kind": "external",
+            "status": "accepted",
+            "justification": REASON,
+            "properties": {"exceptionId": "EXC-1"},
+        }
+    ]
+
+
+def test_an_exception_for_another_resource_or_policy_exempts_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for config in (exempting(target=SECRET_URN + "-other"), exempting(policy="inbox-content")):
+        project = write_project(tmp_path / "app", SECRET_PROGRAM, policy_config=config)
+        assert check(project, "--format", "sarif") == 1
+        (result,) = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+        assert "suppressions" not in result
