@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.documents import DocumentError, load_document
+from gotham_inbox.providers.settings import CONFIG_NAMESPACE, unknown_setting_problems
 from gotham_inbox.policy.pack_config import (
     PackConfigFile,
     PolicySettings,
@@ -193,6 +194,15 @@ def load_project(directory: Path, stack: str | None = None) -> StackProject:
     return StackProject(
         directory, project, program, stack_name, stack_file, config, frozenset(secrets)
     )
+
+
+def setting_problems(project: StackProject) -> list[str]:
+    """The stack's ``gotham:*`` keys that are not provider settings, each with "did you mean"
+    (none for a project named ``gotham``, whose own keys share the namespace)."""
+    if project.project == CONFIG_NAMESPACE:
+        return []
+    where = project.stack_file.name if project.stack_file else "the stack config"
+    return [f"{where}: {problem}" for problem in unknown_setting_problems(project.config)]
 
 
 POLICY_CONFIG_NAMES = ("policy-config.{stack}.json", "policy-config.json")

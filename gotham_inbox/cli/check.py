@@ -18,6 +18,7 @@ from gotham_inbox.check.project import (
     ProjectError,
     load_policy_config_file,
     load_project,
+    setting_problems,
 )
 from gotham_inbox.check.report import FORMATS, RENDERERS, CheckReport
 from gotham_inbox.cli import exit_codes
@@ -87,6 +88,10 @@ def run(args: argparse.Namespace) -> int:
         return exit_codes.BAD_INPUT
     try:
         project = load_project(args.project_dir, args.stack)
+        problems = setting_problems(project)
+        if problems:
+            # The provider fails every check on them, so `pulumi preview` would stop too.
+            raise ProjectError("; ".join(problems))
         config_path, config_file = load_policy_config_file(project, args.policy_config)
         collected = collect_resources(project, timeout=args.timeout)
     except (ProjectError, PolicyConfigError, ProgramError) as error:

@@ -459,3 +459,21 @@ def test_an_exception_for_another_resource_or_policy_exempts_nothing(
         assert check(project, "--format", "sarif") == 1
         (result,) = json.loads(capsys.readouterr().out)["runs"][0]["results"]
         assert "suppressions" not in result
+
+
+def test_a_misspelt_gotham_key_in_the_stack_config_is_refused_with_a_suggestion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(
+        tmp_path / "app",
+        CLEAN_PROGRAM,
+        stacks={"dev": {"gotham:hostnme": "gotham.example.com", "app:hostnme": "theirs"}},
+        policy_config=example_config(),
+    )
+    assert check(project) == 2
+    error = capsys.readouterr().err
+    assert (
+        "Pulumi.dev.yaml: stack config gotham:hostnme is not a gotham-inbox setting, so the "
+        "provider would ignore it; did you mean 'gotham:hostname'?"
+    ) in error
+    assert "app:hostnme" not in error  # another namespace is the program's own business
