@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.documents import DocumentError, load_document
-from gotham_inbox.providers.settings import CONFIG_NAMESPACE, unknown_setting_problems
 from gotham_inbox.policy.pack_config import (
     PackConfigFile,
     PolicySettings,
     parse_pack_config,
     read_pack_config_file,
 )
+from gotham_inbox.providers.settings import CONFIG_NAMESPACE, unknown_setting_problems
 from gotham_inbox.validation import short_repr
 
 DEFAULT_STACK = "dev"

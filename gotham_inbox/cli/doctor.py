@@ -75,7 +75,7 @@ def _stack_config(args: argparse.Namespace) -> tuple[dict[str, str], frozenset[s
 
 
 def _setting_problems(args: argparse.Namespace) -> list[str]:
-    """The project stack's misspelt ``gotham:*`` keys (see :func:`check.project.setting_problems`)."""
+    """The project stack's misspelt ``gotham:*`` keys (``check.project.setting_problems``)."""
     if args.project_dir is None:
         return []
     from gotham_inbox.check.project import load_project, setting_problems
