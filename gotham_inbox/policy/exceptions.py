@@ -174,4 +174,3 @@ def apply_exceptions(
         exemptions = exemptions_of(exceptions, violation.policy, violation.urn)
         result.append(replace(violation, exemptions=exemptions) if exemptions else violation)
     return result
-
