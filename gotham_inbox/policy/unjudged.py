@@ -46,7 +46,9 @@ def unjudged_finding(
     """One finding when the config ``lacks`` something and a message needed it, else none.
 
     ``judged`` counts what of one message would have been judged (recipients, markings); the
-    finding names the first resource with any, and how many of ``what`` went unjudged.
+    finding names how many of ``what`` went unjudged, on the resource with any whose URN sorts
+    first: the engine hands the stack's resources over in an order of its own, and ``check``
+    and the pack must name the same resource.
     """
     if not lacks:
         return []
@@ -56,7 +58,8 @@ def unjudged_finding(
         for ref in resource.message_refs():
             found = judged(ref)
             if found:
-                first = first or resource
+                if first is None or resource.urn < first.urn:
+                    first = resource
                 count += found
                 messages += 1
     if first is None:
