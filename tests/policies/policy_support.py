@@ -257,6 +257,11 @@ def _refused_batch_cases(example: Mapping[str, Any]) -> list[Case]:
 def _cases() -> list[Case]:
     example = example_config()
     dup = source_id("shared")
+    # A group in another realm without its realm, a group that does not exist, a marking.
+    unjudged = single(
+        "restricted",
+        message(groupRecipients=to("partner-ops", "no-such-group"), security=marked("RESTRICTED")),
+    )
     return [
         # --- inbox-message-valid ---------------------------------------------------------
         Case(
@@ -336,13 +341,7 @@ def _cases() -> list[Case]:
         Case(
             "no-directory-in-the-config-is-a-finding-at-each-policys-level",
             [
-                single(
-                    "restricted",
-                    message(
-                        groupRecipients=to("partner-ops", "no-such-group"),
-                        security=marked("RESTRICTED"),
-                    ),
-                ),
+                unjudged,
                 batch("later", [message("a"), message("b")]),
             ],
             stack_config={"gotham:realm": REALM},
@@ -388,15 +387,7 @@ def _cases() -> list[Case]:
         ),
         Case(
             "no-directory-said-explicitly-is-clean",
-            [
-                single(
-                    "restricted",
-                    message(
-                        groupRecipients=to("partner-ops", "no-such-group"),
-                        security=marked("RESTRICTED"),
-                    ),
-                )
-            ],
+            [unjudged],
             config=without_directory(),
             stack_config={"gotham:realm": REALM},
             clean=POLICY_NAMES,
