@@ -247,8 +247,17 @@ def _settings_by_field() -> dict[str, Setting]:
 
 SETTINGS: tuple[Setting, ...] = tuple(_settings_by_field().values())
 """Every setting the provider reads, from the fields of :class:`ProviderSettings`."""
-CONFIG_KEYS: frozenset[str] = frozenset(setting.config_key for setting in SETTINGS)
-"""The stack config keys of :data:`SETTINGS`: every other ``gotham:*`` key is a mistake."""
+
+ANNOUNCE_GROUPS = Setting("gotham:announceGroups", "GOTHAM_ANNOUNCE_GROUPS")
+ANNOUNCE_MARKINGS = Setting("gotham:announceMarkings", "GOTHAM_ANNOUNCE_MARKINGS")
+OTHER_SETTINGS: tuple[Setting, ...] = (ANNOUNCE_GROUPS, ANNOUNCE_MARKINGS)
+"""Settings of the ``gotham`` namespace that other commands read, not the provider
+(``gotham-inbox announce``'s default routes): known keys all the same."""
+
+CONFIG_KEYS: frozenset[str] = frozenset(
+    setting.config_key for setting in (*SETTINGS, *OTHER_SETTINGS)
+)
+"""Every ``gotham:*`` stack config key gotham-inbox reads: any other one is a mistake."""
 
 
 def unknown_setting_problems(keys: Iterable[str]) -> list[str]:
