@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -52,7 +52,7 @@ from gotham_inbox.providers.explanations import (
     nothing_was_sent,
 )
 from gotham_inbox.providers.outcome import MessageOutcome, require_all_delivered
-from gotham_inbox.providers.settings import ProviderSettings
+from gotham_inbox.providers.settings import ProviderSettings, unknown_setting_problems
 from gotham_inbox.realms import resolved_realm
 from gotham_inbox.source_ids import SOURCE_ID_KEY, SOURCE_ID_NAMESPACE, canonical_message
 
@@ -86,6 +86,13 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _config_keys(config: Any) -> list[str]:
+    # pulumi.dynamic's Config (SDK 3.272) offers get() only; its _props holds the whole stack
+    # config the host received in Configure (namespaced keys), the only way to see a typo.
+    props = getattr(config, "_props", None)
+    return [str(key) for key in props] if isinstance(props, Mapping) else []
+
+
 def _recipients(message: Any, realm: str | None) -> list[dict[str, str]]:
     # The group recipients as Gotham resolves them; without a realm of its own or a configured
     # caller's realm, a recipient is recorded without one.
@@ -108,6 +115,9 @@ class _InboxProvider(ResourceProvider):
     """Set by ``configure`` in the provider host; never pickled (see ``__getstate__``)."""
     _client: InboxClient | None = None
     """The client of these settings, made on first send and reused; never pickled."""
+    _config_problems: tuple[str, ...] = ()
+    """Unknown ``gotham:*`` stack config keys, found by ``configure``; every check fails on
+    them, so ``pulumi preview`` stops before ``up`` would ignore a misspelt setting."""
 
     def __getstate__(self) -> None:
         # Pickle by reference only: nothing configured (a token) may ever reach state.
@@ -122,6 +132,7 @@ class _InboxProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         """Read ``gotham:*`` from the stack config, ``GOTHAM_*`` variables as fallbacks."""
         self.use_settings(ProviderSettings.resolve(req.config.get, os.environ))
+        self._config_problems = tuple(unknown_setting_problems(_config_keys(req.config)))
 
     def use_settings(self, settings: ProviderSettings) -> None:
         """Configure from ready-made settings (embedding and tests)."""
@@ -146,6 +157,8 @@ class _InboxProvider(ResourceProvider):
             failures = check_props(news)
         except Exception as error:  # check must report, never raise
             failures = [CheckFailure(prop, self.settings.redact(f"could not be checked: {error}"))]
+        # No property: the problem is the stack's config, not this resource's inputs.
+        failures += [CheckFailure("", problem) for problem in self._config_problems]
         return CheckResult(news, failures)
 
     def deliver(self, what: str, messages: Sequence[dict[str, Any]]) -> list[MessageOutcome]:

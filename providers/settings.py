@@ -12,8 +12,8 @@ never pickled into Pulumi state, and the token and client secret appear in no re
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import httpx
@@ -24,6 +24,7 @@ from gotham_inbox.delivery import SOURCE_ID_POLICIES, HostMemory, SourceIdPolicy
 from gotham_inbox.errors import ConfigurationError
 from gotham_inbox.redaction import redact
 from gotham_inbox.retry import RetryPolicy
+from gotham_inbox.suggestions import did_you_mean
 from gotham_inbox.tls import ssl_verification
 
 
@@ -54,6 +55,9 @@ SCOPES = Setting("gotham:scopes", "GOTHAM_SCOPES")
 PROXY = Setting("gotham:proxy", "GOTHAM_PROXY")
 
 
+CONFIG_NAMESPACE = "gotham"
+"""The stack config namespace of the provider's settings (``gotham:hostname``...)."""
+
 DEFAULT_SOURCE_IDS: SourceIdPolicy = "auto"
 
 ConfigLookup = Callable[[str], Any]
@@ -80,6 +84,12 @@ def parse_scopes(text: str | None) -> list[str] | None:
     return [name for name in names if name] or None
 
 
+def _setting(setting: Setting, default: Any = None, *, repr: bool = True) -> Any:
+    # A field of ProviderSettings read from stack config: the Setting rides in its metadata,
+    # so the fields are the one list of settings (resolve and the unknown-key check read it).
+    return field(default=default, repr=repr, metadata={"setting": setting})
+
+
 def _text(value: Any) -> str | None:
     # Stack config values are strings; treat empty or whitespace-only as unset.
     if value is None:
@@ -99,16 +109,16 @@ class ProviderSettings:
     retry policy, a :class:`~gotham_inbox.delivery.HostMemory`); they never come from config.
     """
 
-    hostname: str | None = None
-    token: str | None = field(default=None, repr=False)
-    client_id: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
-    ca_bundle: str | None = None
-    realm: str | None = None
-    source_ids: str = DEFAULT_SOURCE_IDS
-    source_id_salt: str | None = field(default=None, repr=False)
-    scopes: str | None = None
-    proxy: str | None = None
+    hostname: str | None = _setting(HOSTNAME)
+    token: str | None = _setting(TOKEN, repr=False)
+    client_id: str | None = _setting(CLIENT_ID)
+    client_secret: str | None = _setting(CLIENT_SECRET, repr=False)
+    ca_bundle: str | None = _setting(CA_BUNDLE)
+    realm: str | None = _setting(REALM)
+    source_ids: str = _setting(SOURCE_IDS, DEFAULT_SOURCE_IDS)
+    source_id_salt: str | None = _setting(SOURCE_ID_SALT, repr=False)
+    scopes: str | None = _setting(SCOPES)
+    proxy: str | None = _setting(PROXY)
     transport: httpx.BaseTransport | None = field(default=None, repr=False, compare=False)
     retry: RetryPolicy | None = field(default=None, repr=False, compare=False)
     memory: HostMemory | None = field(default=None, repr=False, compare=False)
@@ -128,18 +138,11 @@ class ProviderSettings:
         def value(setting: Setting) -> str | None:
             return _text(lookup(setting.config_key)) or _text(environ.get(setting.env_var))
 
-        return cls(
-            hostname=value(HOSTNAME),
-            token=value(TOKEN),
-            client_id=value(CLIENT_ID),
-            client_secret=value(CLIENT_SECRET),
-            ca_bundle=value(CA_BUNDLE),
-            realm=value(REALM),
-            source_ids=(value(SOURCE_IDS) or DEFAULT_SOURCE_IDS).lower(),
-            source_id_salt=value(SOURCE_ID_SALT),
-            scopes=value(SCOPES),
-            proxy=value(PROXY),
-        )
+        values: dict[str, Any] = {
+            name: value(setting) for name, setting in _settings_by_field().items()
+        }
+        values["source_ids"] = (values["source_ids"] or DEFAULT_SOURCE_IDS).lower()
+        return cls(**values)
 
     def secrets(self) -> tuple[str, ...]:
         """The secret values configured, to scrub from any text leaving the provider."""
@@ -232,3 +235,44 @@ class ProviderSettings:
             memory=self.memory,
             proxy=self.proxy,
         )
+
+
+def _settings_by_field() -> dict[str, Setting]:
+    return {
+        item.name: item.metadata["setting"]
+        for item in fields(ProviderSettings)
+        if "setting" in item.metadata
+    }
+
+
+SETTINGS: tuple[Setting, ...] = tuple(_settings_by_field().values())
+"""Every setting the provider reads, from the fields of :class:`ProviderSettings`."""
+
+ANNOUNCE_GROUPS = Setting("gotham:announceGroups", "GOTHAM_ANNOUNCE_GROUPS")
+ANNOUNCE_MARKINGS = Setting("gotham:announceMarkings", "GOTHAM_ANNOUNCE_MARKINGS")
+OTHER_SETTINGS: tuple[Setting, ...] = (ANNOUNCE_GROUPS, ANNOUNCE_MARKINGS)
+"""Settings of the ``gotham`` namespace that other commands read, not the provider
+(``gotham-inbox announce``'s default routes): known keys all the same."""
+
+CONFIG_KEYS: frozenset[str] = frozenset(
+    setting.config_key for setting in (*SETTINGS, *OTHER_SETTINGS)
+)
+"""Every ``gotham:*`` stack config key gotham-inbox reads: any other one is a mistake."""
+
+
+def unknown_setting_problems(keys: Iterable[str]) -> list[str]:
+    """What is wrong with each ``gotham:*`` key that is not a setting, with "did you mean".
+
+    The provider would silently ignore such a key (``gotham:hostnme``), and the first error
+    would come at ``pulumi up``; ``check``, ``doctor`` and the provider's own check say so.
+    A project named ``gotham`` shares the namespace, so its own keys would be reported too.
+    """
+    prefix = f"{CONFIG_NAMESPACE}:"
+    known = sorted(CONFIG_KEYS)
+    return [
+        f"stack config {key} is not a gotham-inbox setting, so the provider would ignore it; "
+        f"{did_you_mean(key, known)}rename it (`pulumi config rm {key}`, then `pulumi config "
+        f"set` the right key; settings: {', '.join(known)})"
+        for key in sorted(keys)
+        if key.startswith(prefix) and key not in CONFIG_KEYS
+    ]

@@ -37,15 +37,12 @@ from gotham_inbox.providers.announcement import (
     check_template,
     check_text,
 )
-from gotham_inbox.providers.settings import Setting
+from gotham_inbox.providers.settings import ANNOUNCE_GROUPS, ANNOUNCE_MARKINGS, Setting
 from gotham_inbox.suggestions import closest
 
 ROUTES_FILE = "gotham-inbox-announce.yaml"
 """The routes file ``announce`` reads from the project directory when ``--routes`` is not given."""
 MAX_ROUTES_BYTES = 256 * 1024
-
-ANNOUNCE_GROUPS = Setting("gotham:announceGroups", "GOTHAM_ANNOUNCE_GROUPS")
-ANNOUNCE_MARKINGS = Setting("gotham:announceMarkings", "GOTHAM_ANNOUNCE_MARKINGS")
 
 PLACEHOLDERS = (
     "project",

@@ -20,35 +20,9 @@ from dataclasses import dataclass
 
 from gotham_inbox.check.project import StackProject
 from gotham_inbox.errors import ConfigurationError
-from gotham_inbox.providers.settings import (
-    CA_BUNDLE,
-    CLIENT_ID,
-    CLIENT_SECRET,
-    HOSTNAME,
-    PROXY,
-    REALM,
-    SCOPES,
-    SOURCE_ID_SALT,
-    SOURCE_IDS,
-    TOKEN,
-    ProviderSettings,
-    Setting,
-)
+from gotham_inbox.providers.settings import SETTINGS, ProviderSettings, Setting
 from gotham_inbox.validation import short_repr
 
-SETTINGS: tuple[Setting, ...] = (
-    HOSTNAME,
-    TOKEN,
-    CLIENT_ID,
-    CLIENT_SECRET,
-    CA_BUNDLE,
-    REALM,
-    SOURCE_IDS,
-    SOURCE_ID_SALT,
-    SCOPES,
-    PROXY,
-)
-"""The provider's settings, as :meth:`ProviderSettings.resolve` reads them."""
 DECRYPT_TIMEOUT_SECONDS = 60.0
 MAX_SECRET_LENGTH = 64 * 1024
 

@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.documents import DocumentError, load_document
-from gotham_inbox.policy.pack_config import PolicySettings, load_pack_config, resolve_pack_config
+from gotham_inbox.policy.pack_config import (
+    PackConfigFile,
+    PolicySettings,
+    parse_pack_config,
+    read_pack_config_file,
+)
+from gotham_inbox.providers.settings import CONFIG_NAMESPACE, unknown_setting_problems
 from gotham_inbox.validation import short_repr
 
 DEFAULT_STACK = "dev"
@@ -197,6 +203,15 @@ def load_project(
     )
 
 
+def setting_problems(project: StackProject) -> list[str]:
+    """The stack's ``gotham:*`` keys that are not provider settings, each with "did you mean"
+    (none for a project named ``gotham``, whose own keys share the namespace)."""
+    if project.project == CONFIG_NAMESPACE:
+        return []
+    where = project.stack_file.name if project.stack_file else "the stack config"
+    return [f"{where}: {problem}" for problem in unknown_setting_problems(project.config)]
+
+
 POLICY_CONFIG_NAMES = ("policy-config.{stack}.json", "policy-config.json")
 """Where ``check`` looks for the policy config beside Pulumi.yaml, first match wins."""
 
@@ -221,5 +236,13 @@ def load_policy_config(
     Raises:
         PolicyConfigError: the file cannot be read or does not resolve.
     """
+    path, file = load_policy_config_file(project, path)
+    return path, file.settings
+
+
+def load_policy_config_file(
+    project: StackProject, path: Path | None = None
+) -> tuple[Path | None, PackConfigFile]:
+    """As :func:`load_policy_config`, with the file's policy exceptions (a version-2 file's)."""
     path = path or default_policy_config(project)
-    return path, load_pack_config(path) if path else resolve_pack_config(None)
+    return path, read_pack_config_file(path) if path else parse_pack_config(None)

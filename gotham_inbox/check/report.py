@@ -54,8 +54,13 @@ class CheckReport:
 
     @property
     def advisory(self) -> int:
-        """How many violations are advice only."""
-        return len(self.violations) - self.mandatory
+        """How many violations are advice only (exempted ones not counted)."""
+        return len(self.violations) - self.mandatory - self.exempted
+
+    @property
+    def exempted(self) -> int:
+        """How many violations a policy exception exempts (they stop nothing)."""
+        return sum(1 for violation in self.violations if violation.is_exempted)
 
     @property
     def message_count(self) -> int:
@@ -161,6 +166,23 @@ def _judged_notifications(report: CheckReport) -> list[dict[str, Any]]:
     return notes
 
 
+def _exempted_tag(violation: Violation) -> str:
+    # As the Pulumi CLI tags an exempted violation: "[exempted: EXC-1] ...".
+    if not violation.exemptions:
+        return ""
+    return f"[exempted: {', '.join(exemption.id for exemption in violation.exemptions)}] "
+
+
+def _exemption_lines(violation: Violation) -> list[str]:
+    return [
+        f"  exempted by {exemption.id}: {exemption.reason}" for exemption in violation.exemptions
+    ]
+
+
+def _exempted_summary(report: CheckReport) -> str:
+    return f", {report.exempted} exempted" if report.exempted else ""
+
+
 def render_text(report: CheckReport) -> str:
     """A report for people: what was checked, each violation, a summary line."""
     config = _display_path(report.policy_config) if report.policy_config else "defaults"
@@ -176,17 +198,21 @@ def render_text(report: CheckReport) -> str:
         lines.append("")
         severity = POLICIES_BY_NAME[violation.policy].severity.value
         lines.append(
-            f"[{violation.level.value}, severity {severity}] {violation.policy}  "
-            f"{violation.resource_name}"
+            f"{_exempted_tag(violation)}[{violation.level.value}, severity {severity}] "
+            f"{violation.policy}  {violation.resource_name}"
         )
         lines.append(f"  at {where}  ({violation.urn})")
         lines.append(f"  {violation.text}")
+        lines.extend(_exemption_lines(violation))
     lines += _judged_text(report)
     lines.append("")
     if not report.violations:
         lines.append("no violations")
     else:
-        lines.append(f"{report.mandatory} mandatory, {report.advisory} advisory violation(s)")
+        lines.append(
+            f"{report.mandatory} mandatory, {report.advisory} advisory violation(s)"
+            f"{_exempted_summary(report)}"
+        )
     judged = len(judged_at_up(report))
     if judged:
         lines[-1] += f"; {judged} message(s) judged at `pulumi up`"
@@ -219,6 +245,7 @@ def render_json(report: CheckReport) -> str:
         "summary": {
             "mandatory": report.mandatory,
             "advisory": report.advisory,
+            "exempted": report.exempted,
             "judgedAtUp": len(judged_at_up(report)),
         },
         "executionSuccessful": True,
@@ -234,7 +261,7 @@ def _sarif_result(report: CheckReport, violation: Violation) -> dict[str, Any]:
     return {
         "ruleId": violation.policy,
         "ruleIndex": list(POLICIES_BY_NAME).index(violation.policy),
-        "level": "error" if violation.is_mandatory else "warning",
+        "level": "error" if violation.level is EnforcementLevel.MANDATORY else "warning",
         "message": {"text": f"{violation.resource_name}: {violation.text}"},
         "locations": [
             {
@@ -249,6 +276,25 @@ def _sarif_result(report: CheckReport, violation: Violation) -> dict[str, Any]:
             "messageIndex": violation.message_index,
             "enforcementLevel": violation.level.value,
         },
+        **_sarif_suppressions(violation),
+    }
+
+
+def _sarif_suppressions(violation: Violation) -> dict[str, Any]:
+    """SARIF ``suppressions`` of an exempted result: one per exception, ``kind: external``
+    (the exception lives in the policy config, not in the program's source)."""
+    if not violation.exemptions:
+        return {}
+    return {
+        "suppressions": [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": exemption.reason,
+                "properties": {"exceptionId": exemption.id},
+            }
+            for exemption in violation.exemptions
+        ]
     }
 
 

@@ -22,8 +22,9 @@ from gotham_inbox.check.mock_answers import (
 )
 from gotham_inbox.check.project import (
     ProjectError,
-    load_policy_config,
+    load_policy_config_file,
     load_project,
+    setting_problems,
 )
 from gotham_inbox.check.report import (
     FAILURE_RENDERERS,
@@ -36,6 +37,7 @@ from gotham_inbox.cli import exit_codes
 from gotham_inbox.cli import explore as explore_cli
 from gotham_inbox.cli.project_arguments import add_policy_config, add_project_dir
 from gotham_inbox.policy.engine import evaluate
+from gotham_inbox.policy.exceptions import apply_exceptions
 from gotham_inbox.policy.resources import StackContext
 from gotham_inbox.policy.settings import PolicyConfigError
 
@@ -119,7 +121,11 @@ def run(args: argparse.Namespace) -> int:
     except ProjectError as error:
         return _failed(args, CheckFailure(str(error)))
     try:
-        config_path, config = load_policy_config(project, args.policy_config)
+        problems = setting_problems(project)
+        if problems:
+            # The provider fails every check on them, so `pulumi preview` would stop too.
+            raise ProjectError("; ".join(problems))
+        config_path, config_file = load_policy_config_file(project, args.policy_config)
         answers = load_mock_answers(args.mocks or default_mocks_file(project.directory))
         collected = collect_resources(
             project, timeout=args.timeout, answers=answers, full_traceback=args.traceback
@@ -139,7 +145,9 @@ def run(args: argparse.Namespace) -> int:
             ),
         )
     context = StackContext(stack=project.stack, config=project.plain_config)
-    violations = evaluate(collected.resources, config, context)
+    violations = apply_exceptions(
+        evaluate(collected.resources, config_file.settings, context), config_file.exceptions
+    )
     report = CheckReport(
         project=project.project,
         stack=project.stack,

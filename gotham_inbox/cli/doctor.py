@@ -75,6 +75,27 @@ def _stack_config(args: argparse.Namespace) -> tuple[dict[str, str], frozenset[s
     return project.plain_config, project.secret_keys
 
 
+def _setting_problems(args: argparse.Namespace) -> list[str]:
+    """The project stack's misspelt ``gotham:*`` keys (``check.project.setting_problems``)."""
+    if args.project_dir is None:
+        return []
+    from gotham_inbox.check.project import load_project, setting_problems
+
+    return setting_problems(load_project(args.project_dir, args.stack))
+
+
+def _add_setting_findings(diagnosis: Diagnosis, problems: list[str]) -> None:
+    for problem in problems:
+        diagnosis.add(
+            "config",
+            "fail",
+            problem,
+            "the provider fails every resource's check on an unknown gotham:* key, so "
+            "`pulumi preview` and `pulumi up` stop before sending anything",
+            "rename the key as the summary says",
+        )
+
+
 def _settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
     # The provider's own resolution, so the doctor checks what a deploy would use.
     from gotham_inbox.providers.settings import ProviderSettings
@@ -119,9 +140,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
         return _bad_input("give --hostname HOST, or a PROJECT_DIR (with --stack) to read it from")
     if args.send_test_message and not args.to_group:
         return _bad_input("--send-test-message needs --to-group NAME (the group to send it to)")
+    problems: list[str] = []
     try:
         from gotham_inbox.check.project import ProjectError
 
+        problems = _setting_problems(args)
         settings = _settings(args, environ)
         policy = settings.source_id_policy()
         if not settings.hostname:
@@ -139,12 +162,15 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
             "would fail (nothing is sent)",
             "use https:// (the default when no scheme is given)",
         )
+        _add_setting_findings(diagnosis, problems)
         return _report(args, diagnosis.redacted(settings.secrets()))
     except (ConfigurationError, ProjectError) as error:
-        return _bad_input(str(error))
+        # A misspelt key is often why a setting is missing: say both.
+        return _bad_input("; ".join([str(error), *problems]))
     with client:
         doctor = Doctor(client, source_id_setting=policy)
         diagnosis = doctor.run()
+        _add_setting_findings(diagnosis, problems)
         if args.send_test_message and diagnosis.works:
             doctor.send_test_message(
                 args.to_group,

@@ -6,7 +6,10 @@ they may read, who the caller is, and the server's Inbox limits.
 ``inbox-markings`` and ``inbox-recipients-can-read`` properties, and the limits into
 ``inbox-message-valid`` (per message) and ``inbox-batch-atomicity`` (messages per request),
 in Pulumi's policy-pack config format. Tokens and client secrets never appear in it.
-Enforcement levels are left out, so each policy keeps its own.
+Enforcement levels are left out, so each policy keeps its own. Where the directory itself
+leaves something unrestricted (a caller without a clearance, no markings, no group with a
+clearance), the config says so with ``missingDirectory: ignore``: the policy knows the
+directory, and has nothing to judge there.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from gotham_inbox.policy import (
 )
 from gotham_inbox.policy.pack_config import resolve_pack_config
 from gotham_inbox.policy.registry import POLICIES
+from gotham_inbox.policy.unjudged import MISSING_DIRECTORY_PROPERTY
 from gotham_inbox.policy.violation import LEVEL_NAMES
 
 
@@ -55,6 +59,13 @@ def policy_config_from_directory(directory: Directory, caller: User) -> dict[str
             if group.clearance is not None
         ],
     }
+    # What the directory leaves unrestricted is known, not missing (see unjudged.py).
+    if not realm_config["groups"]:
+        realm_config[MISSING_DIRECTORY_PROPERTY] = "ignore"
+    if not directory.markings or caller.clearance is None:
+        markings_config[MISSING_DIRECTORY_PROPERTY] = "ignore"
+    if not readers_config["groups"]:
+        readers_config[MISSING_DIRECTORY_PROPERTY] = "ignore"
     limits = directory.limits
     valid_config: dict[str, Any] = {
         "maxRecipientsPerMessage": limits.max_recipients_per_message,

@@ -10,6 +10,7 @@ message is not a refusal (the server delivers it), so it is a policy of its own,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Self
 
 from pydantic import Field, model_validator
@@ -18,6 +19,11 @@ from gotham_inbox.policy.messages import UNKNOWN, known_markings
 from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.settings import PolicyConfig
 from gotham_inbox.policy.spec import PolicySpec, Severity
+from gotham_inbox.policy.unjudged import (
+    MissingDirectory,
+    missing_directory_field,
+    unjudged_finding,
+)
 from gotham_inbox.policy.violation import EnforcementLevel, Finding, message_finding
 from gotham_inbox.suggestions import did_you_mean
 
@@ -60,6 +66,9 @@ class MarkingsConfig(PolicyConfig):
         default={},
         description="The highest marking per stack name, overriding maxMarking "
         '(e.g. {"dev": "SENSITIVE"}).',
+    )
+    missing_directory: MissingDirectory = missing_directory_field(
+        "allowedMarkings or callerClearance"
     )
 
     @model_validator(mode="after")
@@ -156,12 +165,32 @@ def check_message(
     return findings
 
 
+def _known_marking_count(ref: MessageRef) -> int:
+    raw = ref.markings
+    return len(known_markings(raw)) if isinstance(raw, list) else 0
+
+
+def check_stack(
+    resources: Sequence[InboxResource], config: MarkingsConfig, context: StackContext
+) -> list[Finding]:
+    """Says so when the allowed markings or the caller's clearance are not known, so the
+    markings were not judged against them."""
+    lacks = []
+    if config.missing_directory == "flag":
+        if not config.allowed_markings:
+            lacks.append("allowedMarkings")
+        if config.caller_clearance is None:
+            lacks.append("callerClearance")
+    return unjudged_finding(resources, lacks, _known_marking_count, "marking(s)")
+
+
 SPEC = PolicySpec(
     name=NAME,
     description=DESCRIPTION,
     default_level=DEFAULT_LEVEL,
     config_model=MarkingsConfig,
     check_message=check_message,
+    check_stack=check_stack,
     display_name=DISPLAY_NAME,
     severity=SEVERITY,
     remediation_steps=REMEDIATION_STEPS,

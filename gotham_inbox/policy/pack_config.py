@@ -6,6 +6,11 @@ from each policy's own level and its schema defaults, applies ``all``, then each
 an entry without ``enforcementLevel`` keeps the policy's level. Stricter than the CLI, an
 unknown policy name or property is an error rather than silently ignored, since a typo would
 otherwise switch a check off.
+
+Pulumi's version-2 file (``{"version": 2, "policies": {...}, "exceptions": {...}}``) holds the
+same policy entries under ``policies``, and policy exceptions (:mod:`.exceptions`); as in the
+CLI v3.274.1 (``pkg/resource/analyzer/config.go``), a numeric ``version`` marks such a file, and
+any other ``version`` is the name of a policy.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.documents import DocumentError, parse_json, read_bounded
+from gotham_inbox.policy.exceptions import PolicyException, parse_exceptions
 from gotham_inbox.policy.registry import POLICIES, POLICIES_BY_NAME
 from gotham_inbox.policy.settings import PolicyConfig, PolicyConfigError
 from gotham_inbox.policy.violation import LEVEL_NAMES, EnforcementLevel
@@ -23,6 +29,9 @@ from gotham_inbox.suggestions import did_you_mean
 from gotham_inbox.validation import short_repr
 
 ALL_POLICIES_KEY = "all"
+VERSION_KEY = "version"
+VERSION_2_KEYS = (VERSION_KEY, "policies", "exceptions")
+"""The keys of a version-2 file that this pack reads (``environments`` needs the CLI)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,8 @@ def _split_entry(name: str, entry: object) -> tuple[EnforcementLevel | None, dic
 
 def _unknown_policy(name: str) -> PolicyConfigError:
     hint = did_you_mean(name, POLICIES_BY_NAME)
+    if name in VERSION_2_KEYS:
+        hint = f"'{name}' belongs to a version-2 file, which starts with \"version\": 2; "
     known = ", ".join(POLICIES_BY_NAME)
     return PolicyConfigError(
         f"invalid policy config: '{name}' is not a policy of the gotham-inbox pack; {hint}"
@@ -69,16 +80,74 @@ def _unknown_policy(name: str) -> PolicyConfigError:
     )
 
 
-def resolve_pack_config(raw: Mapping[str, Any] | None = None) -> dict[str, PolicySettings]:
-    """Every policy's settings from a config file's content (``None``: all defaults)."""
+@dataclass(frozen=True)
+class PackConfigFile:
+    """What a policy config file says: every policy's settings, and the policy exceptions."""
+
+    settings: dict[str, PolicySettings]
+    exceptions: tuple[PolicyException, ...] = ()
+
+
+def _is_version(value: object) -> bool:
+    # The CLI reads a JSON number there (float64); true/false are not numbers.
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _policies_of_version_2(raw: Mapping[str, Any]) -> tuple[Mapping[str, Any], object]:
+    version = raw[VERSION_KEY]
+    if version != 2:
+        newer = " (newer than this pack reads)" if version > 2 else ""
+        raise PolicyConfigError(
+            f"invalid policy config: version {version!r} is not supported{newer}; "
+            "write version 2, or leave version out for the plain format"
+        )
+    for key in raw:
+        if key == "environments":
+            _refuse_environments()
+        if key not in VERSION_2_KEYS:
+            hint = did_you_mean(key, VERSION_2_KEYS)
+            raise PolicyConfigError(
+                f"invalid policy config: '{key}' is not a key of a version-2 policy config; "
+                f"{hint}(keys: {', '.join(VERSION_2_KEYS)}; policies go under 'policies')"
+            )
+    policies = raw.get("policies")
+    if policies is None:
+        policies = {}
+    if not isinstance(policies, Mapping):
+        raise PolicyConfigError(
+            "invalid policy config: 'policies' must be an object of policy names to entries"
+        )
+    return policies, raw.get("exceptions")
+
+
+def parse_pack_config(raw: Mapping[str, Any] | None = None) -> PackConfigFile:
+    """A config file's content, plain or version 2, resolved (``None``: all defaults)."""
     raw = {} if raw is None else raw
     if not isinstance(raw, Mapping):
         raise PolicyConfigError("invalid policy config: the file must hold a JSON object")
+    exceptions: tuple[PolicyException, ...] = ()
+    if _is_version(raw.get(VERSION_KEY)):
+        policies, raw_exceptions = _policies_of_version_2(raw)
+        exceptions = parse_exceptions(raw_exceptions)
+        raw = policies
+    return PackConfigFile(_resolve_policies(raw), exceptions)
+
+
+def resolve_pack_config(raw: Mapping[str, Any] | None = None) -> dict[str, PolicySettings]:
+    """Every policy's settings from a config file's content (``None``: all defaults)."""
+    return parse_pack_config(raw).settings
+
+
+def _refuse_environments() -> None:
+    raise PolicyConfigError(
+        "invalid policy config: 'environments' (Pulumi ESC) cannot be resolved without the "
+        "Pulumi CLI; put the values in the file"
+    )
+
+
+def _resolve_policies(raw: Mapping[str, Any]) -> dict[str, PolicySettings]:
     if "environments" in raw:
-        raise PolicyConfigError(
-            "invalid policy config: 'environments' (Pulumi ESC) cannot be resolved without the "
-            "Pulumi CLI; put the values in the file"
-        )
+        _refuse_environments()
     for name in raw:
         if name != ALL_POLICIES_KEY and name not in POLICIES_BY_NAME:
             raise _unknown_policy(name)
@@ -104,6 +173,12 @@ def resolve_pack_config(raw: Mapping[str, Any] | None = None) -> dict[str, Polic
 
 def load_pack_config(path: Path) -> dict[str, PolicySettings]:
     """Read and resolve a policy config file; :class:`PolicyConfigError` names the file."""
+    return read_pack_config_file(path).settings
+
+
+def read_pack_config_file(path: Path) -> PackConfigFile:
+    """Read and resolve a policy config file, plain or version 2, with its exceptions;
+    :class:`PolicyConfigError` names the file."""
     try:
         text = read_bounded(path)
     except DocumentError as error:
@@ -120,6 +195,6 @@ def load_pack_config(path: Path) -> dict[str, PolicySettings]:
     except DocumentError as error:
         raise PolicyConfigError(f"policy config {error}") from None
     try:
-        return resolve_pack_config(raw)
+        return parse_pack_config(raw)
     except PolicyConfigError as error:
         raise PolicyConfigError(f"{path}: {error}") from None

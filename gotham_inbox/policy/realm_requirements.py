@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field
@@ -24,6 +25,11 @@ from gotham_inbox.policy.resources import (
 )
 from gotham_inbox.policy.settings import PolicyConfig, caller_realm_field
 from gotham_inbox.policy.spec import PolicySpec, Severity
+from gotham_inbox.policy.unjudged import (
+    MissingDirectory,
+    missing_directory_field,
+    unjudged_finding,
+)
 from gotham_inbox.policy.violation import EnforcementLevel, Finding, message_finding
 from gotham_inbox.realms import resolved_realm
 from gotham_inbox.suggestions import did_you_mean
@@ -69,6 +75,7 @@ class RealmRequirementsConfig(PolicyConfig):
         description="What to do with a recipient group that is not in groups: flag it, or "
         "ignore it. Only applies when groups is not empty.",
     )
+    missing_directory: MissingDirectory = missing_directory_field("groups")
 
     @functools.cached_property
     def realms_by_group(self) -> dict[str, set[str]]:
@@ -171,12 +178,23 @@ def check_message(
     return findings
 
 
+def check_stack(
+    resources: Sequence[InboxResource],
+    config: RealmRequirementsConfig,
+    context: StackContext,
+) -> list[Finding]:
+    """Says so when no groups are known, so no recipient's group or realm was judged."""
+    lacks = ["groups"] if not config.groups and config.missing_directory == "flag" else []
+    return unjudged_finding(resources, lacks, lambda ref: len(ref.recipients), "recipient(s)")
+
+
 SPEC = PolicySpec(
     name=NAME,
     description=DESCRIPTION,
     default_level=DEFAULT_LEVEL,
     config_model=RealmRequirementsConfig,
     check_message=check_message,
+    check_stack=check_stack,
     display_name=DISPLAY_NAME,
     severity=SEVERITY,
     remediation_steps=REMEDIATION_STEPS,

@@ -11,6 +11,7 @@ caller's realm (``callerRealm``, else the stack config ``gotham:realm``).
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 from pydantic import Field
 
@@ -22,6 +23,11 @@ from gotham_inbox.policy.resources import (
 )
 from gotham_inbox.policy.settings import PolicyConfig, caller_realm_field
 from gotham_inbox.policy.spec import PolicySpec, Severity
+from gotham_inbox.policy.unjudged import (
+    MissingDirectory,
+    missing_directory_field,
+    unjudged_finding,
+)
 from gotham_inbox.policy.violation import EnforcementLevel, Finding, message_finding
 from gotham_inbox.realms import resolved_realm
 
@@ -64,6 +70,7 @@ class RecipientsCanReadConfig(PolicyConfig):
         description="The clearance of each group; a group not listed is not checked. "
         "Empty: nothing is checked.",
     )
+    missing_directory: MissingDirectory = missing_directory_field("groups")
 
     @functools.cached_property
     def groups_by_name(self) -> dict[str, list[GroupClearance]]:
@@ -129,12 +136,29 @@ def check_message(
     return findings
 
 
+def _readable_recipient_count(ref: MessageRef) -> int:
+    # What this rule judges: the recipients of a message whose markings are known.
+    raw = ref.markings
+    if not isinstance(raw, list) or not known_markings(raw):
+        return 0
+    return len(ref.recipients)
+
+
+def check_stack(
+    resources: Sequence[InboxResource], config: RecipientsCanReadConfig, context: StackContext
+) -> list[Finding]:
+    """Says so when no group's clearance is known, so no recipient was judged."""
+    lacks = ["groups"] if not config.groups and config.missing_directory == "flag" else []
+    return unjudged_finding(resources, lacks, _readable_recipient_count, "recipient(s)")
+
+
 SPEC = PolicySpec(
     name=NAME,
     description=DESCRIPTION,
     default_level=DEFAULT_LEVEL,
     config_model=RecipientsCanReadConfig,
     check_message=check_message,
+    check_stack=check_stack,
     display_name=DISPLAY_NAME,
     severity=SEVERITY,
     remediation_steps=REMEDIATION_STEPS,

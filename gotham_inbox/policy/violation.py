@@ -84,6 +84,18 @@ def message_finding(resource: InboxResource, ref: MessageRef, field: str, reason
 
 
 @dataclass(frozen=True)
+class Exemption:
+    """A policy exception (Pulumi's version-2 policy config) that exempts a violation."""
+
+    id: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        """The exemption as a JSON object (the ``--format json`` report)."""
+        return {"id": self.id, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Violation(_Reported):
     """A finding of a policy, at the level the policy is enforced."""
 
@@ -94,6 +106,8 @@ class Violation(_Reported):
     message_index: int | None
     field: str
     reason: str
+    exemptions: tuple[Exemption, ...] = ()
+    """The policy exceptions that exempt it, lowest id first (see :mod:`.exceptions`)."""
 
     @classmethod
     def of(cls, policy: str, level: EnforcementLevel, finding: Finding) -> Violation:
@@ -109,9 +123,14 @@ class Violation(_Reported):
         )
 
     @property
+    def is_exempted(self) -> bool:
+        """True when a policy exception exempts it: reported, never stopping a deployment."""
+        return bool(self.exemptions)
+
+    @property
     def is_mandatory(self) -> bool:
-        """True when this violation stops a deployment."""
-        return self.level is EnforcementLevel.MANDATORY
+        """True when this violation stops a deployment: mandatory and not exempted."""
+        return self.level is EnforcementLevel.MANDATORY and not self.exemptions
 
     def to_json(self) -> dict[str, Any]:
         """The violation as a JSON object (the ``--format json`` report)."""
@@ -123,4 +142,5 @@ class Violation(_Reported):
             "messageIndex": self.message_index,
             "field": self.field,
             "message": self.reason,  # the report format's documented key
+            "exceptions": [exemption.to_json() for exemption in self.exemptions],
         }

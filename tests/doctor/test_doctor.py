@@ -352,3 +352,32 @@ def test_the_stack_s_proxy_setting_is_used(
         code, report = doctor(str(tmp_path), "--stack", "prod")
         assert code == 1 and statuses(report)["connection"] == "fail"
         assert "proxy" in json.dumps(report).lower() and emulator.messages() == []
+
+
+def test_a_misspelt_gotham_key_in_the_stack_is_a_failing_finding(
+    tmp_path: Path, doctor: Doctor, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    with running_emulator() as emulator:
+        (tmp_path / "Pulumi.yaml").write_text("name: proj\nruntime: python\n")
+        (tmp_path / "__main__.py").write_text("")
+        stack = tmp_path / "Pulumi.prod.yaml"
+        stack.write_text(
+            f"config:\n  gotham:hostname: {emulator.base_url}\n  gotham:sourceIDs: send\n"
+        )
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+        code, report = doctor(str(tmp_path), "--stack", "prod")
+        # The host works, but the provider would fail every check on the key.
+        assert code == 1 and statuses(report)["config"] == "fail"
+        (finding,) = [item for item in report["findings"] if item["check"] == "config"]
+        assert (
+            "Pulumi.prod.yaml: stack config gotham:sourceIDs is not a gotham-inbox setting"
+            in (finding["summary"])
+        )
+        assert "did you mean 'gotham:sourceIds'?" in finding["summary"]
+        # gotham:hostnme: no host to diagnose, and the error says why.
+        stack.write_text(f"config:\n  gotham:hostnme: {emulator.base_url}\n")
+        assert main(["doctor", str(tmp_path), "--stack", "prod"]) == 2
+        error = capsys.readouterr().err
+        assert "the stack has no gotham:hostname" in error
+        assert "did you mean 'gotham:hostname'?" in error
+        assert emulator.messages() == []

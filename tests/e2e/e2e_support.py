@@ -308,6 +308,32 @@ def check_policy_findings(
     return finished, sorted(findings)
 
 
+def preview_exemptions(run: Run) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """The exceptions (id, reason) the engine applied, by (policy, URN), from a streamed
+    ``preview --json`` (a policy event's ``exceptions``)."""
+    exempted: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for document in json_documents(run.stdout):
+        event = document.get("policyEvent") if isinstance(document, dict) else None
+        if event and event.get("exceptions"):
+            exempted[(event["policyName"], event["resourceUrn"])] = [
+                (item["id"], item["reason"]) for item in event["exceptions"]
+            ]
+    return exempted
+
+
+def check_exemptions(
+    finished: subprocess.CompletedProcess[str],
+) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """The same from ``gotham-inbox check --format json`` (a violation's ``exceptions``)."""
+    return {
+        (item["policy"], item["urn"]): [
+            (found["id"], found["reason"]) for found in item["exceptions"]
+        ]
+        for item in json.loads(finished.stdout)["violations"]
+        if item["exceptions"]
+    }
+
+
 # -- what the engine planned, did and recorded -------------------------------------------------
 
 

@@ -96,6 +96,22 @@ def example_config(caller: str = "release-bot") -> dict[str, Any]:
     return policy_config_from_directory(directory, directory.user(caller))
 
 
+DIRECTORY_POLICIES = ("inbox-realm-requirements", "inbox-markings", "inbox-recipients-can-read")
+"""The policies that judge against the directory, and say so when their config lacks it."""
+
+
+def without_directory(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``config`` with ``missingDirectory: ignore`` on every policy that needs the directory:
+    a case about another rule says explicitly that it has no directory."""
+    changed_config = dict(config or {})
+    for name in DIRECTORY_POLICIES:
+        entry = changed_config.get(name, {})
+        if isinstance(entry, str):  # a level alone
+            entry = {"enforcementLevel": entry}
+        changed_config[name] = {**entry, "missingDirectory": "ignore"}
+    return changed_config
+
+
 REALM = "palantir-internal-realm"
 
 
@@ -241,11 +257,17 @@ def _refused_batch_cases(example: Mapping[str, Any]) -> list[Case]:
 def _cases() -> list[Case]:
     example = example_config()
     dup = source_id("shared")
+    # A group in another realm without its realm, a group that does not exist, a marking.
+    unjudged = single(
+        "restricted",
+        message(groupRecipients=to("partner-ops", "no-such-group"), security=marked("RESTRICTED")),
+    )
     return [
         # --- inbox-message-valid ---------------------------------------------------------
         Case(
             "valid-message-is-clean",
             [single("ok", message())],
+            config=without_directory(),
             clean=[
                 "inbox-message-valid",
                 "inbox-batch-atomicity",
@@ -312,7 +334,68 @@ def _cases() -> list[Case]:
                 batch("whole-list-unknown", UNKNOWN_STRING),
                 single("whole-message-unknown", UNKNOWN_STRING),
             ],
+            config=without_directory(),
             clean=POLICY_NAMES,
+        ),
+        # --- what the config does not know ---------------------------------------------------
+        Case(
+            "no-directory-in-the-config-is-a-finding-at-each-policys-level",
+            [
+                unjudged,
+                batch("later", [message("a"), message("b")]),
+            ],
+            stack_config={"gotham:realm": REALM},
+            expect=[
+                Expect(
+                    "inbox-realm-requirements",
+                    "",
+                    "the policy config gives no groups, so 4 recipient(s) of 3 message(s) "
+                    "could not be judged; write the config from the directory with "
+                    "`gotham-inbox policy-config --directory FILE --caller USER` (or set "
+                    "missingDirectory to ignore if this stack has no directory on purpose)",
+                ),
+                Expect(
+                    "inbox-markings",
+                    "",
+                    "the policy config gives no allowedMarkings and no callerClearance, so 3 "
+                    "marking(s) of 3 message(s) could not be judged",
+                ),
+                Expect(
+                    "inbox-recipients-can-read",
+                    "",
+                    "the policy config gives no groups, so 4 recipient(s) of 3 message(s) "
+                    "could not be judged",
+                    EnforcementLevel.ADVISORY,
+                ),
+            ],
+        ),
+        Case(
+            "a-missing-clearance-alone-is-a-finding",
+            [single("fine", message(security=marked("UNCLASSIFIED")))],
+            config={
+                **example,
+                "inbox-markings": {"allowedMarkings": ["UNCLASSIFIED", "SENSITIVE"]},
+            },
+            expect=[
+                Expect(
+                    "inbox-markings",
+                    "",
+                    "the policy config gives no callerClearance, so 1 marking(s) of 1 message(s)",
+                )
+            ],
+            clean=["inbox-realm-requirements", "inbox-recipients-can-read"],
+        ),
+        Case(
+            "no-directory-said-explicitly-is-clean",
+            [unjudged],
+            config=without_directory(),
+            stack_config={"gotham:realm": REALM},
+            clean=POLICY_NAMES,
+        ),
+        Case(
+            "nothing-to-judge-is-no-finding",
+            [single("unknown", UNKNOWN_STRING), batch("empty", [])],
+            clean=["inbox-realm-requirements", "inbox-markings", "inbox-recipients-can-read"],
         ),
         # --- inbox-batch-atomicity -----------------------------------------------------------
         Case(
@@ -425,13 +508,15 @@ def _cases() -> list[Case]:
         Case(
             "ceiling-is-not-a-server-refusal",
             [batch("dev-alerts", [message("a"), message("b", security=marked("SENSITIVE"))])],
-            config={
-                "inbox-markings": {
-                    "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
-                    "stackMaxMarkings": {"dev": "UNCLASSIFIED"},
-                },
-                "inbox-realm-requirements": "disabled",
-            },
+            config=without_directory(
+                {
+                    "inbox-markings": {
+                        "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
+                        "stackMaxMarkings": {"dev": "UNCLASSIFIED"},
+                    },
+                    "inbox-realm-requirements": "disabled",
+                }
+            ),
             expect=[
                 Expect(
                     "inbox-markings", "messages[1].security.portionMarkings[0]", "above the ceiling"
@@ -494,6 +579,7 @@ def _cases() -> list[Case]:
                     "implicit", message(groupRecipients=to("platform-team", ("sre-oncall", REALM)))
                 )
             ],
+            config=without_directory(),
             expect=[
                 Expect(
                     "inbox-realm-requirements",
@@ -505,6 +591,7 @@ def _cases() -> list[Case]:
         Case(
             "stack-realm-is-the-fallback-caller-realm",
             [single("implicit", message(groupRecipients=to("platform-team")))],
+            config=without_directory(),
             stack_config={"gotham:realm": REALM},
             clean=["inbox-realm-requirements"],
         ),
@@ -611,12 +698,14 @@ def _cases() -> list[Case]:
         Case(
             "stack-ceiling",
             [batch("dev-alerts", [message(security=marked("SENSITIVE"))])],
-            config={
-                "inbox-markings": {
-                    "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
-                    "stackMaxMarkings": {"dev": "UNCLASSIFIED"},
+            config=without_directory(
+                {
+                    "inbox-markings": {
+                        "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
+                        "stackMaxMarkings": {"dev": "UNCLASSIFIED"},
+                    }
                 }
-            },
+            ),
             expect=[
                 Expect(
                     "inbox-markings",
@@ -628,12 +717,14 @@ def _cases() -> list[Case]:
         Case(
             "ceiling-of-another-stack-does-not-apply",
             [batch("dev-alerts", [message(security=marked("SENSITIVE"))])],
-            config={
-                "inbox-markings": {
-                    "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
-                    "stackMaxMarkings": {"prod": "UNCLASSIFIED"},
+            config=without_directory(
+                {
+                    "inbox-markings": {
+                        "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
+                        "stackMaxMarkings": {"prod": "UNCLASSIFIED"},
+                    }
                 }
-            },
+            ),
             clean=["inbox-markings"],
         ),
         Case(
@@ -669,23 +760,27 @@ def _cases() -> list[Case]:
         Case(
             "marking-at-the-ceiling-is-clean",
             [single("at", message(security=marked("SENSITIVE")))],
-            config={
-                "inbox-markings": {
-                    "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
-                    "maxMarking": "SENSITIVE",
+            config=without_directory(
+                {
+                    "inbox-markings": {
+                        "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
+                        "maxMarking": "SENSITIVE",
+                    }
                 }
-            },
+            ),
             clean=["inbox-markings"],
         ),
         Case(
             "marking-just-above-the-ceiling",
             [single("above", message(security=marked("SECRET")))],
-            config={
-                "inbox-markings": {
-                    "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
-                    "maxMarking": "SENSITIVE",
+            config=without_directory(
+                {
+                    "inbox-markings": {
+                        "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE", "SECRET"],
+                        "maxMarking": "SENSITIVE",
+                    }
                 }
-            },
+            ),
             expect=[
                 Expect(
                     "inbox-markings",
@@ -697,7 +792,7 @@ def _cases() -> list[Case]:
         Case(
             "empty-caller-clearance-clears-nothing",
             [single("none", message(security=marked("UNCLASSIFIED")))],
-            config={"inbox-markings": {"callerClearance": []}},
+            config=without_directory({"inbox-markings": {"callerClearance": []}}),
             expect=[
                 Expect(
                     "inbox-markings",
@@ -1012,6 +1107,13 @@ def _cases() -> list[Case]:
                     "inbox-message-valid",
                     "message.sender",
                     "required field 'sender'",
+                    EnforcementLevel.ADVISORY,
+                ),
+                # What the config could not judge is reported at the level 'all' set.
+                Expect(
+                    "inbox-realm-requirements",
+                    "",
+                    "the policy config gives no groups, so 1 recipient(s)",
                     EnforcementLevel.ADVISORY,
                 ),
                 Expect(

@@ -17,7 +17,7 @@ from gotham_inbox.check.report import JSON_REPORT_VERSION
 from gotham_inbox.cli import main
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.policy import POLICIES, POLICIES_BY_NAME
-from tests.policies.policy_support import POLICY_NAMES, REALM, example_config
+from tests.policies.policy_support import POLICY_NAMES, REALM, example_config, without_directory
 
 PROGRAM_HEADER = """\
 import pulumi
@@ -123,7 +123,7 @@ def test_violations_are_reported_with_exit_1(
         ("inbox-markings", "secret", "message.security.portionMarkings[0]", "mandatory"),
         ("inbox-content", "everyone", "message.groupRecipients[0].name", "advisory"),
     }
-    assert report["summary"] == {"mandatory": 4, "advisory": 1, "judgedAtUp": 0}
+    assert report["summary"] == {"mandatory": 4, "advisory": 1, "exempted": 0, "judgedAtUp": 0}
     assert report["version"] == JSON_REPORT_VERSION == 1
     assert report["stack"] == "dev"
     severities = {v["policy"]: v["severity"] for v in report["violations"]}
@@ -178,7 +178,7 @@ def test_a_recipient_who_cannot_read_a_message_is_advice_that_does_not_fail_the_
         ("inbox-recipients-can-read", "advisory", "message.groupRecipients[0]")
     ]
     assert "'partner-ops' cannot read this message" in report["violations"][0]["message"]
-    assert report["summary"] == {"mandatory": 0, "advisory": 1, "judgedAtUp": 0}
+    assert report["summary"] == {"mandatory": 0, "advisory": 1, "exempted": 0, "judgedAtUp": 0}
 
 
 SEVERITY_BANDS = {
@@ -303,7 +303,7 @@ def test_stack_choice_and_its_config(tmp_path: Path, capsys: pytest.CaptureFixtu
         tmp_path / "app",
         program,
         stacks={"staging": {}, "partner": {"gotham:realm": "partner-realm"}},
-        policy_config=config,
+        policy_config=without_directory(config),
         policy_config_name="policy-config.json",
     )
     # Several stacks and none called dev: the user must choose.
@@ -328,7 +328,9 @@ def test_secure_config_is_passed_through_without_decrypting(
         """
     )
     secure = {"gotham:token": {"secure": "v1:c2VjcmV0LW5vdC1kZWNyeXB0ZWQ="}}
-    project = write_project(tmp_path / "app", program, stacks={"dev": secure})
+    project = write_project(
+        tmp_path / "app", program, stacks={"dev": secure}, policy_config=without_directory()
+    )
     assert check(project) == 0
     assert "v1:c2VjcmV0" not in capsys.readouterr().out
 
@@ -353,3 +355,125 @@ def test_console_script_exit_code(tmp_path: Path) -> None:
     )
     assert completed.returncode == 1
     assert json.loads(completed.stdout)["summary"]["mandatory"] == 4
+
+
+UNJUDGED_PROGRAM = PROGRAM_HEADER + textwrap.dedent(
+    """\
+    InboxMessage(
+        "restricted",
+        message("restricted", "partner-ops", "no-such-group", markings=("RESTRICTED",)),
+    )
+    """
+)
+
+
+def test_a_stack_without_a_policy_config_is_not_reported_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No policy-config.<stack>.json: the rules that need the directory had nothing to judge
+    # against, and say so at their own levels, with the command that writes the config.
+    project = write_project(tmp_path / "app", UNJUDGED_PROGRAM)
+    assert check(project, "--format", "json") == 1
+    report = json.loads(capsys.readouterr().out)
+    found = {(item["policy"], item["level"]) for item in report["violations"]}
+    assert found == {
+        ("inbox-realm-requirements", "mandatory"),
+        ("inbox-markings", "mandatory"),
+        ("inbox-recipients-can-read", "advisory"),
+    }
+    assert all(
+        "gotham-inbox policy-config --directory FILE --caller USER" in item["message"]
+        for item in report["violations"]
+    )
+    assert check(project) == 1
+    text = capsys.readouterr().out
+    assert "policy config defaults" in text
+    assert "the policy config gives no groups, so 2 recipient(s) of 1 message(s)" in text
+    assert "no violations" not in text
+
+
+def test_no_directory_said_explicitly_in_the_config_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path / "app", UNJUDGED_PROGRAM, policy_config=without_directory())
+    assert check(project) == 0
+    assert "no violations" in capsys.readouterr().out
+
+
+SECRET_PROGRAM = PROGRAM_HEADER + textwrap.dedent(
+    """\
+    InboxMessage("secret", message("secret plans", "platform-team", markings=("SECRET",)))
+    """
+)
+SECRET_URN = "urn:pulumi:dev::inbox-fixture::pulumi-python:dynamic/gotham:InboxMessage::secret"
+REASON = "The CISO approved this one SECRET notice (TICKET-42)"
+
+
+def exempting(policy: str = "inbox-markings", target: str = SECRET_URN) -> dict[str, Any]:
+    """A version-2 policy config: the example's policies and one exception, EXC-1."""
+    return {
+        "version": 2,
+        "policies": example_config(),
+        "exceptions": {
+            "EXC-1": {"reason": REASON, "match": [{"policies": [policy], "targets": [target]}]}
+        },
+    }
+
+
+def test_a_version_2_exception_exempts_the_violation_in_every_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path / "app", SECRET_PROGRAM, policy_config=exempting())
+    assert check(project) == 0
+    text = capsys.readouterr().out
+    assert "[exempted: EXC-1] [mandatory, severity critical] inbox-markings  secret" in text
+    assert f"  exempted by EXC-1: {REASON}" in text
+    assert "0 mandatory, 0 advisory violation(s), 1 exempted" in text
+
+    assert check(project, "--format", "json") == 0
+    report = json.loads(capsys.readouterr().out)
+    (violation,) = report["violations"]
+    assert violation["policy"] == "inbox-markings"
+    assert violation["level"] == "mandatory"
+    assert violation["exceptions"] == [{"id": "EXC-1", "reason": REASON}]
+    assert report["summary"] == {"mandatory": 0, "advisory": 0, "exempted": 1}
+
+    assert check(project, "--format", "sarif") == 0
+    (result,) = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    assert result["level"] == "error"
+    assert result["suppressions"] == [
+        {
+            "kind": "external",
+            "status": "accepted",
+            "justification": REASON,
+            "properties": {"exceptionId": "EXC-1"},
+        }
+    ]
+
+
+def test_an_exception_for_another_resource_or_policy_exempts_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for config in (exempting(target=SECRET_URN + "-other"), exempting(policy="inbox-content")):
+        project = write_project(tmp_path / "app", SECRET_PROGRAM, policy_config=config)
+        assert check(project, "--format", "sarif") == 1
+        (result,) = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+        assert "suppressions" not in result
+
+
+def test_a_misspelt_gotham_key_in_the_stack_config_is_refused_with_a_suggestion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(
+        tmp_path / "app",
+        CLEAN_PROGRAM,
+        stacks={"dev": {"gotham:hostnme": "gotham.example.com", "app:hostnme": "theirs"}},
+        policy_config=example_config(),
+    )
+    assert check(project) == 2
+    error = capsys.readouterr().err
+    assert (
+        "Pulumi.dev.yaml: stack config gotham:hostnme is not a gotham-inbox setting, so the "
+        "provider would ignore it; did you mean 'gotham:hostname'?"
+    ) in error
+    assert "app:hostnme" not in error  # another namespace is the program's own business

@@ -24,6 +24,7 @@ from tests.policies.policy_support import (
     single,
     struct,
     to,
+    without_directory,
 )
 
 
@@ -84,7 +85,7 @@ def test_pack_reads_the_caller_realm_from_the_stack_config(
     analyzer_for: Callable[..., Analyzer],
 ) -> None:
     resource = single("implicit", message(groupRecipients=to("platform-team")))
-    settings = resolve_pack_config(None)
+    settings = resolve_pack_config(without_directory())
     with_realm = analyzer_for("dev", {"gotham:realm": REALM}).report([resource], settings)
     without_realm = analyzer_for("dev", {}).report([resource], settings)
     assert [item.policy for item in with_realm] == []
@@ -96,13 +97,15 @@ def test_pack_reads_the_stack_name_for_per_stack_ceilings(
 ) -> None:
     resource = single("alert", message(security={"portionMarkings": ["SENSITIVE"]}))
     settings = resolve_pack_config(
-        {
-            "inbox-markings": {
-                "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE"],
-                "stackMaxMarkings": {"dev": "UNCLASSIFIED"},
-            },
-            "inbox-realm-requirements": "disabled",
-        }
+        without_directory(
+            {
+                "inbox-markings": {
+                    "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE"],
+                    "stackMaxMarkings": {"dev": "UNCLASSIFIED"},
+                },
+                "inbox-realm-requirements": "disabled",
+            }
+        )
     )
     assert [item.policy for item in analyzer_for("dev").report([resource], settings)] == [
         "inbox-markings"
@@ -174,7 +177,7 @@ def test_secret_inputs_are_checked_like_plain_ones(analyzer_for: Callable[..., A
     analyzer = analyzer_for()
     found = analyzer.report(
         [single("wrapped", secret_sig)],
-        resolve_pack_config({"inbox-realm-requirements": "disabled"}),
+        resolve_pack_config(without_directory({"inbox-realm-requirements": "disabled"})),
     )
     assert [(item.policy, item.text.split(":")[0]) for item in found] == [
         ("inbox-message-valid", "message.groupRecipients")

@@ -8,6 +8,7 @@ Configure (resolved as the Pulumi CLI resolves it), Analyze and AnalyzeStack.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -50,3 +51,19 @@ def test_credential_findings_never_quote_the_credential(
     for text in texts:
         assert "hunter2" not in text
         assert "AKIAABCDEFGHIJKLMNOP" not in text
+
+
+def test_what_could_not_be_judged_names_the_same_resource_in_any_order() -> None:
+    # The engine hands AnalyzeStack the resources in an order of its own: check and the pack
+    # must still name the same resource, or their findings differ.
+    case = next(
+        case
+        for case in CASES
+        if case.id == "no-directory-in-the-config-is-a-finding-at-each-policys-level"
+    )
+    forwards = reported_by_evaluate(case)
+    backwards = reported_by_evaluate(replace(case, resources=list(reversed(case.resources))))
+    assert sorted(forwards) == sorted(backwards)
+    assert {item.urn for item in forwards if item.policy == "inbox-markings"} == {
+        min(resource.urn for resource in case.resources)
+    }

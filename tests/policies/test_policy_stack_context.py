@@ -26,15 +26,19 @@ from tests.policies.policy_support import (
     single,
     struct,
     to,
+    without_directory,
 )
 
-CEILING = {
-    "inbox-markings": {
-        "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE"],
-        "stackMaxMarkings": {"dev": "UNCLASSIFIED"},
-    },
-    "inbox-realm-requirements": "disabled",
-}
+CEILING = without_directory(
+    {
+        "inbox-markings": {
+            "allowedMarkings": ["UNCLASSIFIED", "SENSITIVE"],
+            "stackMaxMarkings": {"dev": "UNCLASSIFIED"},
+        },
+        "inbox-realm-requirements": "disabled",
+    }
+)
+NO_DIRECTORY = without_directory()
 SENSITIVE = single("alert", message(security=marked("SENSITIVE")))
 IMPLICIT_REALM = single("implicit", message(groupRecipients=to("platform-team")))
 
@@ -67,7 +71,7 @@ def test_configure_stack_gives_the_stack_name_for_a_per_stack_ceiling(
 def test_configure_stack_config_gives_the_caller_realm_when_the_policy_config_has_none(
     started: Callable[..., Analyzer],
 ) -> None:
-    settings = resolve_pack_config(None)
+    settings = resolve_pack_config(NO_DIRECTORY)
     assert started("dev", {"gotham:realm": REALM}).report([IMPLICIT_REALM], settings) == []
     without = started("dev", {}).report([IMPLICIT_REALM], settings)
     assert [item.policy for item in without] == ["inbox-realm-requirements"]
@@ -78,12 +82,14 @@ def test_the_policy_configs_caller_realm_wins_over_the_stacks_gotham_realm(
     started: Callable[..., Analyzer],
 ) -> None:
     # platform-team lives in REALM; the stack says another realm, the policy config says REALM.
-    config = {
-        "inbox-realm-requirements": {
-            "callerRealm": REALM,
-            "groups": [{"name": "platform-team", "realm": REALM}],
+    config = without_directory(
+        {
+            "inbox-realm-requirements": {
+                "callerRealm": REALM,
+                "groups": [{"name": "platform-team", "realm": REALM}],
+            }
         }
-    }
+    )
     analyzer = started("dev", {"gotham:realm": "partner-realm"})
     assert analyzer.report([IMPLICIT_REALM], resolve_pack_config(config)) == []
     # Without callerRealm the stack's realm is used, and the group is not there.
@@ -127,7 +133,7 @@ def test_the_environment_is_the_fallback_without_configure_stack(
     assert [item.policy for item in analyzer.report([SENSITIVE], resolve_pack_config(CEILING))] == [
         "inbox-markings"
     ]
-    assert analyzer.report([IMPLICIT_REALM], resolve_pack_config(None)) == []
+    assert analyzer.report([IMPLICIT_REALM], resolve_pack_config(NO_DIRECTORY)) == []
 
 
 def test_context_from_configure_stack_keeps_everything_but_the_secrets() -> None:

@@ -114,7 +114,12 @@ def test_an_empty_realm_is_a_realm_no_group_lives_in_not_an_omitted_one(
 def test_the_policy_configs_caller_realm_wins_over_the_stacks_gotham_realm(
     stack_realm: str | None,
 ) -> None:
-    config = {"inbox-realm-requirements": {"callerRealm": REALM, **KNOWN_TEAM}}
+    config = {
+        "inbox-realm-requirements": {"callerRealm": REALM, **KNOWN_TEAM},
+        # Only the realm rule is judged here: the others have no directory, on purpose.
+        "inbox-markings": {"missingDirectory": "ignore"},
+        "inbox-recipients-can-read": {"missingDirectory": "ignore"},
+    }
     stack_config = {} if stack_realm is None else {"gotham:realm": stack_realm}
     found = findings([single(wire(realm=None))], config, config=stack_config)
     assert found == []

@@ -206,3 +206,32 @@ def test_a_token_with_a_line_break_through_the_host_is_refused_and_never_shown(
     for piece in ("s3cr3t-token-value", "line2-of-the-token"):
         assert piece not in everything
     assert emulator.messages() == []
+
+
+def test_a_misspelt_stack_setting_fails_every_check_through_the_host(
+    use_mocks: Callable[..., RecordingMocks],
+    start_host: Callable[[dict[str, Any]], Host],
+    emulator: RunningEmulator,
+) -> None:
+    # gotham:hostnme would be ignored and the first error would come at `pulumi up`; the
+    # provider's check fails the preview instead, naming the key and the likely one.
+    inputs = registered_inputs(use_mocks)
+    config = stack_config(emulator, emulator.token_for("release-bot"))
+    config["gotham:hostnme"] = config.pop("gotham:hostname")
+    host = start_host(config)
+    for type_, name in ((MESSAGE_TYPE, "release"), (BATCH_TYPE, "launch")):
+        failures = host.stub.Check(
+            provider_pb2.CheckRequest(
+                urn=urn(type_, name), olds=to_struct({}), news=to_struct(inputs[name])
+            ),
+            timeout=30,
+        ).failures
+        assert [(failure.property, failure.reason.split(";")[0]) for failure in failures] == [
+            (
+                "",
+                "stack config gotham:hostnme is not a gotham-inbox setting, so the provider "
+                "would ignore it",
+            )
+        ]
+        assert "did you mean 'gotham:hostname'?" in failures[0].reason
+    # Keys of other namespaces (aws:region in the config) are not ours to judge.

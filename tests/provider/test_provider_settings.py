@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth
 from gotham_inbox.errors import ConfigurationError
-from gotham_inbox.providers.settings import ProviderSettings
+from gotham_inbox.providers.settings import (
+    CONFIG_KEYS,
+    ProviderSettings,
+    unknown_setting_problems,
+)
 from tests.provider.provider_support import SECRET_CLIENT_SECRET, SECRET_TOKEN
 
 
@@ -106,3 +111,17 @@ def test_a_ca_bundle_that_is_not_pem_is_refused_naming_the_key(tmp_path: Path) -
     bundle.write_text("not a certificate")
     with pytest.raises(ConfigurationError, match="gotham:caBundle"):
         ProviderSettings(hostname="h", token="t", ca_bundle=str(bundle)).client()
+
+
+def test_every_known_gotham_key_passes_and_a_misspelt_one_gets_a_suggestion() -> None:
+    # The known keys come from ProviderSettings' fields (and announce's two): one list.
+    read = {
+        item.metadata["setting"].config_key for item in fields(ProviderSettings) if item.metadata
+    }
+    assert read | {"gotham:announceGroups", "gotham:announceMarkings"} == CONFIG_KEYS
+    assert unknown_setting_problems([*CONFIG_KEYS, "aws:region", "my-app:hostnme"]) == []
+    (problem,) = unknown_setting_problems(["gotham:clientID", "gotham:realm"])
+    assert problem.startswith(
+        "stack config gotham:clientID is not a gotham-inbox setting, so the provider would "
+        "ignore it; did you mean 'gotham:clientId'?"
+    )
