@@ -12,7 +12,9 @@ import pytest
 import yaml
 
 from gotham_inbox.cli import main
+from gotham_inbox.directory import example_directory_path, load_directory
 from gotham_inbox.emulator.testing import RunningEmulator
+from gotham_inbox.policy.generate import policy_config_from_directory
 
 PROJECT = "shop"
 STACK = "prod"
@@ -82,6 +84,7 @@ class AnnounceProject:
         where.mkdir(parents=True, exist_ok=True)
         (where / "Pulumi.yaml").write_text(f"name: {PROJECT}\nruntime: python\n", "utf-8")
         (where / "__main__.py").write_text("import pulumi\n", "utf-8")
+        write_example_policy_config(where)
         project = cls(where)
         project.configure(emulator, **(config or {}))
         return project
@@ -146,3 +149,14 @@ def announce(capsys: pytest.CaptureFixture[str], project: AnnounceProject, *args
 def titles(emulator: RunningEmulator) -> list[str]:
     """The titles of the messages the emulator stored, oldest first."""
     return [record["message"]["title"]["value"] for record in emulator.messages()]
+
+
+def write_example_policy_config(directory: Path) -> Path:
+    """``policy-config.json`` in ``directory``, generated from the example directory the
+    emulator serves for the caller release-bot, as a stack deployed against it has: without a
+    policy config the pack's directory rules cannot judge an announcement, and refuse it."""
+    example = load_directory(example_directory_path())
+    config = policy_config_from_directory(example, example.user("release-bot"))
+    path = directory / "policy-config.json"
+    path.write_text(json.dumps(config), "utf-8")
+    return path

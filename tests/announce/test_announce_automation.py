@@ -21,7 +21,13 @@ from gotham_inbox.announce import AnnounceRefused
 from gotham_inbox.announce.automation import announced_up, stack_announcer
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 from gotham_inbox.retry import NO_RETRIES
-from tests.announce.announce_support import CI_VARIABLES, FAILED_UP_EVENTS, PROJECT, REALM
+from tests.announce.announce_support import (
+    CI_VARIABLES,
+    FAILED_UP_EVENTS,
+    PROJECT,
+    REALM,
+    write_example_policy_config,
+)
 
 
 class FakeStack:
@@ -50,6 +56,12 @@ class FakeStack:
         if self._ending is not None:
             raise self._ending
         return "the up result"
+
+
+@pytest.fixture(autouse=True)
+def policy_config(tmp_path: Path) -> Path:
+    """The stack's policy config, from the directory the emulator serves."""
+    return write_example_policy_config(tmp_path)
 
 
 @pytest.fixture

@@ -217,10 +217,9 @@ def test_without_routes_or_stack_defaults_the_missing_setting_is_named(
 def test_an_announcement_the_pack_refuses_is_not_sent(
     capsys: pytest.CaptureFixture[str], project: AnnounceProject, emulator: RunningEmulator
 ) -> None:
-    project.write(
-        f"policy-config.{STACK}.json",
-        json.dumps({"inbox-markings": {"allowedMarkings": ["UNCLASSIFIED", "SENSITIVE"]}}),
-    )
+    config = json.loads((project.root / "policy-config.json").read_text("utf-8"))
+    config["inbox-markings"]["allowedMarkings"] = ["UNCLASSIFIED", "SENSITIVE"]
+    project.write(f"policy-config.{STACK}.json", json.dumps(config))
     project.write("gotham-inbox-announce.yaml", "events:\n  failed:\n    markings: [SECRET]\n")
     done = announce(capsys, project, "--event", "failed", "--run-id", "1")
     assert done.code == exit_codes.MANDATORY_VIOLATION
