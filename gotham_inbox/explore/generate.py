@@ -26,7 +26,8 @@ two together). hypothesis-jsonschema 0.23 calls ``many.more()``, a hypothesis in
 
 
 class ExploreExtraMissing(Exception):
-    """``check --explore`` needs packages of the ``explore`` extra that are not installed."""
+    """``check --explore`` needs packages of the ``explore`` extra that are not installed (or
+    not in the range the extra pins)."""
 
 
 def _release(version: str) -> tuple[int, ...]:
@@ -228,6 +229,36 @@ def _enum_strategy(schema: Any, where: str, source: str) -> Any:
     return st.sampled_from(admitted)
 
 
+def _drawable(strategy: Any, where: str, source: str) -> Any:
+    """``strategy``, once one value has been drawn from it: else the entry is named.
+
+    A schema can be valid and not empty and still give hypothesis nothing: a ``pattern``
+    whose strings its length bounds filter out (``^a{1,100000}$`` with ``minLength: 50000``).
+    The search would then fail as a whole ("Unsatisfiable"), without saying which entry; one
+    draw per entry, before the search, says it (a few milliseconds for an ordinary schema).
+    """
+    from hypothesis import HealthCheck, Phase, Verbosity, find, settings
+    from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+    probe = settings(
+        database=None,
+        verbosity=Verbosity.quiet,  # hypothesis's "reproduce with @seed" is not for our users
+        print_blob=False,
+        max_examples=1,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+    )
+    try:
+        find(strategy, lambda _: True, settings=probe)
+    except (NoSuchExample, Unsatisfiable):
+        raise ExploreSchemaError(
+            f"{source}: {where}: no value satisfying its schema could be drawn (a pattern and "
+            "length or other bounds that rarely meet?); simplify it"
+        ) from None
+    return strategy
+
+
 def config_strategy(keys: list[DeclaredKey], schemas: ExploreSchemas) -> Any:
     """Dictionaries of a value for every explored key (namespaced key -> typed value)."""
     from hypothesis import strategies as st
@@ -236,7 +267,7 @@ def config_strategy(keys: list[DeclaredKey], schemas: ExploreSchemas) -> Any:
     strategies = {}
     for key in keys:
         schema, where = key_schema(key, schemas), f"config.{key.short}"
-        strategy = _strategy(schema, where, source)  # refuses an empty domain up front
+        strategy = _drawable(_strategy(schema, where, source), where, source)
         spread = _spread_length(key.type, schemas.config.get(key.key))
         if spread is not None:
             strategy = st.one_of(strategy, _spread(schema, *spread, where, source))
@@ -248,7 +279,7 @@ def _token_strategy(tokens: Mapping[str, Mapping[str, Any]], section: str, sourc
     from hypothesis import strategies as st
 
     def value(schema: Any, where: str) -> Any:
-        strategy = _strategy(schema, where, source)
+        strategy = _drawable(_strategy(schema, where, source), where, source)
         spread = _spread_length(schema.get("type") if isinstance(schema, dict) else None, schema)
         if spread is None:
             return strategy

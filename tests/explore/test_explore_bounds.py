@@ -49,6 +49,10 @@ def _deep_not(levels: int) -> str:
         (_deep_not(3000), "nest"),
         ("config:\n  version: {pattern: '^a{100000}$'}\n", "config.version: no value can be"),
         (
+            "config:\n  version: {pattern: '^a{1,100000}$', minLength: 50000}\n",
+            "config.version: no value satisfying its schema could be drawn",
+        ),
+        (
             "config:\n  changelog: {minLength: 10, maxLength: 5}\n",
             "config.changelog: minLength 10 is more than maxLength 5",
         ),
@@ -70,6 +74,7 @@ def _deep_not(levels: int) -> str:
         "deep-yaml",
         "deep-not",
         "huge-repetition",
+        "unmeetable-pattern",
         "min-over-max",
         "nested-min-over-max",
         "nested-enum",
