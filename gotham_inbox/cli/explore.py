@@ -12,6 +12,7 @@ import argparse
 import os
 import random
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -111,15 +112,40 @@ def misused_flags(args: argparse.Namespace) -> list[str]:
 
 
 def _database(directory: Path, stack: str, chosen: Path | None) -> Path:
-    if chosen is not None:
-        return chosen
-    root = directory / DATABASE_DIR
-    root.mkdir(exist_ok=True)
-    ignore = root / ".gitignore"
-    if not ignore.exists():
-        # Like .pytest_cache: the folder keeps itself out of git in any project.
-        ignore.write_text("# written by gotham-inbox check --explore\n*\n", encoding="utf-8")
-    return root / "explore" / stack
+    """The example database's folder, made and tried for writing before anything runs.
+
+    hypothesis writes the database as it goes (a counterexample is saved the moment it is
+    found): a folder it cannot write (a read-only project, a ``.gotham-inbox`` that is a file)
+    is refused here, in one line, and not halfway through the search.
+    """
+    folder = chosen if chosen is not None else directory / DATABASE_DIR / "explore" / stack
+    try:
+        if chosen is None:
+            root = directory / DATABASE_DIR
+            root.mkdir(exist_ok=True)
+            ignore = root / ".gitignore"
+            if not ignore.exists():
+                # Like .pytest_cache: the folder keeps itself out of git in any project.
+                ignore.write_text(
+                    "# written by gotham-inbox check --explore\n*\n", encoding="utf-8"
+                )
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise FlagError(
+            f"cannot use {folder} as the example database: {_why_not_writable(folder, error)}; "
+            "make it a writable folder, or give another with --explore-database DIR"
+        ) from None
+    return folder
+
+
+def _why_not_writable(folder: Path, error: OSError) -> str:
+    # mkdir's "File exists" hides the point: a file stands where a folder must be.
+    for part in (*reversed(folder.parents), folder):
+        if part.exists() and not part.is_dir():
+            return f"{part} is a file, not a folder"
+    return f"{error.filename or folder}: {error.strerror or type(error).__name__}"
 
 
 def _budget(args: argparse.Namespace, database: Path, timeout: float) -> Budget:
@@ -162,6 +188,12 @@ def run(args: argparse.Namespace) -> int:
         FlagError,
     ) as error:
         return broken(error)
+    if result.baseline is None and result.counterexample is None:
+        # Not even the stack's current config was judged: passing would pass the unjudged.
+        return broken(
+            f"no example finished within --max-seconds {budget.max_seconds:g} (the program "
+            f"{project.program} was not judged once); raise --max-seconds"
+        )
     report = ExploreReport(project, config_path, result)
     sys.stdout.write(EXPLORE_RENDERERS[args.format](report))
     if result.counterexample is None:

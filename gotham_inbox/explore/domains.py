@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gotham_inbox.check.project import PROJECT_FILES, ProjectError, StackProject
+from gotham_inbox.documents import DocumentError, load_document
 
 DECLARED_TYPES: Mapping[str, Mapping[str, Any]] = {
     "string": {"type": "string"},
@@ -71,9 +70,9 @@ def declared_keys(project: StackProject) -> list[DeclaredKey]:
     """The config keys the project's Pulumi.yaml declares with a type, in file order."""
     path = _project_file(project)
     try:
-        settings = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise ProjectError(f"cannot read {path}: {error}") from None
+        settings = load_document(path, "yaml")
+    except DocumentError as error:
+        raise ProjectError(str(error)) from None
     config = settings.get("config") if isinstance(settings, dict) else None
     if not isinstance(config, dict):
         return []

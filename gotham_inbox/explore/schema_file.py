@@ -28,14 +28,27 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
+from gotham_inbox.documents import DocumentError, load_document
 from gotham_inbox.explore.domains import DeclaredKey
 
 EXPLORE_FILE = "gotham-inbox-explore.yaml"
 """The explore file ``check --explore`` reads from beside Pulumi.yaml when it exists."""
 
 MAX_FILE_BYTES = 1_000_000
+MAX_VALUES = 100_000
+"""Values in the file once YAML aliases are expanded: a 15,000-value enum fits, a bomb not."""
+MAX_DEPTH = 32
+"""Nesting of the file: three levels of sections, then the schemas (real ones nest under 10)."""
+MAX_NESTED_ENUM = 1_000
+"""Values of an ``enum`` below the top of a schema: hypothesis-jsonschema's cost for one is
+quadratic in its size (a top-level enum is drawn directly, at any size up to MAX_VALUES)."""
+_BOUND_PAIRS = (
+    ("minLength", "maxLength"),
+    ("minItems", "maxItems"),
+    ("minProperties", "maxProperties"),
+    ("minimum", "maximum"),
+)
 _SECTIONS = ("config", "outputs", "calls", "stacks")
 
 
@@ -58,28 +71,56 @@ class ExploreSchemas:
     """Stack reference name -> output name -> JSON Schema."""
 
 
-def _check_patterns(path: Path, where: str, schema: object) -> None:
-    # JSON Schema's check does not compile patterns; a broken one would read as "no value".
+def _check_words(path: Path, where: str, schema: object, at: str = "") -> None:
+    """What JSON Schema's own check lets through and generation would trip on, by entry."""
+    here = f"{where} (at {at})" if at else where
     if isinstance(schema, dict):
         if "$ref" in schema:
             # Each schema stands alone (there is no document to point into).
             raise ExploreSchemaError(
-                f"{path}: {where}: $ref is not supported here; write the schema inline"
+                f"{path}: {here}: $ref is not supported here; write the schema inline"
             )
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
+            # JSON Schema's check does not compile patterns; a broken one would read as "no
+            # value".
             try:
                 re.compile(pattern)
-            except re.error as error:
+            except (re.error, OverflowError, RecursionError) as error:
                 raise ExploreSchemaError(
-                    f"{path}: {where}: pattern {pattern!r} is not a valid regular expression: "
-                    f"{error}"
+                    f"{path}: {here}: pattern {_shown(pattern)} is not a valid regular "
+                    f"expression: {error}"
                 ) from None
-        for value in schema.values():
-            _check_patterns(path, where, value)
+        for low_word, high_word in _BOUND_PAIRS:
+            low, high = schema.get(low_word), schema.get(high_word)
+            numbers = (int, float)
+            if (
+                isinstance(low, numbers)
+                and isinstance(high, numbers)
+                and not isinstance(low, bool)
+                and not isinstance(high, bool)
+                and low > high
+            ):
+                raise ExploreSchemaError(
+                    f"{path}: {here}: {low_word} {low} is more than {high_word} {high}, so no "
+                    f"value satisfies it; lower {low_word} or raise {high_word}"
+                )
+        enum = schema.get("enum")
+        if at and isinstance(enum, list) and len(enum) > MAX_NESTED_ENUM:
+            raise ExploreSchemaError(
+                f"{path}: {here}: an enum of {len(enum):,} values inside a schema (at most "
+                f"{MAX_NESTED_ENUM:,} there; at the top of an entry's schema, any number)"
+            )
+        for word, value in schema.items():
+            if word not in ("enum", "const", "default", "examples"):
+                _check_words(path, where, value, f"{at}/{word}" if at else str(word))
     elif isinstance(schema, list):
-        for item in schema:
-            _check_patterns(path, where, item)
+        for index, item in enumerate(schema):
+            _check_words(path, where, item, f"{at}/{index}")
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
 
 
 def _check_schema(path: Path, where: str, schema: object) -> Any:
@@ -87,9 +128,11 @@ def _check_schema(path: Path, where: str, schema: object) -> Any:
         raise ExploreSchemaError(
             f"{path}: {where} must be a JSON Schema (a mapping), not {type(schema).__name__}"
         )
-    _check_patterns(path, where, schema)
+    _check_words(path, where, schema)
     try:
         jsonschema.Draft7Validator.check_schema(schema)
+    except RecursionError:
+        raise ExploreSchemaError(f"{path}: {where} nests too deep to check") from None
     except jsonschema.SchemaError as error:
         at = "/".join(str(part) for part in error.absolute_path)
         raise ExploreSchemaError(
@@ -125,13 +168,12 @@ def load_explore_schemas(
     if path is None:
         return ExploreSchemas()
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ExploreSchemaError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes")
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ExploreSchemaError(f"cannot read {path}: {error.strerror}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise ExploreSchemaError(f"{path} is not valid YAML or JSON: {error}") from None
+        # JSON is YAML: one loader, with the bounds every input file is read within.
+        raw = load_document(
+            path, "yaml", max_bytes=MAX_FILE_BYTES, max_nodes=MAX_VALUES, max_depth=MAX_DEPTH
+        )
+    except DocumentError as error:
+        raise ExploreSchemaError(str(error)) from None
     if raw is None:
         return ExploreSchemas(path)
     if not isinstance(raw, dict):

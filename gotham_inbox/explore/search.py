@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.check.project import StackProject, config_text
+from gotham_inbox.explore.deadline import OutOfTime, hard_deadline
 from gotham_inbox.explore.domains import DeclaredKey, typed_value
 from gotham_inbox.explore.generate import config_strategy, outputs_strategy, require_extra
 from gotham_inbox.explore.schema_file import ExploreSchemaError, ExploreSchemas
@@ -160,26 +161,26 @@ def explore(
     )
     explored = [key for key in keys if not key.secret]
     result = ExploreResult(explored, schemas, budget)
-    configs = config_strategy(explored, schemas)
-    outputs = (
-        outputs_strategy(schemas) if schemas.outputs or schemas.calls or schemas.stacks else None
-    )
+    # The budget covers everything from here: building the strategies (a large enum or a
+    # complex pattern costs time too), generating, running, shrinking.
     started = time.monotonic()
     deadline = started + budget.max_seconds
     seen: dict[str, Outcome] = {}
+    # The last example raised as failing: while hypothesis shrinks, its best so far.
+    last_failed: list[tuple[Example, Outcome]] = []
 
     with ProgramWorker(project, budget.timeout) as worker:
 
-        def judge(candidate: Example, *, overtime: bool = False) -> Outcome | None:
+        def judge(candidate: Example) -> Outcome | None:
             fingerprint = hashlib.sha256(
                 json.dumps([candidate.config, candidate.outputs], sort_keys=True).encode()
             ).hexdigest()
             if fingerprint in seen:
                 return seen[fingerprint]
-            if time.monotonic() > deadline and not overtime:
-                # Out of time: examples not yet run pass, so generation and shrinking wind
-                # down; the ones already run keep their outcome, so hypothesis's final replay
-                # of the minimal failing example still fails.
+            if time.monotonic() > deadline:
+                # Where no timer enforces the budget (see .deadline): examples not yet run
+                # pass, so generation and shrinking wind down; the ones already run keep their
+                # outcome, so hypothesis's final replay of the minimal one still fails.
                 result.out_of_time = True
                 return None
             config = run_config(project, explored, candidate)
@@ -211,70 +212,98 @@ def explore(
             if outcome is None:
                 return
             if outcome.failing:
+                last_failed[:] = [(candidate, outcome)]
                 raise _Failed(candidate, outcome)
 
         database = DirectoryBasedExampleDatabase(str(budget.database)) if budget.database else None
 
-        def hypothesis_round(number: int, examples: int) -> None:
-            test: Any = given(
-                config=configs,
-                outputs=outputs if outputs is not None else hypothesis.strategies.none(),
-            )(check_example)
-            if number == 0:
-                # hypothesis runs explicit examples in the order they are written, top to
-                # bottom: decorating in reverse puts the current config first.
-                for known in reversed(explicit_examples(project, explored)):
-                    test = example(config=_Labelled(known.config, known.origin), outputs=None)(test)
-            test = settings(
-                max_examples=examples,
-                deadline=None,
-                database=database,
-                derandomize=False,
-                report_multiple_bugs=False,
-                print_blob=False,
-                verbosity=Verbosity.quiet,
-                suppress_health_check=list(HealthCheck),
-                # No targeting: keeping its Pareto front of long strings costs more than runs.
-                phases=[phase for phase in Phase if phase is not Phase.target],
-            )(seed(_round_seed(budget.seed, number))(test))
-            test()
+        def search() -> None:
+            configs = config_strategy(explored, schemas)
+            outputs = (
+                outputs_strategy(schemas)
+                if schemas.outputs or schemas.calls or schemas.stacks
+                else None
+            )
 
-        # hypothesis has no time budget: the examples go in rounds, and the clock is read
-        # between rounds (inside a round, examples past the deadline are not run).
-        remaining, number = budget.max_examples, 0
-        while remaining > 0 and not result.out_of_time:
-            examples_before = result.examples
-            size = min(ROUND_EXAMPLES, remaining)
-            try:
-                hypothesis_round(number, size)
-            except HypothesisException as error:
-                raise ExploreSchemaError(
-                    f"hypothesis could not explore the domains: {type(error).__name__}: {error}"
-                ) from None
-            except _Failed as failed:
-                # The last example hypothesis raises for is its minimal one (explicit examples
-                # are not shrunk: they are reported as they are).
-                found = (failed.example, failed.outcome)
-                if failed.example.origin == "generated":
-                    current = explicit_examples(project, explored)[0]
-                    found = _restore_unneeded(found, current, judge)
-                result.counterexample = found
-                break
-            remaining -= size
-            number += 1
-            if result.examples == examples_before and number > 1:
-                break  # the domain is exhausted: nothing new was drawn
-            if time.monotonic() > deadline:
-                result.out_of_time = True
+            def hypothesis_round(number: int, examples: int) -> None:
+                test: Any = given(
+                    config=configs,
+                    outputs=outputs if outputs is not None else hypothesis.strategies.none(),
+                )(check_example)
+                if number == 0:
+                    # hypothesis runs explicit examples in the order they are written, top to
+                    # bottom: decorating in reverse puts the current config first.
+                    for known in reversed(explicit_examples(project, explored)):
+                        test = example(config=_Labelled(known.config, known.origin), outputs=None)(
+                            test
+                        )
+                test = settings(
+                    max_examples=examples,
+                    deadline=None,
+                    database=database,
+                    derandomize=False,
+                    report_multiple_bugs=False,
+                    print_blob=False,
+                    verbosity=Verbosity.quiet,
+                    suppress_health_check=list(HealthCheck),
+                    # No targeting: keeping its Pareto front of long strings costs more than runs.
+                    phases=[phase for phase in Phase if phase is not Phase.target],
+                )(seed(_round_seed(budget.seed, number))(test))
+                test()
+
+            # hypothesis has no time budget of its own: the examples go in rounds (each its own
+            # seed), and the budget is enforced by the timer of .deadline around all of them.
+            remaining, number = budget.max_examples, 0
+            while remaining > 0 and not result.out_of_time:
+                examples_before = result.examples
+                size = min(ROUND_EXAMPLES, remaining)
+                try:
+                    hypothesis_round(number, size)
+                except HypothesisException as error:
+                    raise ExploreSchemaError(
+                        f"hypothesis could not explore the domains: {type(error).__name__}: "
+                        f"{_one_line(str(error))}"
+                    ) from None
+                except _Failed as failed:
+                    # The last example hypothesis raises for is its minimal one (explicit
+                    # examples are not shrunk: they are reported as they are).
+                    result.counterexample = (failed.example, failed.outcome)
+                    if failed.example.origin == "generated":
+                        current = explicit_examples(project, explored)[0]
+                        _restore_unneeded(result, current, judge)
+                    return
+                remaining -= size
+                number += 1
+                if result.examples == examples_before and number > 1:
+                    return  # the domain is exhausted: nothing new was drawn
+                if time.monotonic() > deadline:
+                    result.out_of_time = True
+
+        try:
+            with hard_deadline(deadline):
+                search()
+        except OutOfTime:
+            result.out_of_time = True
+            # The worker may be halfway through a run: it is killed, not waited for.
+            worker.close(kill=True)
+            if result.counterexample is None and last_failed:
+                # Cut short while shrinking: the smallest failing example so far.
+                result.counterexample = last_failed[0]
     result.seconds = time.monotonic() - started
     return result
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _PASSED = Outcome(ProgramRun([], 0), [])
 """What a repeat of a passing example is judged: it passed (what it registered is not kept)."""
 
 ROUND_EXAMPLES = 25
-"""Examples per hypothesis run: how far past ``--max-seconds`` generation may go."""
+"""Examples per hypothesis run: where no timer enforces ``--max-seconds`` (see
+:mod:`.deadline`), the clock is read between rounds."""
 
 
 def _round_seed(seed: int, number: int) -> int:
@@ -287,22 +316,23 @@ def _same_failure(first: Outcome, second: Outcome) -> bool:
 
 
 def _restore_unneeded(
-    found: tuple[Example, Outcome], current: Example, judge: Callable[..., Outcome | None]
-) -> tuple[Example, Outcome]:
+    result: ExploreResult, current: Example, judge: Callable[[Example], Outcome | None]
+) -> None:
     """Put back the stack's value of every key the failure does not need.
 
     hypothesis shrinks every value towards its simplest (an empty string, 0); a key whose
-    current value fails the same way is not part of the problem, and needs no command.
+    current value fails the same way is not part of the problem, and needs no command. Each
+    step is kept in ``result`` as it is made: the budget may run out halfway.
     """
-    example, outcome = found
+    assert result.counterexample is not None
     for key, value in current.config.items():
+        example, outcome = result.counterexample
         if key not in example.config or example.config[key] == value:
             continue
         trial = Example({**example.config, key: value}, example.outputs, example.origin)
-        trial_outcome = judge(trial, overtime=True)
+        trial_outcome = judge(trial)
         if trial_outcome is not None and _same_failure(outcome, trial_outcome):
-            example, outcome = trial, trial_outcome
-    return example, outcome
+            result.counterexample = (trial, trial_outcome)
 
 
 class _Labelled(dict[str, Any]):

@@ -106,7 +106,8 @@ def test_the_same_seed_gives_the_same_result(
     results = []
     for run in ("first", "second"):
         fixture = write_fixture(tmp_path / run, explore=BREAKABLE_DOMAINS)
-        code, report = explore_json(capsys, fixture, "--seed", "11")
+        # A budget no loaded machine reaches: the result must not depend on the clock.
+        code, report = explore_json(capsys, fixture, "--seed", "11", "--max-seconds", "900")
         explore = report["explore"]
         found = [{k: v for k, v in item.items() if k != "source"} for item in report["violations"]]
         results.append((code, explore["examples"], explore["counterexample"], found))
@@ -263,11 +264,11 @@ def test_the_time_budget_stops_the_search(
     safe = {"config": {"version": {"pattern": SEMVER}, "changelog": {"maxLength": 50}}}
     fixture = write_fixture(tmp_path / "app", explore=safe)
     code, report = explore_json(
-        capsys, fixture, "--seed", "1", "--max-examples", "100000", "--max-seconds", "0.5"
+        capsys, fixture, "--seed", "1", "--max-examples", "100000", "--max-seconds", "10"
     )
     assert code == 0
     assert report["explore"]["outOfTime"] is True
-    assert report["explore"]["examples"] < 100000
+    assert 1 <= report["explore"]["examples"] < 100000
 
 
 def test_sarif_carries_the_finding_and_the_explore_run(
