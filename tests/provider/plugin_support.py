@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +69,34 @@ def plugin_starter() -> Iterator[Callable[[dict[str, Any]], Host]]:
         if process.poll() is None:
             process.terminate()
             process.communicate(timeout=30)
+
+
+def as_declared(inputs: dict[str, Any]) -> dict[str, Any]:
+    """A resource's inputs as a program in any language declares them to the plugin: the
+    message(s) the Python program registered, without the sourceIds it derived."""
+
+    def bare(message: Any) -> Any:
+        return {k: v for k, v in message.items() if k != "sourceId"}
+
+    if "message" in inputs:
+        return {"message": bare(inputs["message"])}
+    return {"messages": [bare(item) for item in inputs["messages"]]}
+
+
+@dataclass(frozen=True)
+class FrontDoor:
+    """One way in to the provider's core, driven over gRPC as the engine does.
+
+    ``dynamic``: the SDK's dynamic-provider host, given the inputs a Python program registers
+    (``__provider`` and the derived sourceIds included). ``plugin``: pulumi-resource-gotham,
+    given the inputs a program of any language declares (its Check derives the sourceIds).
+    """
+
+    name: str
+    message_type: str
+    batch_type: str
+    start: Callable[[dict[str, Any]], Host]
+
+    def inputs(self, registered: dict[str, Any]) -> dict[str, Any]:
+        """What this door's program hands the engine, from the Python program's inputs."""
+        return registered if self.name == "dynamic" else as_declared(registered)
