@@ -23,9 +23,10 @@ Installed as the console script ``pulumi-resource-gotham`` (:func:`main`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -77,9 +78,7 @@ def to_python(value: PropertyValue) -> Any:
     inner = value.value
     if isinstance(inner, Mapping):
         return {key: to_python(item) for key, item in inner.items()}
-    if isinstance(inner, str):
-        return inner
-    if isinstance(inner, Sequence):
+    if isinstance(inner, tuple):  # how a PropertyValue holds a list
         return [to_python(item) for item in inner]
     if isinstance(inner, float) and inner.is_integer():
         return int(inner)
@@ -187,10 +186,13 @@ class GothamProvider(api.Provider):
         news = {key: to_python(value) for key, value in request.new_inputs.items()}
 
         def identified(message: Any, index: int | None) -> Any:
-            if isinstance(message, dict) and message.get(SOURCE_ID_KEY) is None:
-                if unknown_paths(message):
-                    # Not known until the deployment runs: nor is the id derived from it.
-                    return {**message, SOURCE_ID_KEY: UNKNOWN_STRING}
+            if (
+                isinstance(message, dict)
+                and message.get(SOURCE_ID_KEY) is None
+                and unknown_paths(message)
+            ):
+                # Not known until the deployment runs: nor is the id derived from it.
+                return {**message, SOURCE_ID_KEY: UNKNOWN_STRING}
             return with_source_id(message, project, stack, name, index, salt)
 
         if isinstance(core, InboxMessageProvider):
@@ -219,8 +221,7 @@ class GothamProvider(api.Provider):
             diffs=replaces,
             delete_before_replace=bool(result.delete_before_replace),
             detailed_diff={
-                key: api.PropertyDiff(api.PropertyDiffKind.UPDATE_REPLACE, True)
-                for key in replaces
+                key: api.PropertyDiff(api.PropertyDiffKind.UPDATE_REPLACE, True) for key in replaces
             },
         )
 
@@ -287,7 +288,7 @@ def _one_message(method: Handler) -> Handler:
     return handler
 
 
-class GothamServicer(ProviderServicer):  # type: ignore[misc]
+class GothamServicer(ProviderServicer):
     """The SDK's gRPC servicer of a provider, failures answered as one clear message."""
 
     def __init__(self, provider: GothamProvider, engine_address: str) -> None:
@@ -336,7 +337,5 @@ def main() -> None:
         sys.stdout.write(f"{port}\n")
         sys.stdout.flush()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # the engine stops plugins with a signal
         asyncio.run(serve(arguments[-1], announce))
-    except KeyboardInterrupt:
-        pass

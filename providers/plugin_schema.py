@@ -123,10 +123,15 @@ def _message_resource() -> dict[str, Any]:
             "sourceId": _string("The message's id in Gotham (the server's)."),
             "requestedSourceId": _string("The sourceId the message declared."),
             "idempotent": {"type": "boolean", "description": _IDEMPOTENT},
-            "status": _string("`sent`, or `adopted` when an earlier attempt had already sent "
-                              "it (its sourceId came back as a conflict)."),
-            "recipients": {**_RECIPIENTS, "description": "The groups, each with its realm "
-                           "when known (its own, or gotham:realm)."},
+            "status": _string(
+                "`sent`, or `adopted` when an earlier attempt had already sent "
+                "it (its sourceId came back as a conflict)."
+            ),
+            "recipients": {
+                **_RECIPIENTS,
+                "description": "The groups, each with its realm "
+                "when known (its own, or gotham:realm).",
+            },
             "sentAt": _string(_SENT_AT),
             "hostname": _string(_HOSTNAME),
         },

@@ -25,9 +25,9 @@ from urllib.parse import unquote, urlparse
 
 from gotham_inbox.check.project import StackProject
 from gotham_inbox.policy.resources import (
-    INBOX_MESSAGE_BATCH_TYPE,
-    INBOX_MESSAGE_TYPE,
+    BATCH_TYPES,
     INBOX_TYPES,
+    MESSAGE_TYPES,
     InboxResource,
     SourceLocation,
     inbox_resource,
@@ -106,9 +106,9 @@ def _source(frames: Any, directory: Path) -> dict[str, Any] | None:
 def mock_outputs(resource_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
     # The provider's outputs (see the contract): enough for programs that read source ids.
     outputs = dict(inputs)
-    if resource_type == INBOX_MESSAGE_TYPE and isinstance(inputs.get("message"), dict):
+    if resource_type in MESSAGE_TYPES and isinstance(inputs.get("message"), dict):
         outputs["sourceId"] = inputs["message"].get("sourceId")
-    if resource_type == INBOX_MESSAGE_BATCH_TYPE and isinstance(inputs.get("messages"), list):
+    if resource_type in BATCH_TYPES and isinstance(inputs.get("messages"), list):
         outputs["sourceIds"] = [
             item.get("sourceId") for item in inputs["messages"] if isinstance(item, dict)
         ]

@@ -92,7 +92,8 @@ def test_a_dropped_answer_after_commit_is_recovered_once_honour_was_seen(
     inputs: dict[str, dict[str, Any]],
     door: FrontDoor,
 ) -> None:
-    create(host, door.message_type, "release", inputs["release"])  # the host learns ids are honoured
+    # The host learns ids are honoured.
+    create(host, door.message_type, "release", inputs["release"])
     emulator.faults.add("drop-after-commit", times=1)
     outputs = create(host, door.batch_type, "launch", inputs["launch"])
     assert outputs["statuses"] == ["adopted", "adopted"]  # the retry found both already there

@@ -11,7 +11,6 @@ Each runs Check, Diff, Create, Read and Delete; the emulator shows what was sent
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from pulumi.runtime import rpc
