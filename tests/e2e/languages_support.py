@@ -1,0 +1,79 @@
+"""Programs in other Pulumi languages, deployed through the gotham plugin under the real CLI.
+
+The language hosts come from ``scripts/install-language-hosts`` (``.pulumi-hosts/bin``); the
+plugin is the ``pulumi-resource-gotham`` console script of the repository's virtualenv, found
+by the engine on PATH as after ``pip install gotham-inbox`` in an activated virtualenv.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.e2e.e2e_support import REPO, STACK, PulumiProject, under_ci
+
+HOSTS_BIN = Path(os.environ.get("LANGUAGE_HOSTS_DIR", REPO / ".pulumi-hosts" / "bin"))
+PLUGIN_BIN = Path(sys.executable).parent
+PLUGIN_MESSAGE_TYPE = "gotham:index:InboxMessage"
+PLUGIN_BATCH_TYPE = "gotham:index:InboxMessageBatch"
+
+
+def require_host(name: str) -> None:
+    """Skip (fail under CI) when language host ``pulumi-language-NAME`` is not built."""
+    host = HOSTS_BIN / f"pulumi-language-{name}"
+    if os.access(host, os.X_OK):
+        return
+    message = f"{host} is missing; build it with scripts/install-language-hosts (needs Go)"
+    if under_ci():
+        pytest.fail(f"{message}. CI is set, so this is a failure, not a skip.")
+    pytest.skip(message)
+
+
+class LanguageProject(PulumiProject):
+    """A project of another language, its hosts and the plugin on the CLI's PATH."""
+
+    def env(self) -> dict[str, str]:
+        """The engine's environment, with the language hosts and the plugin found on PATH."""
+        env = super().env()
+        env["PATH"] = os.pathsep.join([str(HOSTS_BIN), str(PLUGIN_BIN), env["PATH"]])
+        return env
+
+    @classmethod
+    def yaml_program(cls, where: Path, resources: dict[str, Any]) -> LanguageProject:
+        """A YAML project declaring ``resources`` (its ``outputs``: every resource's status)."""
+        root, state, home = where / "project", where / "state", where / "pulumi-home"
+        for folder in (root, state, home):
+            folder.mkdir(parents=True)
+        project = cls(root, state, home)
+        project.write_yaml(resources)
+        return project
+
+    def write_yaml(self, resources: dict[str, Any]) -> None:
+        """Replace the YAML program's resources."""
+        program = {
+            "name": "inbox-yaml",
+            "runtime": "yaml",
+            "resources": resources,
+            "outputs": {name: f"${{{name}.sourceId}}" for name in resources},
+        }
+        (self.root / "Pulumi.yaml").write_text(yaml.safe_dump(program, sort_keys=False), "utf-8")
+
+    def init_stack(self, hostname: str, token: str) -> None:
+        """Create the stack: the emulator, its token as a secret, the caller's realm."""
+        self.run("stack", "init", STACK).ok()
+        self.run("config", "set", "gotham:hostname", hostname).ok()
+        self.run("config", "set", "gotham:realm", "palantir-internal-realm").ok()
+        self.run("config", "set", "--secret", "gotham:token", token).ok()
+
+    def outputs(self) -> dict[str, Any]:
+        """The state's gotham resources' outputs, by resource name."""
+        found = {}
+        for resource in self.export()["deployment"].get("resources") or []:
+            if resource["type"] in (PLUGIN_MESSAGE_TYPE, PLUGIN_BATCH_TYPE):
+                found[resource["urn"].rsplit("::", 1)[-1]] = resource["outputs"]
+        return found
