@@ -353,3 +353,29 @@ def test_console_script_exit_code(tmp_path: Path) -> None:
     )
     assert completed.returncode == 1
     assert json.loads(completed.stdout)["summary"]["mandatory"] == 4
+
+
+PLUGIN_RESOURCE = '''
+
+def Plugin(name, message):
+    """The gotham plugin's resource, as a program of any language declares it."""
+    return pulumi.CustomResource("gotham:index:InboxMessage", name, {"message": message})
+
+
+'''
+
+
+def test_the_plugins_types_are_judged_as_the_dynamic_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def findings(program: str, where: str) -> set[tuple[str, str, str, str]]:
+        project = write_project(tmp_path / where, program, policy_config=example_config())
+        assert check(project, "--format", "json") == 1
+        report = json.loads(capsys.readouterr().out)
+        return {(v["policy"], v["resource"], v["field"], v["level"]) for v in report["violations"]}
+
+    through_plugin = VIOLATING_PROGRAM.replace("\n\n\n", PLUGIN_RESOURCE, 1).replace(
+        "InboxMessage(", "Plugin("
+    )
+    assert "gotham:index:InboxMessage" in through_plugin
+    assert findings(through_plugin, "plugin") == findings(VIOLATING_PROGRAM, "dynamic")
