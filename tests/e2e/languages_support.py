@@ -45,7 +45,7 @@ class LanguageProject(PulumiProject):
 
     @classmethod
     def yaml_program(cls, where: Path, resources: dict[str, Any]) -> LanguageProject:
-        """A YAML project declaring ``resources`` (its ``outputs``: every resource's status)."""
+        """A YAML project declaring ``resources`` (its ``outputs``: every resource's id)."""
         root, state, home = where / "project", where / "state", where / "pulumi-home"
         for folder in (root, state, home):
             folder.mkdir(parents=True)
@@ -59,7 +59,7 @@ class LanguageProject(PulumiProject):
             "name": "inbox-yaml",
             "runtime": "yaml",
             "resources": resources,
-            "outputs": {name: f"${{{name}.sourceId}}" for name in resources},
+            "outputs": {name: f"${{{name}.id}}" for name in resources},
         }
         (self.root / "Pulumi.yaml").write_text(yaml.safe_dump(program, sort_keys=False), "utf-8")
 
