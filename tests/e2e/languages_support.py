@@ -1,13 +1,15 @@
 """Programs in other Pulumi languages, deployed through the gotham plugin under the real CLI.
 
-The language hosts come from ``scripts/install-language-hosts`` (``.pulumi-hosts/bin``); the
-plugin is the ``pulumi-resource-gotham`` console script of the repository's virtualenv, found
-by the engine on PATH as after ``pip install gotham-inbox`` in an activated virtualenv.
+The language hosts come from ``scripts/install-language-hosts`` (``.pulumi-hosts/bin``, and
+the TypeScript program's npm packages in ``.pulumi-hosts/nodejs``); the plugin is the
+``pulumi-resource-gotham`` console script of the repository's virtualenv, found by the engine
+on PATH as after ``pip install gotham-inbox`` in an activated virtualenv.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,16 +21,25 @@ from tests.e2e.e2e_support import REPO, STACK, PulumiProject, under_ci
 
 HOSTS_BIN = Path(os.environ.get("LANGUAGE_HOSTS_DIR", REPO / ".pulumi-hosts" / "bin"))
 PLUGIN_BIN = Path(sys.executable).parent
+NODE_MODULES = HOSTS_BIN.parent / "nodejs" / "node_modules"
+TYPESCRIPT_PROGRAM = Path(__file__).parent / "typescript"
 PLUGIN_MESSAGE_TYPE = "gotham:index:InboxMessage"
 PLUGIN_BATCH_TYPE = "gotham:index:InboxMessageBatch"
 
 
 def require_host(name: str) -> None:
-    """Skip (fail under CI) when language host ``pulumi-language-NAME`` is not built."""
+    """Skip (fail under CI) when language host ``pulumi-language-NAME`` is not built, or, for
+    Node.js, the TypeScript program's packages are not installed."""
     host = HOSTS_BIN / f"pulumi-language-{name}"
-    if os.access(host, os.X_OK):
+    missing = None if os.access(host, os.X_OK) else host
+    if name == "nodejs" and not (NODE_MODULES / "@pulumi" / "pulumi").is_dir():
+        missing = NODE_MODULES / "@pulumi" / "pulumi"
+    if missing is None:
         return
-    message = f"{host} is missing; build it with scripts/install-language-hosts (needs Go)"
+    message = (
+        f"{missing} is missing; build it with scripts/install-language-hosts (needs Go, "
+        "and npm for TypeScript)"
+    )
     if under_ci():
         pytest.fail(f"{message}. CI is set, so this is a failure, not a skip.")
     pytest.skip(message)
@@ -52,6 +63,16 @@ class LanguageProject(PulumiProject):
         project = cls(root, state, home)
         project.write_yaml(resources)
         return project
+
+    @classmethod
+    def typescript_program(cls, where: Path) -> LanguageProject:
+        """A copy of the TypeScript program (tests/e2e/typescript), its npm packages linked."""
+        root, state, home = where / "project", where / "state", where / "pulumi-home"
+        shutil.copytree(TYPESCRIPT_PROGRAM, root)
+        (root / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+        for folder in (state, home):
+            folder.mkdir(parents=True)
+        return cls(root, state, home)
 
     def write_yaml(self, resources: dict[str, Any]) -> None:
         """Replace the YAML program's resources."""

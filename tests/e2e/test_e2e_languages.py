@@ -1,15 +1,18 @@
-"""A YAML program declares inbox messages through the gotham plugin, under the real CLI.
+"""YAML and TypeScript programs declare inbox messages through the gotham plugin, under the
+real CLI.
 
-The steps a user takes, once, in order, against one emulator (a module-scoped fixture records
-what each step sent and recorded; each test checks one step): up; up again; a changed title;
-destroy; up again with the state gone (the host honours sourceIds, so the messages are
-adopted, not sent twice); and a preview with the policy pack of a program with a bad message.
+Per language, the steps a user takes, once, in order, against one emulator (a module-scoped
+fixture records what each step sent and recorded; each test checks one step): up; up again; a
+changed title; destroy; up again with the state gone (the host honours sourceIds, so the
+messages are adopted, not sent twice); and a preview with the policy pack of the program with
+a bad message added. The YAML program is written here; the TypeScript one is
+tests/e2e/typescript (its title and its bad message come from stack config).
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,11 +75,59 @@ class Workflow:
     state_text: str
 
 
-@pytest.fixture(scope="module")
-def workflow(pulumi_engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workflow]:
-    require_host("yaml")
-    where: Path = tmp_path_factory.mktemp("yaml")
-    project = LanguageProject.yaml_program(where, program("release 4.2 is live"))
+@dataclass(frozen=True)
+class Language:
+    """How the workflow writes, changes and spoils one language's program."""
+
+    host: str
+    make: Callable[[Path], LanguageProject]
+    retitle: Callable[[LanguageProject, str], None]
+    add_bad_message: Callable[[LanguageProject], None]
+
+
+def _yaml_with_bad_message(project: LanguageProject) -> None:
+    bad = program("release 4.2 is really live")
+    bad["bad-marking"] = {
+        "type": PLUGIN_MESSAGE_TYPE,
+        "properties": {"message": message("typo marking", marking="SECERT")},
+    }
+    project.write_yaml(bad)
+
+
+def _set_config(key: str, value: str) -> Callable[[LanguageProject], None]:
+    def set_it(project: LanguageProject) -> None:
+        project.run("config", "set", key, value).ok()
+
+    return set_it
+
+
+def _typescript_title(project: LanguageProject, title: str) -> None:
+    _set_config("title", title)(project)
+
+
+LANGUAGES = {
+    "yaml": Language(
+        "yaml",
+        lambda where: LanguageProject.yaml_program(where, program("release 4.2 is live")),
+        lambda project, title: project.write_yaml(program(title)),
+        _yaml_with_bad_message,
+    ),
+    "typescript": Language(
+        "nodejs",
+        LanguageProject.typescript_program,
+        _typescript_title,
+        _set_config("badMarking", "SECERT"),
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=list(LANGUAGES))
+def workflow(
+    request: pytest.FixtureRequest, pulumi_engine: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Workflow]:
+    language = LANGUAGES[request.param]
+    require_host(language.host)
+    project = language.make(tmp_path_factory.mktemp(request.param))
     shutil.copy2(REPO / POLICY_CONFIG, project.root / POLICY_CONFIG)
     steps: dict[str, Step] = {}
     with running_emulator() as emulator:
@@ -90,17 +141,12 @@ def workflow(pulumi_engine: None, tmp_path_factory: pytest.TempPathFactory) -> I
 
         step("up", "up", "--yes")
         step("again", "up", "--yes")
-        project.write_yaml(program("release 4.2 is really live"))
+        language.retitle(project, "release 4.2 is really live")
         step("retitled", "up", "--yes")
         state_text = (project.run("stack", "export").ok()).stdout
         step("destroy", "destroy", "--yes")
         step("state-lost", "up", "--yes")
-        bad = program("release 4.2 is really live")
-        bad["bad-marking"] = {
-            "type": PLUGIN_MESSAGE_TYPE,
-            "properties": {"message": message("typo marking", marking="SECERT")},
-        }
-        project.write_yaml(bad)
+        language.add_bad_message(project)
         step(
             "policy",
             "preview",
@@ -165,7 +211,7 @@ def test_the_token_is_never_in_the_state_in_plaintext(workflow: Workflow) -> Non
     assert '"gotham:index:InboxMessage"' in workflow.state_text
 
 
-def test_a_preview_with_the_pack_blocks_a_bad_message_of_the_yaml_program(
+def test_a_preview_with_the_pack_blocks_a_bad_message_of_the_program(
     workflow: Workflow,
 ) -> None:
     policy = workflow.steps["policy"]
