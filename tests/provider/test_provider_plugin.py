@@ -37,18 +37,19 @@ def emulator() -> Iterator[RunningEmulator]:
 
 def check(host: Host, name: str, inputs: dict[str, Any]) -> provider_pb2.CheckResponse:
     """The plugin's Check of an InboxMessage named ``name``."""
-    return host.stub.Check(
+    checked: provider_pb2.CheckResponse = host.stub.Check(
         provider_pb2.CheckRequest(
             urn=urn(PLUGIN_MESSAGE_TYPE, name), olds=to_struct({}), news=to_struct(inputs)
         ),
         timeout=30,
     )
+    return checked
 
 
 def is_secret(value: struct_pb2.Value) -> bool:
     """True when the engine would read ``value`` as a secret."""
     fields = value.struct_value.fields
-    return fields[rpc._special_sig_key].string_value == rpc._special_secret_sig
+    return bool(fields[rpc._special_sig_key].string_value == rpc._special_secret_sig)
 
 
 def test_the_schema_declares_both_resources_typed_and_the_credentials_secret(
