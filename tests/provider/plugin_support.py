@@ -3,18 +3,15 @@ engine does, beside the SDK's dynamic-provider host (``host_support``)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import grpc
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2
 
-from tests.provider.host_support import Host, to_struct
+from tests.provider.host_support import Host, host_starter, to_struct
 
 PLUGIN = Path(sys.executable).parent / "pulumi-resource-gotham"
 """The console script ``pip install gotham-inbox`` installs beside the interpreter."""
@@ -31,44 +28,24 @@ def plain_config(config: dict[str, Any]) -> dict[str, str]:
     return result
 
 
+def plugin_configure(config: dict[str, Any]) -> provider_pb2.ConfigureRequest:
+    """Configure as the engine sends it to the plugin: this package's keys, namespaced in
+    ``variables`` and bare (secrets wrapped) in ``args``."""
+    ours = {key: value for key, value in config.items() if key.startswith("gotham:")}
+    return provider_pb2.ConfigureRequest(
+        variables=plain_config(ours),
+        args=to_struct({key.split(":", 1)[1]: value for key, value in ours.items()}),
+        acceptSecrets=True,
+    )
+
+
 def plugin_starter() -> Iterator[Callable[[dict[str, Any]], Host]]:
-    """Start plugins configured with the given stack config; stops them when resumed."""
-    started: list[tuple[subprocess.Popen[bytes], grpc.Channel]] = []
+    """Start plugins configured with the given stack config; stops them when resumed.
 
-    def start(config: dict[str, Any]) -> Host:
-        # No GOTHAM_* variables: everything must arrive through Configure.
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("GOTHAM_")}
-        process = subprocess.Popen(
-            # The engine's flags, then its address (unused by a provider of custom resources).
-            [str(PLUGIN), "--logtostderr", "-v=3", "127.0.0.1:1"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=environ,
-        )
-        assert process.stdout is not None
-        port = int(process.stdout.readline().decode().strip())
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        started.append((process, channel))
-        stub = provider_pb2_grpc.ResourceProviderStub(channel)
-        # As the engine sends it: the keys of this package, namespaced in ``variables`` and
-        # bare (secrets wrapped) in ``args``.
-        ours = {key: value for key, value in config.items() if key.startswith("gotham:")}
-        stub.Configure(
-            provider_pb2.ConfigureRequest(
-                variables=plain_config(ours),
-                args=to_struct({key.split(":", 1)[1]: value for key, value in ours.items()}),
-                acceptSecrets=True,
-            ),
-            timeout=30,
-        )
-        return Host(process, stub)
-
-    yield start
-    for process, channel in started:
-        channel.close()
-        if process.poll() is None:
-            process.terminate()
-            process.communicate(timeout=30)
+    The engine runs the plugin with its flags, then its address (unused by a provider of
+    custom resources).
+    """
+    yield from host_starter((str(PLUGIN), "--logtostderr", "-v=3", "127.0.0.1:1"), plugin_configure)
 
 
 def as_declared(inputs: dict[str, Any]) -> dict[str, Any]:
