@@ -240,15 +240,18 @@ class GothamProvider(api.Provider):
 
     def _previewed(self, props: dict[str, Any]) -> dict[str, Any]:
         # What a preview knows; the rest is left out: the SDK's marshalling has no unknowns.
+        # (Unknown parts of the inputs travel on as the engine's own sentinel strings.)
         known: dict[str, Any] = {"hostname": self._settings.hostname}
         if "message" in props:
             message = props["message"]
             known["message"] = message
-            known["requestedSourceId"] = message.get(SOURCE_ID_KEY)
+            if isinstance(message, dict):
+                known["requestedSourceId"] = message.get(SOURCE_ID_KEY)
         else:
-            messages = props.get("messages") or []
+            messages = props.get("messages")
             known["messages"] = messages
-            known["requestedSourceIds"] = [item.get(SOURCE_ID_KEY) for item in messages]
+            if isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
+                known["requestedSourceIds"] = [item.get(SOURCE_ID_KEY) for item in messages]
         return known
 
     async def update(self, request: api.UpdateRequest) -> api.UpdateResponse:

@@ -118,6 +118,27 @@ def test_a_preview_sends_nothing_and_leaves_the_outputs_it_cannot_know_out(
     assert not {"sourceId", "status", "idempotent", "sentAt"} & set(outputs)
 
 
+def test_a_preview_of_a_message_not_known_yet_sends_nothing_and_does_not_fail(
+    start_plugin: Callable[[dict[str, Any]], Host], emulator: RunningEmulator
+) -> None:
+    host = start_plugin(stack_config(emulator, emulator.token_for("release-bot")))
+    for type_, inputs in (
+        (PLUGIN_MESSAGE_TYPE, {"message": rpc.UNKNOWN}),
+        (PLUGIN_MESSAGE_BATCH_TYPE, {"messages": rpc.UNKNOWN}),
+        (PLUGIN_MESSAGE_BATCH_TYPE, {"messages": [MESSAGE, rpc.UNKNOWN]}),
+    ):
+        previewed = host.stub.Create(
+            provider_pb2.CreateRequest(
+                urn=urn(type_, "later"), properties=to_struct(inputs), preview=True
+            ),
+            timeout=30,
+        )
+        outputs = from_struct(previewed.properties)
+        assert outputs["hostname"] == emulator.base_url
+        assert "requestedSourceId" not in outputs and "requestedSourceIds" not in outputs
+    assert emulator.messages() == []
+
+
 def test_a_secret_message_stays_secret_in_every_output_made_from_it(
     start_plugin: Callable[[dict[str, Any]], Host], emulator: RunningEmulator
 ) -> None:
