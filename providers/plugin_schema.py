@@ -198,7 +198,19 @@ def package_schema(version: str) -> dict[str, Any]:
         "provider": {"description": "The gotham provider.", "inputProperties": config},
         "types": _types(),
         "resources": {MESSAGE_TOKEN: _message_resource(), BATCH_TOKEN: _batch_resource()},
-        "language": {"python": {"packageName": "pulumi_gotham"}},
+        # Where the typed SDKs scripts/gen-sdks generates say they live.
+        "language": {
+            "python": {"packageName": "pulumi_gotham"},
+            "nodejs": {
+                "packageName": "@gotham-inbox/gotham",
+                "packageDescription": "Gotham "
+                "Global Inbox messages as Pulumi resources (the gotham plugin's SDK).",
+            },
+            "go": {
+                "importBasePath": "gotham-inbox/sdk/go/gotham",
+                "generateResourceContainerTypes": False,
+            },
+        },
     }
 
 

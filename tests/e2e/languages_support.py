@@ -22,6 +22,8 @@ HOSTS_BIN = Path(os.environ.get("LANGUAGE_HOSTS_DIR", REPO / ".pulumi-hosts" / "
 PLUGIN_BIN = Path(sys.executable).parent
 NODE_MODULES = HOSTS_BIN.parent / "nodejs" / "node_modules"
 TYPESCRIPT_PROGRAM = Path(__file__).parent / "typescript"
+NODEJS_SDK = REPO / "sdk" / "nodejs"
+"""The typed Node.js SDK scripts/gen-sdks/run generates from the plugin's schema."""
 PLUGIN_MESSAGE_TYPE = "gotham:index:InboxMessage"
 PLUGIN_BATCH_TYPE = "gotham:index:InboxMessageBatch"
 
@@ -63,9 +65,11 @@ class LanguageProject(PulumiProject):
 
     @classmethod
     def typescript_program(cls, where: Path) -> LanguageProject:
-        """A copy of the TypeScript program (tests/e2e/typescript), its npm packages linked."""
+        """A copy of the TypeScript program (tests/e2e/typescript) with the generated SDK as
+        ``./gotham``, its npm packages linked."""
         root, state, home = where / "project", where / "state", where / "pulumi-home"
         shutil.copytree(TYPESCRIPT_PROGRAM, root)
+        shutil.copytree(NODEJS_SDK, root / "gotham")
         (root / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
         for folder in (state, home):
             folder.mkdir(parents=True)
