@@ -119,3 +119,7 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	lukechampine.com/frand v1.4.2 // indirect
 )
+
+require gotham-inbox/sdk/go/gotham v0.0.0
+
+replace gotham-inbox/sdk/go/gotham => ../../../sdk/go/gotham

@@ -1,5 +1,6 @@
 // Inbox messages from Go through the gotham provider plugin, as an Automation API inline
-// program (no Go language host needed). Run by tests/e2e/test_e2e_go.py:
+// program (no Go language host needed), with the typed SDK generated from the plugin's schema
+// (sdk/go/gotham). Run by tests/e2e/test_e2e_go.py:
 //
 //	inbox-go up|preview|destroy
 //
@@ -15,24 +16,21 @@ import (
 	"fmt"
 	"os"
 
+	gotham "gotham-inbox/sdk/go/gotham"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// InboxMessage is gotham:index:InboxMessage: one message, sent when created.
-type InboxMessage struct {
-	pulumi.CustomResourceState
-	SourceID pulumi.StringOutput `pulumi:"sourceId"`
-	Status   pulumi.StringOutput `pulumi:"status"`
-}
-
-func message(title, marking string) pulumi.Map {
-	return pulumi.Map{
-		"groupRecipients": pulumi.Array{pulumi.Map{"name": pulumi.String("platform-team")}},
-		"sender":          pulumi.Map{"displayName": pulumi.String("release-bot")},
-		"title":           pulumi.Map{"value": pulumi.String(title)},
-		"security":        pulumi.Map{"portionMarkings": pulumi.Array{pulumi.String(marking)}},
+func message(title, marking string) gotham.SendMessageRequestArgs {
+	return gotham.SendMessageRequestArgs{
+		GroupRecipients: gotham.GroupRecipientArray{
+			gotham.GroupRecipientArgs{Name: pulumi.String("platform-team")},
+		},
+		Sender:   gotham.MessageSenderArgs{DisplayName: pulumi.String("release-bot")},
+		Title:    gotham.SecureTextTitleArgs{Value: pulumi.String(title)},
+		Security: gotham.MessageSecurityArgs{PortionMarkings: pulumi.StringArray{pulumi.String(marking)}},
 	}
 }
 
@@ -41,21 +39,19 @@ func program(ctx *pulumi.Context) error {
 	if title == "" {
 		title = "release 4.2 is live"
 	}
-	var release InboxMessage
-	err := ctx.RegisterResource("gotham:index:InboxMessage", "release",
-		pulumi.Map{"message": message(title, "UNCLASSIFIED")}, &release)
+	release, err := gotham.NewInboxMessage(ctx, "release",
+		&gotham.InboxMessageArgs{Message: message(title, "UNCLASSIFIED")})
 	if err != nil {
 		return err
 	}
 	if bad := os.Getenv("INBOX_BAD_MARKING"); bad != "" {
-		var spoilt InboxMessage
-		err = ctx.RegisterResource("gotham:index:InboxMessage", "bad-marking",
-			pulumi.Map{"message": message("typo marking", bad)}, &spoilt)
+		_, err = gotham.NewInboxMessage(ctx, "bad-marking",
+			&gotham.InboxMessageArgs{Message: message("typo marking", bad)})
 		if err != nil {
 			return err
 		}
 	}
-	ctx.Export("releaseId", release.SourceID)
+	ctx.Export("releaseId", release.SourceId)
 	ctx.Export("status", release.Status)
 	return nil
 }
