@@ -11,12 +11,20 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from tests.e2e.e2e_support import REPO, STACK, PulumiProject, skip_or_fail
+from tests.e2e.e2e_support import (
+    REPO,
+    STACK,
+    EmulatorRequest,
+    PulumiProject,
+    Run,
+    skip_or_fail,
+)
 
 HOSTS_BIN = Path(os.environ.get("LANGUAGE_HOSTS_DIR", REPO / ".pulumi-hosts" / "bin"))
 PLUGIN_BIN = Path(sys.executable).parent
@@ -26,6 +34,16 @@ NODEJS_SDK = REPO / "sdk" / "nodejs"
 """The typed Node.js SDK scripts/gen-sdks/run generates from the plugin's schema."""
 PLUGIN_MESSAGE_TYPE = "gotham:index:InboxMessage"
 PLUGIN_BATCH_TYPE = "gotham:index:InboxMessageBatch"
+
+
+@dataclass
+class Step:
+    """One command: how it ended, the requests it made to Gotham, the state after it."""
+
+    run: Run
+    requests: list[EmulatorRequest]
+    stored: list[dict[str, Any]]
+    outputs: dict[str, Any]
 
 
 def require_host(name: str) -> None:

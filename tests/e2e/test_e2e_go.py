@@ -14,8 +14,6 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
@@ -25,38 +23,22 @@ from tests.e2e.e2e_support import (
     POLICY_CONFIG,
     POLICY_PACK,
     REPO,
-    EmulatorRequest,
+    Run,
     emulator_calls,
     sends,
     skip_or_fail,
 )
-from tests.e2e.languages_support import HOSTS_BIN, LanguageProject
+from tests.e2e.languages_support import HOSTS_BIN, LanguageProject, Step
 
 pytestmark = pytest.mark.e2e
 
 GO_PROGRAM = HOSTS_BIN / "inbox-go"
 
 
-@dataclass
-class GoStep:
-    """One run of the Go program: how it ended, what it printed, what it sent and left."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-    requests: list[EmulatorRequest]
-    stored: list[dict[str, Any]]
-    outputs: dict[str, Any]
-
-    def ok(self) -> GoStep:
-        assert self.returncode == 0, f"exit {self.returncode}\n{self.stdout}\n{self.stderr}"
-        return self
-
-
 @pytest.fixture(scope="module")
 def steps(
     pulumi_engine: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, GoStep]]:
+) -> Iterator[dict[str, Step]]:
     if not os.access(GO_PROGRAM, os.X_OK):
         skip_or_fail(f"{GO_PROGRAM} is missing; build it with scripts/install-language-hosts")
     where = tmp_path_factory.mktemp("go")
@@ -66,7 +48,7 @@ def steps(
     # For the CLI commands that read the state: the inline program's project and stack.
     (project.root / "Pulumi.yaml").write_text("name: inbox-go\nruntime: go\n", "utf-8")
     shutil.copy2(REPO / POLICY_CONFIG, project.root / POLICY_CONFIG)
-    done: dict[str, GoStep] = {}
+    done: dict[str, Step] = {}
     with running_emulator() as emulator:
         base = {"INBOX_HOSTNAME": emulator.base_url, "INBOX_TOKEN": emulator.token_for()}
 
@@ -81,15 +63,8 @@ def steps(
                     timeout=COMMAND_TIMEOUT_SECONDS,
                     check=False,
                 )
-            outputs = project.outputs()
-            done[name] = GoStep(
-                finished.returncode,
-                finished.stdout,
-                finished.stderr,
-                requests,
-                emulator.messages(),
-                outputs,
-            )
+            run = Run((command,), finished.returncode, finished.stdout, finished.stderr)
+            done[name] = Step(run, requests, emulator.messages(), project.outputs())
 
         step("up", "up")
         step("again", "up")
@@ -107,31 +82,35 @@ def steps(
     yield done
 
 
-def test_up_sends_the_message_and_up_again_sends_nothing(steps: dict[str, GoStep]) -> None:
-    up, again = steps["up"].ok(), steps["again"].ok()
+def test_up_sends_the_message_and_up_again_sends_nothing(steps: dict[str, Step]) -> None:
+    up, again = steps["up"], steps["again"]
+    up.run.ok()
+    again.run.ok()
     assert len(sends(up.requests)) == 1
-    assert json.loads(up.stdout)["status"] == "sent"
+    assert json.loads(up.run.stdout)["status"] == "sent"
     assert [record["sourceId"] for record in up.stored] == [up.outputs["release"]["sourceId"]]
     assert sends(again.requests) == []
     assert again.outputs == up.outputs
 
 
-def test_a_changed_title_replaces_and_a_lost_state_adopts(steps: dict[str, GoStep]) -> None:
-    retitled, destroy, lost = (steps[name].ok() for name in ("retitled", "destroy", "state-lost"))
+def test_a_changed_title_replaces_and_a_lost_state_adopts(steps: dict[str, Step]) -> None:
+    retitled, destroy, lost = (steps[name] for name in ("retitled", "destroy", "state-lost"))
+    for step in (retitled, destroy, lost):
+        step.run.ok()
     assert len(retitled.stored) == 2
     assert retitled.outputs["release"]["sourceId"] != steps["up"].outputs["release"]["sourceId"]
     assert sends(destroy.requests) == []
     assert destroy.outputs == {}
-    assert json.loads(lost.stdout)["status"] == "adopted"
+    assert json.loads(lost.run.stdout)["status"] == "adopted"
     assert len(lost.stored) == 2
 
 
 def test_a_preview_with_the_pack_blocks_a_bad_message_of_the_go_program(
-    steps: dict[str, GoStep],
+    steps: dict[str, Step],
 ) -> None:
     policy = steps["policy"]
-    output = policy.stdout + policy.stderr
-    assert policy.returncode != 0
+    output = policy.run.output
+    assert policy.run.returncode != 0
     assert "inbox-markings" in output, output
     assert "SECERT" in output
     assert sends(policy.requests) == []

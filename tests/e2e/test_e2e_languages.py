@@ -24,8 +24,6 @@ from tests.e2e.e2e_support import (
     POLICY_CONFIG,
     POLICY_PACK,
     REPO,
-    EmulatorRequest,
-    Run,
     emulator_calls,
     sends,
 )
@@ -33,6 +31,7 @@ from tests.e2e.languages_support import (
     PLUGIN_BATCH_TYPE,
     PLUGIN_MESSAGE_TYPE,
     LanguageProject,
+    Step,
     require_host,
 )
 
@@ -56,16 +55,6 @@ def program(title: str) -> dict[str, Any]:
             "properties": {"messages": [message("launch one"), message("launch two")]},
         },
     }
-
-
-@dataclass
-class Step:
-    """One command: how it ended, the requests it made to Gotham, the state after it."""
-
-    run: Run
-    requests: list[EmulatorRequest]
-    stored: list[dict[str, Any]]
-    outputs: dict[str, Any]
 
 
 @dataclass
