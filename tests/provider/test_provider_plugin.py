@@ -210,3 +210,22 @@ def test_a_failure_reaches_the_engine_as_one_message_without_a_traceback(
         "the gotham provider has no resource type gotham:index:InboxMesage; it serves "
     )
     assert SECRET_TOKEN not in host.stderr()  # (stops the plugin)
+
+
+def test_the_source_ids_mode_arrives_as_provider_config(
+    start_plugin: Callable[[dict[str, Any]], Host], emulator: RunningEmulator
+) -> None:
+    config = stack_config(emulator, emulator.token_for("release-bot"))
+    host = start_plugin({**config, "gotham:sourceIds": "omit"})
+    checked = check(host, "release", {"message": MESSAGE})
+    created = host.stub.Create(
+        provider_pb2.CreateRequest(
+            urn=urn(PLUGIN_MESSAGE_TYPE, "release"), properties=checked.inputs
+        ),
+        timeout=60,
+    )
+    outputs = from_struct(created.properties)
+    (record,) = emulator.messages()
+    # omit: the declared id stays the resource's key; the server chose the message's id.
+    assert outputs["sourceId"] == record["sourceId"] != outputs["requestedSourceId"]
+    assert outputs["idempotent"] is False
