@@ -27,11 +27,13 @@ check: $(STAMP) policies/venv
 test: $(STAMP) policies/venv engine
 	$(BIN)/python -m pytest
 
-# The Pulumi CLI and its Python language host in .pulumi/ (git-ignored): built on first use,
-# reused afterwards. Without Go it prints a note and the end-to-end tests (tests/e2e) skip;
-# under CI (CI=true) they fail instead.
+# The Pulumi CLI and its Python language host in .pulumi/, and the YAML language host the
+# gotham plugin's end-to-end tests use in .pulumi-hosts/ (both git-ignored): built on first
+# use, reused afterwards. Without Go it prints a note and the end-to-end tests (tests/e2e)
+# skip; under CI (CI=true) they fail instead.
 engine:
 	scripts/install-pulumi --if-go
+	scripts/install-language-hosts --if-go
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

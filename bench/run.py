@@ -14,6 +14,7 @@ from bench import (
     explore,
     ingest,
     pack_preview,
+    plugin_provider,
     policy_eval,
     provider_host,
     sending,
@@ -33,6 +34,7 @@ BENCHMARKS: dict[str, Callable[[bool], Section]] = {
     provider_host.NAME: provider_host.run,
     pack_preview.NAME: pack_preview.run,
     explore.NAME: explore.run,
+    plugin_provider.NAME: plugin_provider.run,
 }
 
 HEADER = """# Benchmarks

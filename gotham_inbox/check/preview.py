@@ -31,9 +31,9 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from gotham_inbox.policy.resources import (
-    INBOX_MESSAGE_BATCH_TYPE,
-    INBOX_MESSAGE_TYPE,
+    BATCH_TYPES,
     INBOX_TYPES,
+    MESSAGE_TYPES,
 )
 from gotham_inbox.unknowns import UNKNOWN_STRING
 
@@ -102,9 +102,9 @@ def mock_outputs(resource_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
     """A resource's outputs at preview: its inputs (as the engine previews a create), plus the
     source ids the inbox provider derives from its inputs (see the contract)."""
     outputs = dict(inputs)
-    if resource_type == INBOX_MESSAGE_TYPE and isinstance(inputs.get("message"), dict):
+    if resource_type in MESSAGE_TYPES and isinstance(inputs.get("message"), dict):
         outputs["sourceId"] = inputs["message"].get("sourceId")
-    if resource_type == INBOX_MESSAGE_BATCH_TYPE and isinstance(inputs.get("messages"), list):
+    if resource_type in BATCH_TYPES and isinstance(inputs.get("messages"), list):
         outputs["sourceIds"] = [
             item.get("sourceId") for item in inputs["messages"] if isinstance(item, dict)
         ]

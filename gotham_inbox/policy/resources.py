@@ -19,7 +19,14 @@ INBOX_MESSAGE_TYPE = "pulumi-python:dynamic/gotham:InboxMessage"
 """The type token of a single message resource; its input ``message`` is one wire message."""
 INBOX_MESSAGE_BATCH_TYPE = "pulumi-python:dynamic/gotham:InboxMessageBatch"
 """The type token of a batch resource; its input ``messages`` is a list of wire messages."""
-INBOX_TYPES: frozenset[str] = frozenset({INBOX_MESSAGE_TYPE, INBOX_MESSAGE_BATCH_TYPE})
+PLUGIN_MESSAGE_TYPE = "gotham:index:InboxMessage"
+"""The same single message declared through the gotham provider plugin (any language)."""
+PLUGIN_MESSAGE_BATCH_TYPE = "gotham:index:InboxMessageBatch"
+"""The same batch declared through the gotham provider plugin (any language)."""
+MESSAGE_TYPES: frozenset[str] = frozenset({INBOX_MESSAGE_TYPE, PLUGIN_MESSAGE_TYPE})
+BATCH_TYPES: frozenset[str] = frozenset({INBOX_MESSAGE_BATCH_TYPE, PLUGIN_MESSAGE_BATCH_TYPE})
+INBOX_TYPES: frozenset[str] = MESSAGE_TYPES | BATCH_TYPES
+"""Every type token of an inbox resource: the pack judges both providers' types alike."""
 
 CALLER_REALM_KEY = "gotham:realm"
 """The stack config key of the caller's realm, the fallback of the policies' ``callerRealm``."""
@@ -148,7 +155,7 @@ class InboxResource:
     @property
     def is_batch(self) -> bool:
         """True for an ``InboxMessageBatch``."""
-        return self.type == INBOX_MESSAGE_BATCH_TYPE
+        return self.type in BATCH_TYPES
 
     @property
     def input_name(self) -> str:

@@ -26,8 +26,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+import pytest
 import yaml
 
 from gotham_inbox.emulator.app import SEND_PATH
@@ -66,6 +67,13 @@ _REQUEST_LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3})
 def under_ci() -> bool:
     """Whether the ``CI`` variable says this is a CI run (there the engine is required)."""
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def skip_or_fail(message: str) -> NoReturn:
+    """Skip the test for want of ``message``'s tool; under CI, where it must be there, fail."""
+    if under_ci():
+        pytest.fail(f"{message}. CI is set, so this is a failure, not a skip.")
+    pytest.skip(message)
 
 
 def engine_problem() -> str | None:

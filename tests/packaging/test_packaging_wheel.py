@@ -28,11 +28,15 @@ def test_the_wheel_adds_only_the_gotham_inbox_import_name(gotham_wheel: Wheel) -
     assert gotham_wheel.dist_info("top_level.txt").split() == ["gotham_inbox"]
 
 
-def test_the_wheel_registers_the_command_and_the_pytest_plugin_only(gotham_wheel: Wheel) -> None:
+def test_the_wheel_registers_the_commands_and_the_pytest_plugin_only(gotham_wheel: Wheel) -> None:
     entry_points = configparser.ConfigParser()
     entry_points.read_string(gotham_wheel.dist_info("entry_points.txt"))
     assert {section: dict(entry_points[section]) for section in entry_points.sections()} == {
-        "console_scripts": {"gotham-inbox": "gotham_inbox.console:main"},
+        "console_scripts": {
+            "gotham-inbox": "gotham_inbox.console:main",
+            # The provider plugin other Pulumi languages use, found by the engine on PATH.
+            "pulumi-resource-gotham": "gotham_inbox.providers.plugin:main",
+        },
         "pytest11": {"gotham_inbox": "gotham_inbox.pytest_plugin"},
     }
 
@@ -145,3 +149,13 @@ def test_a_user_virtualenv_imports_gotham_inbox_providers_and_no_providers(
     help_text = user_venv.run("gotham-inbox", "--help").stdout
     for command in ("check", "policy-pack", "migrate-state"):
         assert command in help_text
+    # The plugin is installed as the engine looks for it; run by hand, it says what it is.
+    plugin = subprocess.run(
+        [str(user_venv.root / "bin" / "pulumi-resource-gotham")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert plugin.returncode == 2
+    assert "started by the Pulumi engine" in plugin.stderr

@@ -477,3 +477,29 @@ def test_a_misspelt_gotham_key_in_the_stack_config_is_refused_with_a_suggestion(
         "provider would ignore it; did you mean 'gotham:hostname'?"
     ) in error
     assert "app:hostnme" not in error  # another namespace is the program's own business
+
+
+PLUGIN_RESOURCE = '''
+
+def Plugin(name, message):
+    """The gotham plugin's resource, as a program of any language declares it."""
+    return pulumi.CustomResource("gotham:index:InboxMessage", name, {"message": message})
+
+
+'''
+
+
+def test_the_plugins_types_are_judged_as_the_dynamic_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def findings(program: str, where: str) -> set[tuple[str, str, str, str]]:
+        project = write_project(tmp_path / where, program, policy_config=example_config())
+        assert check(project, "--format", "json") == 1
+        report = json.loads(capsys.readouterr().out)
+        return {(v["policy"], v["resource"], v["field"], v["level"]) for v in report["violations"]}
+
+    through_plugin = VIOLATING_PROGRAM.replace("\n\n\n", PLUGIN_RESOURCE, 1).replace(
+        "InboxMessage(", "Plugin("
+    )
+    assert "gotham:index:InboxMessage" in through_plugin
+    assert findings(through_plugin, "plugin") == findings(VIOLATING_PROGRAM, "dynamic")

@@ -10,6 +10,13 @@ import pulumi
 import pytest
 
 from tests.provider.host_support import Host, host_starter
+from tests.provider.plugin_support import (
+    PLUGIN_BATCH_TYPE,
+    PLUGIN_MESSAGE_TYPE,
+    FrontDoor,
+    plugin_starter,
+)
+from tests.provider.protocol_support import BATCH_TYPE, MESSAGE_TYPE
 from tests.provider.provider_support import RecordingMocks, ScriptedGotham
 
 
@@ -50,3 +57,21 @@ def use_mocks() -> Iterator[Callable[..., RecordingMocks]]:
 def start_host() -> Iterator[Callable[[dict[str, Any]], Host]]:
     """Start the SDK's dynamic-provider host with a stack config; stopped after the test."""
     yield from host_starter()
+
+
+@pytest.fixture
+def start_plugin() -> Iterator[Callable[[dict[str, Any]], Host]]:
+    """Start the gotham provider plugin with a stack config; stopped after the test."""
+    yield from plugin_starter()
+
+
+@pytest.fixture(params=["dynamic", "plugin"])
+def door(
+    request: pytest.FixtureRequest,
+    start_host: Callable[[dict[str, Any]], Host],
+    start_plugin: Callable[[dict[str, Any]], Host],
+) -> FrontDoor:
+    """Each front door of the provider's core: the dynamic provider, then the plugin."""
+    if request.param == "dynamic":
+        return FrontDoor("dynamic", MESSAGE_TYPE, BATCH_TYPE, start_host)
+    return FrontDoor("plugin", PLUGIN_MESSAGE_TYPE, PLUGIN_BATCH_TYPE, start_plugin)

@@ -10,7 +10,7 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,15 +54,28 @@ class Host:
         return err.decode()
 
 
-def host_starter() -> Iterator[Callable[[dict[str, Any]], Host]]:
-    """Start hosts configured with the given stack config; stops them when resumed (a fixture)."""
+DYNAMIC_HOST = (sys.executable, "-u", "-m", "pulumi.dynamic")
+"""The command the engine runs for a dynamic provider."""
+
+
+def dynamic_configure(config: dict[str, Any]) -> provider_pb2.ConfigureRequest:
+    """Configure as the engine sends it to the dynamic-provider host: the whole stack config."""
+    return provider_pb2.ConfigureRequest(args=to_struct(config), acceptSecrets=True)
+
+
+def host_starter(
+    command: Sequence[str] = DYNAMIC_HOST,
+    configure: Callable[[dict[str, Any]], provider_pb2.ConfigureRequest] = dynamic_configure,
+) -> Iterator[Callable[[dict[str, Any]], Host]]:
+    """Start providers (``command``: the dynamic-provider host by default) configured with the
+    given stack config; stops them when resumed (a fixture)."""
     started: list[tuple[subprocess.Popen[bytes], grpc.Channel]] = []
 
     def start(config: dict[str, Any], cwd: Path | None = None) -> Host:
         # No GOTHAM_* variables: everything must arrive through Configure.
         environ = {k: v for k, v in os.environ.items() if not k.startswith("GOTHAM_")}
         process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic"],
+            list(command),
             # The engine starts the host in the project's folder (default: this test's).
             cwd=cwd,
             stdout=subprocess.PIPE,
@@ -74,10 +87,7 @@ def host_starter() -> Iterator[Callable[[dict[str, Any]], Host]]:
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         started.append((process, channel))
         stub = provider_pb2_grpc.ResourceProviderStub(channel)
-        stub.Configure(
-            provider_pb2.ConfigureRequest(args=to_struct(config), acceptSecrets=True),
-            timeout=30,
-        )
+        stub.Configure(configure(config), timeout=30)
         return Host(process, stub)
 
     yield start

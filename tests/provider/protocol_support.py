@@ -51,9 +51,14 @@ def stack_config(emulator: RunningEmulator, token: str) -> dict[str, Any]:
 
 
 def create(host: Host, type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    """Create the resource through the host; its outputs."""
+    """Check, then create the resource through the host, as the engine does; its outputs."""
+    checked = host.stub.Check(
+        provider_pb2.CheckRequest(urn=urn(type_, name), olds=to_struct({}), news=to_struct(inputs)),
+        timeout=30,
+    )
+    assert list(checked.failures) == []
     created = host.stub.Create(
-        provider_pb2.CreateRequest(urn=urn(type_, name), properties=to_struct(inputs)),
+        provider_pb2.CreateRequest(urn=urn(type_, name), properties=checked.inputs),
         timeout=60,
     )
     return from_struct(created.properties)

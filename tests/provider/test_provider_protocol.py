@@ -1,10 +1,11 @@
-"""Protocol level: the SDK's own dynamic-provider host, driven over gRPC as the engine does.
+"""Protocol level: both front doors of the provider, driven over gRPC as the engine does.
 
-A program runs under Pulumi's mocks and registers the resources; the ``__provider`` it
-serialised is handed, with the registered inputs, to ``python -u -m pulumi.dynamic`` (the host
-the engine starts). The host unpickles the provider, calls ``configure`` with the stack config
-sent in ``Configure`` and runs Check, Diff, Create, Read and Delete. The emulator shows what
-was sent.
+A program runs under Pulumi's mocks and registers the resources. The dynamic door: the
+``__provider`` it serialised is handed, with the registered inputs, to ``python -u -m
+pulumi.dynamic`` (the host the engine starts), which unpickles the provider and calls
+``configure`` with the stack config sent in ``Configure``. The plugin door: the same messages,
+declared without sourceIds as a YAML or TypeScript program does, go to ``pulumi-resource-gotham``.
+Each runs Check, Diff, Create, Read and Delete; the emulator shows what was sent.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from pulumi.runtime.proto import provider_pb2
 
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 from tests.provider.host_support import Host, from_struct, secret, to_struct
+from tests.provider.plugin_support import FrontDoor
 from tests.provider.protocol_support import (
     BATCH_TYPE,
     MESSAGE_TYPE,
+    create,
     refused_create,
     registered_inputs,
     stack_config,
@@ -37,20 +40,24 @@ def emulator() -> Iterator[RunningEmulator]:
 
 def test_the_engine_lifecycle_through_the_real_dynamic_provider_host(
     use_mocks: Callable[..., RecordingMocks],
-    start_host: Callable[[dict[str, Any]], Host],
+    door: FrontDoor,
     emulator: RunningEmulator,
 ) -> None:
-    inputs = registered_inputs(use_mocks)["release"]
-    host = start_host(stack_config(emulator, emulator.token_for("release-bot")))
-    name = urn(MESSAGE_TYPE, "release")
+    registered = registered_inputs(use_mocks)["release"]
+    inputs = door.inputs(registered)
+    host = door.start(stack_config(emulator, emulator.token_for("release-bot")))
+    name = urn(door.message_type, "release")
 
-    # Check, valid: no failures, the inputs come back as given.
+    # Check, valid: no failures; the message comes back with the sourceId the Python program
+    # derives (the plugin derives the same one from the URN and the content).
     checked = host.stub.Check(
         provider_pb2.CheckRequest(urn=name, olds=to_struct({}), news=to_struct(inputs)),
         timeout=30,
     )
     assert list(checked.failures) == []
-    assert from_struct(checked.inputs) == inputs
+    assert from_struct(checked.inputs)["message"] == registered["message"]
+    if door.name == "dynamic":
+        assert from_struct(checked.inputs) == inputs
 
     # Check, invalid: the failure names the property path.
     broken = {**inputs, "message": {**inputs["message"], "title": {"valeu": "typo"}}}
@@ -80,12 +87,12 @@ def test_the_engine_lifecycle_through_the_real_dynamic_provider_host(
         provider_pb2.CreateRequest(urn=name, properties=checked.inputs), timeout=60
     )
     outputs = from_struct(created.properties)
-    assert created.id == inputs["message"]["sourceId"]
+    assert created.id == registered["message"]["sourceId"]
     assert outputs["status"] == "sent"
-    assert outputs["sourceId"] == inputs["message"]["sourceId"]
-    assert outputs["__provider"] == inputs["__provider"]
+    assert outputs["sourceId"] == registered["message"]["sourceId"]
+    assert outputs.get("__provider") == inputs.get("__provider")
     (record,) = emulator.messages()
-    assert record["message"] == inputs["message"]
+    assert record["message"] == registered["message"]
     assert record["caller"] == "release-bot"
 
     # Diff against the recorded outputs: unchanged -> none; new title -> replace.
@@ -140,12 +147,13 @@ def test_the_engine_lifecycle_through_the_real_dynamic_provider_host(
 
 def test_a_batch_through_the_host_is_one_request_with_ids_in_order(
     use_mocks: Callable[..., RecordingMocks],
-    start_host: Callable[[dict[str, Any]], Host],
+    door: FrontDoor,
     emulator: RunningEmulator,
 ) -> None:
-    inputs = registered_inputs(use_mocks)["launch"]
-    host = start_host(stack_config(emulator, emulator.token_for("release-bot")))
-    name = urn(BATCH_TYPE, "launch")
+    registered = registered_inputs(use_mocks)["launch"]
+    inputs = door.inputs(registered)
+    host = door.start(stack_config(emulator, emulator.token_for("release-bot")))
+    name = urn(door.batch_type, "launch")
 
     bad = {**inputs, "messages": [inputs["messages"][0], {"title": {"value": "x"}}]}
     failures = host.stub.Check(
@@ -153,11 +161,8 @@ def test_a_batch_through_the_host_is_one_request_with_ids_in_order(
     ).failures
     assert "messages[1].groupRecipients" in {f.property for f in failures}
 
-    created = host.stub.Create(
-        provider_pb2.CreateRequest(urn=name, properties=to_struct(inputs)), timeout=60
-    )
-    outputs = from_struct(created.properties)
-    expected_ids = [m["sourceId"] for m in inputs["messages"]]
+    outputs = create(host, door.batch_type, "launch", inputs)
+    expected_ids = [m["sourceId"] for m in registered["messages"]]
     assert outputs["sourceIds"] == expected_ids
     assert outputs["statuses"] == ["sent", "sent"]
     assert [r["sourceId"] for r in emulator.messages()] == expected_ids
@@ -165,12 +170,12 @@ def test_a_batch_through_the_host_is_one_request_with_ids_in_order(
 
 def test_a_refused_create_through_the_host_never_shows_the_token(
     use_mocks: Callable[..., RecordingMocks],
-    start_host: Callable[[dict[str, Any]], Host],
+    door: FrontDoor,
     emulator: RunningEmulator,
 ) -> None:
-    inputs = registered_inputs(use_mocks)["release"]
-    host = start_host(stack_config(emulator, SECRET_TOKEN))
-    details = refused_create(host, MESSAGE_TYPE, "release", inputs)
+    inputs = door.inputs(registered_inputs(use_mocks)["release"])
+    host = door.start(stack_config(emulator, SECRET_TOKEN))
+    details = refused_create(host, door.message_type, "release", inputs)
     assert "HTTP 401" in details
     assert "Nothing was sent." in details
     assert SECRET_TOKEN not in details
@@ -180,11 +185,11 @@ def test_a_refused_create_through_the_host_never_shows_the_token(
 
 def test_missing_hostname_through_the_host_names_the_key(
     use_mocks: Callable[..., RecordingMocks],
-    start_host: Callable[[dict[str, Any]], Host],
+    door: FrontDoor,
 ) -> None:
-    inputs = registered_inputs(use_mocks)["release"]
-    host = start_host({"gotham:token": secret(SECRET_TOKEN)})
-    details = refused_create(host, MESSAGE_TYPE, "release", inputs)
+    inputs = door.inputs(registered_inputs(use_mocks)["release"])
+    host = door.start({"gotham:token": secret(SECRET_TOKEN)})
+    details = refused_create(host, door.message_type, "release", inputs)
     assert "gotham:hostname is not set" in details
     assert "GOTHAM_HOSTNAME" in details
     assert SECRET_TOKEN not in details
@@ -192,14 +197,14 @@ def test_missing_hostname_through_the_host_names_the_key(
 
 def test_a_token_with_a_line_break_through_the_host_is_refused_and_never_shown(
     use_mocks: Callable[..., RecordingMocks],
-    start_host: Callable[[dict[str, Any]], Host],
+    door: FrontDoor,
     emulator: RunningEmulator,
 ) -> None:
     # A token copied from a wrapped file: httpx used to echo the whole header in its error.
     wrapped = "s3cr3t-token-value\nline2-of-the-token"
-    inputs = registered_inputs(use_mocks)["release"]
-    host = start_host(stack_config(emulator, wrapped))
-    details = refused_create(host, MESSAGE_TYPE, "release", inputs)
+    inputs = door.inputs(registered_inputs(use_mocks)["release"])
+    host = door.start(stack_config(emulator, wrapped))
+    details = refused_create(host, door.message_type, "release", inputs)
     assert "gotham:token" in details and "control character" in details
     assert "Nothing was sent." in details
     everything = details + host.stderr()

@@ -1,0 +1,2 @@
+// Palantir Gotham Global Inbox messages as Pulumi resources.
+package gotham
