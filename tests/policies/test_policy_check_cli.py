@@ -436,7 +436,7 @@ def test_a_version_2_exception_exempts_the_violation_in_every_format(
     assert violation["policy"] == "inbox-markings"
     assert violation["level"] == "mandatory"
     assert violation["exceptions"] == [{"id": "EXC-1", "reason": REASON}]
-    assert report["summary"] == {"mandatory": 0, "advisory": 0, "exempted": 1}
+    assert report["summary"] == {"mandatory": 0, "advisory": 0, "exempted": 1, "judgedAtUp": 0}
 
     assert check(project, "--format", "sarif") == 0
     (result,) = json.loads(capsys.readouterr().out)["runs"][0]["results"]
