@@ -158,7 +158,10 @@ def main() -> int:
         try:
             result = session.run(request)
         except BaseException as error:  # any failure of the program is reported, not raised
-            result = {"error": describe_failure(error, session.directory, session.libraries)}
+            result = {
+                "error": describe_failure(error, session.directory, session.libraries),
+                "undeclaredCalls": session.undeclared_calls(),
+            }
         protocol.write(json.dumps(result) + "\n")
         protocol.flush()
     protocol.close()
@@ -374,11 +377,14 @@ class ProgramRunner:
             else:
                 reason = f"the program {program} ended its Python:\n{output or 'no output'}"
             return ProgramRun([], 0, reason)
+        undeclared = list(answer.get("undeclaredCalls") or [])
         if "error" in answer:
-            return self._failed(answer["error"])
+            return self._failed(answer["error"], undeclared)
+        if undeclared:
+            return ProgramRun([], 0, undeclared_calls_text(program, undeclared))
         return ProgramRun(inbox_resources_of(answer), int(answer["resourceCount"]))
 
-    def _failed(self, failure: Mapping[str, Any]) -> ProgramRun:
+    def _failed(self, failure: Mapping[str, Any], undeclared: list[str]) -> ProgramRun:
         from gotham_inbox.policy.resources import SourceLocation
 
         found = failure.get("location")
@@ -393,6 +399,8 @@ class ProgramRunner:
         text += _tail(self._redacted(shown))
         if output and output not in text:
             text += f"\n\nits output (the end):\n{output}"
+        if undeclared:
+            text += "\n\nbefore it failed, " + undeclared_calls_text(self.project.program, undeclared)
         return ProgramRun([], 0, text, location)
 
     def close(self, *, kill: bool = False) -> None:
@@ -414,6 +422,18 @@ class ProgramRunner:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
         process.stdout.close()
+
+
+def undeclared_calls_text(program: Path, tokens: list[str]) -> str:
+    """Why a run that used an undeclared plain-form invoke is not judged, and the fix."""
+    names = ", ".join(tokens)
+    return (
+        f"the program {program} used the result of an invoke nobody declared, in its plain "
+        f"form: {names}. check cannot know that answer (a preview asks the provider) and "
+        "does not judge made-up values; declare its answer under calls: in "
+        "gotham-inbox-mocks.yaml (check --explore: in the explore file's calls:), or use the "
+        "output form get_x_output, whose answer stays unknown until pulumi up"
+    )
 
 
 def inbox_resources_of(result: Mapping[str, Any]) -> list[InboxResource]:
