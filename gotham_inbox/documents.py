@@ -45,9 +45,7 @@ class _PlainDataLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     Pulumi keeps a config value's YAML text; other non-JSON values are refused after loading."""
 
 
-_PlainDataLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str
-)
+_PlainDataLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 _PLAIN_SCALARS = (str, int, float, bool, type(None))
 
@@ -179,7 +177,7 @@ def _check_value_shape(value: Any, source: str | Path, *, max_nodes: int, max_de
             stack.extend((child, depth + 1) for child in item)
 
 
-_NOT_PLAIN = {set: "a set (!!set)", bytes: "binary data (!!binary)"}
+_NOT_PLAIN: dict[type, str] = {set: "a set (!!set)", bytes: "binary data (!!binary)"}
 
 
 def _check_plain_data(value: Any, source: str | Path) -> None:

@@ -454,8 +454,7 @@ class ProgramRunner:
                 )
             else:
                 reason = (
-                    f"the program {program} ended its Python ({ending}):\n"
-                    f"{output or 'no output'}"
+                    f"the program {program} ended its Python ({ending}):\n{output or 'no output'}"
                 )
             return ProgramRun([], 0, printable(reason))
         undeclared = list(answer.get("undeclaredCalls") or [])
@@ -481,7 +480,8 @@ class ProgramRunner:
         if output and output not in text:
             text += f"\n\nits output (the end):\n{output}"
         if undeclared:
-            text += "\n\nbefore it failed, " + undeclared_calls_text(self.project.program, undeclared)
+            before = undeclared_calls_text(self.project.program, undeclared)
+            text += f"\n\nbefore it failed, {before}"
         return ProgramRun([], 0, printable(text), location)
 
     def close(self, *, kill: bool = False) -> None:

@@ -3,7 +3,6 @@ its ``sys.path``, and cannot drive the terminal with what it prints."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
