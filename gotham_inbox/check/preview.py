@@ -13,7 +13,9 @@ for the engine's answers) and answer from what the user declared
   unknown ``Output``. The plain form (``get_x()``) cannot be unknown type-safely in Python: a
   field the user did not declare reads as ``None`` (which passes the generated SDKs' type
   checks, ``if x and not isinstance(x, ...)``), and its token is recorded
-  (:class:`PlainInvokes`): ``check`` then gives no verdict built on it (exit 2, naming it);
+  (:class:`PlainInvokes`): ``check`` then gives no verdict built on it (exit 2, naming it).
+  A field left out of a declared invoke's answer is recorded in the output form too (a known
+  ``Output`` cannot hold one unknown field);
 - a stack reference: the declared outputs, else unknown (an output not declared of a declared
   stack too).
 
@@ -211,9 +213,22 @@ def record_plain_invokes() -> None:
             result.value = _recorded_result(tok, result.value, typ)
         return result
 
+    original_output: Callable[..., Any] = getattr(invoke_module, "invoke_output")  # noqa: B009
+
+    def invoke_output(
+        tok: str, props: Any, opts: Any = None, typ: type | None = None, package_ref: Any = None
+    ) -> Any:
+        # An undeclared token stays an unknown Output (the callback never runs); a declared
+        # one's fields that the declaration leaves out cannot be unknown inside a known
+        # Output, so they are recorded as the plain form's are.
+        result = original_output(tok, props, opts, typ, package_ref)
+        return result.apply(lambda value: _recorded_result(tok, value, typ))
+
     invoke._gotham_inbox_recorded = True  # type: ignore[attr-defined]
     setattr(invoke_module, "invoke", invoke)  # noqa: B010 (typed as a plain module)
     setattr(pulumi.runtime, "invoke", invoke)  # noqa: B010 (the name is also a module's)
+    setattr(invoke_module, "invoke_output", invoke_output)  # noqa: B010
+    setattr(pulumi.runtime, "invoke_output", invoke_output)  # noqa: B010
 
 
 def _unknown_output() -> Any:

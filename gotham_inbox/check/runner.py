@@ -510,11 +510,12 @@ def undeclared_calls_text(program: Path, tokens: list[str]) -> str:
     """Why a run that used an undeclared plain-form invoke is not judged, and the fix."""
     names = ", ".join(tokens)
     return (
-        f"the program {program} used the result of an invoke nobody declared, in its plain "
-        f"form: {names}. check cannot know that answer (a preview asks the provider) and "
-        "does not judge made-up values; declare its answer under calls: in "
-        "gotham-inbox-mocks.yaml (check --explore: in the explore file's calls:), or use the "
-        "output form get_x_output, whose answer stays unknown until pulumi up"
+        f"the program {program} used an invoke answer nobody declared (the plain form's, or "
+        f"a field a declaration leaves out): {names}. check cannot know that answer (a "
+        "preview asks the provider) and does not judge made-up values; declare its answer "
+        "under calls: in gotham-inbox-mocks.yaml (check --explore: in the explore file's "
+        "calls:), or use the output form get_x_output, whose answer stays unknown until "
+        "pulumi up"
     )
 
 

@@ -41,7 +41,7 @@ def test_an_undeclared_plain_invoke_is_not_judged_and_a_declared_one_is(
     """
     code, message, error = _failure(capsys, write_check_project(tmp_path / "app", body))
     assert code == 2
-    assert f"in its plain form: {CALLER}." in message and CALLER in error
+    assert f"leaves out): {CALLER}." in message and CALLER in error
     assert "declare its answer under calls: in gotham-inbox-mocks.yaml" in message
     assert "get_x_output" in message
     # Declared, the result is judged now: "partner-ops" is in another realm, given none.
@@ -65,6 +65,23 @@ def test_a_field_a_partial_declaration_leaves_out_is_not_judged_as_none(
     code, message, _ = _failure(capsys, project)
     assert code == 2
     assert f"{CALLER} (field arn)" in message and "(field accountId)" not in message
+
+
+def test_a_field_a_declaration_leaves_out_is_not_judged_in_the_output_form_either(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = f"""\
+    me = pulumi.runtime.invoke_output("{CALLER}", {{}})
+    InboxMessage("a", message(me.apply(lambda r: f"as {{r.get('arn')}}")))
+    """
+    declared = {"calls": {CALLER: {"accountId": "123456789012"}}}
+    project = write_check_project(tmp_path / "app", body, mocks=declared)
+    code, message, _ = _failure(capsys, project)
+    assert (code, f"{CALLER} (field arn)" in message) == (2, True)
+    declared = {"calls": {CALLER: {"accountId": "123456789012", "arn": "arn:aws:iam::1:user/x"}}}
+    project = write_check_project(tmp_path / "d", body, mocks=declared)
+    code, report = _json(capsys, project)
+    assert (code, report["judgedAtUp"], report["messages"]) == (0, [], 1)
 
 
 def test_a_crash_after_an_undeclared_plain_invoke_says_so(
