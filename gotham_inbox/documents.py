@@ -40,6 +40,16 @@ Kind = Literal["yaml", "json"]
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _PlainDataLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """Safe YAML whose values are plain data: a date (``when: 2024-01-01``) stays its text, as
+    Pulumi keeps a config value's YAML text; other non-JSON values are refused after loading."""
+
+
+_PlainDataLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+_PLAIN_SCALARS = (str, int, float, bool, type(None))
+
+
 class DocumentError(ValueError):
     """A file that cannot be used as a document; ``str()`` is one line: the file, then why."""
 
@@ -167,6 +177,33 @@ def _check_value_shape(value: Any, source: str | Path, *, max_nodes: int, max_de
             stack.extend((child, depth + 1) for child in item)
 
 
+_NOT_PLAIN: dict[type, str] = {set: "a set (!!set)", bytes: "binary data (!!binary)"}
+
+
+def _check_plain_data(value: Any, source: str | Path) -> None:
+    """Refuse what JSON cannot hold (``!!set``, ``!!binary``), naming where it is (keys only:
+    never the value). Every reader then gets JSON-shaped data, whatever tags the file uses."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, _PLAIN_SCALARS):
+                    raise DocumentError(
+                        source, f"has a key at {where or 'the top'} that is not text or a number"
+                    )
+                stack.append((child, f"{where}.{key}" if where else str(key)))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
+        elif not isinstance(item, _PLAIN_SCALARS):
+            what = _NOT_PLAIN.get(type(item), f"a {type(item).__name__}")
+            raise DocumentError(
+                source,
+                f"holds {what} at {where or 'the top'}, which is not plain data (text, a "
+                "number, true/false, a list or a mapping); write it as text or a list",
+            )
+
+
 def _children(node: yaml.Node) -> Iterator[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
         yield from node.value
@@ -230,7 +267,7 @@ def parse_yaml(
 ) -> Any:
     """``text`` as YAML (safe tags only, one document), within the node and depth bounds."""
     try:
-        loader = _BaseLoader(text)
+        loader = _PlainDataLoader(text)
     except UnicodeError:  # text that did not come from a file: a lone surrogate
         raise DocumentError(source, "holds text that is not valid Unicode") from None
     try:
@@ -238,7 +275,9 @@ def parse_yaml(
         if node is None:
             return None
         _check_node_shape(node, source, max_nodes=max_nodes, max_depth=max_depth)
-        return loader.construct_document(node)
+        value = loader.construct_document(node)
+        _check_plain_data(value, source)
+        return value
     except DocumentError:
         raise
     except yaml.YAMLError as error:

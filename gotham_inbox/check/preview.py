@@ -9,10 +9,15 @@ for the engine's answers) and answer from what the user declared
 
 - a resource: its inputs, plus the declared outputs of its type; its id is the declared ``id``,
   else unknown (an empty id, as a provider answers during preview);
-- an invoke: the declared result, else unknown (the output form, ``get_x_output``, is an unknown
-  ``Output``; the plain form, ``get_x()``, gets a result whose every field is the engine's
-  unknown sentinel, so text built from it stays recognisably unknown);
-- a stack reference: the declared outputs, else unknown.
+- an invoke: the declared result, else unknown. The output form (``get_x_output``) is then an
+  unknown ``Output``. The plain form (``get_x()``) cannot be unknown type-safely in Python: a
+  field the user did not declare reads as ``None`` (which passes the generated SDKs' type
+  checks, ``if x and not isinstance(x, ...)``), and its token is recorded
+  (:class:`PlainInvokes`): ``check`` then gives no verdict built on it (exit 2, naming it).
+  A field left out of a declared invoke's answer is recorded in the output form too (a known
+  ``Output`` cannot hold one unknown field);
+- a stack reference: the declared outputs, else unknown (an output not declared of a declared
+  stack too).
 
 The collector turns any value holding an unknown into the engine's sentinel, so the policies
 skip it exactly as the pack does under a real preview, and ``check`` lists it as judged at
@@ -122,50 +127,150 @@ def engine_urn(stack: str, project: str, parent: str, type_: str, name: str) -> 
     return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
 
 
-class _UnknownFields(dict[str, Any]):
-    """An invoke result nobody declared: every field is the engine's unknown sentinel."""
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
-    def __missing__(self, key: str) -> str:
-        return UNKNOWN_STRING
+
+class PlainInvokes:
+    """The plain-form invokes of one run whose answer, or a field of it, was not declared.
+
+    A plain-form result is a value, never an ``Output``: it cannot be unknown. What was not
+    declared reads as ``None`` and is recorded here, so that the run is not judged on it.
+    """
+
+    def __init__(self) -> None:
+        self.calls: Mapping[str, Mapping[str, Any]] = {}
+        self.undeclared: set[str] = set()
+
+    def reset(self, calls: Mapping[str, Mapping[str, Any]]) -> None:
+        """A new run, whose declared answers are ``calls`` (token -> field -> value)."""
+        self.calls = calls
+        self.undeclared = set()
+
+    def read(self, token: str, name: str) -> None:
+        """The program read field ``name`` of ``token``'s plain result."""
+        declared = self.calls.get(token)
+        if declared is None:
+            self.undeclared.add(token)
+        elif name not in declared and _camel(name) not in declared:
+            self.undeclared.add(f"{token} (field {_camel(name)})")
+
+
+PLAIN_INVOKES = PlainInvokes()
+"""This process's record (one run at a time)."""
+
+
+class _RecordedFields(dict[str, Any]):
+    """A plain invoke's result, which records each field read that was not declared."""
+
+    def __init__(self, token: str, items: Mapping[str, Any]) -> None:
+        super().__init__(items)
+        self._token = token
+
+    def __missing__(self, key: str) -> None:
+        PLAIN_INVOKES.read(self._token, key)
+        return None
+
+    def __getitem__(self, key: str) -> Any:
+        PLAIN_INVOKES.read(self._token, key)
+        return super().__getitem__(key) if key in self else None
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self[key]
+        PLAIN_INVOKES.read(self._token, key)
+        return super().get(key, default)
 
 
-def _unknown_result(typ: type | None) -> Any:
+def _recorded_result(token: str, value: Any, typ: type | None) -> Any:
     if typ is None:
-        return _UnknownFields()
+        return _RecordedFields(token, value if isinstance(value, Mapping) else {})
     # Generated SDKs read an output type's fields with pulumi.get, i.e. self.__dict__.get.
-    result: Any = object.__new__(typ)
-    result.__dict__ = _UnknownFields()
+    result: Any = value if isinstance(value, typ) else object.__new__(typ)
+    result.__dict__ = _RecordedFields(token, getattr(value, "__dict__", {}))
     return result
 
 
-def answer_plain_invokes_as_unknown() -> None:
-    """Make the plain form of an invoke (``get_ami()``) survive an unknown result.
+def record_plain_invokes() -> None:
+    """Make the plain form of an invoke (``get_ami()``) record what was not declared.
 
     The SDK gives ``None`` for an unknown invoke, which every generated ``get_x()`` dereferences;
-    the result becomes an object whose fields are all unknown instead. Idempotent.
+    the result becomes an object whose fields read as ``None`` instead, and every field read
+    that was not declared is recorded in :data:`PLAIN_INVOKES`. Idempotent.
     """
     import pulumi.runtime
 
     # pulumi.runtime.invoke is the function; its module is only reachable by name.
     invoke_module = sys.modules["pulumi.runtime.invoke"]
     original: Callable[..., Any] = getattr(invoke_module, "invoke")  # noqa: B009
-    if getattr(original, "_gotham_inbox_unknown", False):
+    if getattr(original, "_gotham_inbox_recorded", False):
         return
 
     def invoke(
         tok: str, props: Any, opts: Any = None, typ: type | None = None, package_ref: Any = None
     ) -> Any:
         result = original(tok, props, opts, typ, package_ref)
-        if not result.is_known and result.value is None:
-            result.value = _unknown_result(typ)
+        if tok != GET_RESOURCE_TOKEN:
+            result.value = _recorded_result(tok, result.value, typ)
         return result
 
-    invoke._gotham_inbox_unknown = True  # type: ignore[attr-defined]
+    original_output: Callable[..., Any] = getattr(invoke_module, "invoke_output")  # noqa: B009
+
+    def invoke_output(
+        tok: str, props: Any, opts: Any = None, typ: type | None = None, package_ref: Any = None
+    ) -> Any:
+        # An undeclared token stays an unknown Output (the callback never runs); a declared
+        # one's fields that the declaration leaves out cannot be unknown inside a known
+        # Output, so they are recorded as the plain form's are.
+        result = original_output(tok, props, opts, typ, package_ref)
+        return result.apply(lambda value: _recorded_result(tok, value, typ))
+
+    invoke._gotham_inbox_recorded = True  # type: ignore[attr-defined]
     setattr(invoke_module, "invoke", invoke)  # noqa: B010 (typed as a plain module)
     setattr(pulumi.runtime, "invoke", invoke)  # noqa: B010 (the name is also a module's)
+    setattr(invoke_module, "invoke_output", invoke_output)  # noqa: B010
+    setattr(pulumi.runtime, "invoke_output", invoke_output)  # noqa: B010
+
+
+def _unknown_output() -> Any:
+    import pulumi
+
+    loop = asyncio.get_event_loop()
+    value, known, secret = loop.create_future(), loop.create_future(), loop.create_future()
+    value.set_result(None)
+    known.set_result(False)
+    secret.set_result(False)
+    return pulumi.Output(set(), value, known, secret)
+
+
+def leave_undeclared_stack_outputs_unknown(stacks: Mapping[str, Mapping[str, Any]]) -> None:
+    """Make ``get_output``/``require_output`` of a declared stack reference give an unknown
+    ``Output`` for an output name not declared (the SDK would give ``None``, or raise).
+    ``stacks`` is read at each call, so one patch serves every run. Idempotent."""
+    import pulumi
+
+    _DECLARED_STACKS.clear()
+    _DECLARED_STACKS.update(stacks)
+    reference = pulumi.StackReference
+    if getattr(reference.get_output, "_gotham_inbox_unknown", False):
+        return
+    for method in ("get_output", "require_output"):
+        original = getattr(reference, method)
+
+        def patched(self: Any, name: Any, _original: Any = original) -> Any:
+            def answer(names: list[Any]) -> Any:
+                stack, key = names
+                declared = _DECLARED_STACKS.get(str(stack))
+                if declared is None or key in declared:
+                    return _original(self, key)
+                return _unknown_output()
+
+            return pulumi.Output.all(self.name, name).apply(answer)
+
+        patched._gotham_inbox_unknown = True  # type: ignore[attr-defined]
+        setattr(reference, method, patched)
+
+
+_DECLARED_STACKS: dict[str, Mapping[str, Any]] = {}
 
 
 def preview_mocks(answers: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Any:
@@ -272,6 +377,10 @@ class ProgramSession:
         self.module_verdicts: dict[str, bool] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
 
+    def undeclared_calls(self) -> list[str]:
+        """The plain-form invokes of the last run answered without a declaration."""
+        return sorted(PLAIN_INVOKES.undeclared)
+
     def _forget_program_modules(self) -> None:
         # Resolving every loaded module's path on each run would cost more than the run itself:
         # the verdict per module file is remembered.
@@ -299,7 +408,9 @@ class ProgramSession:
         collected: list[dict[str, Any]] = []
         counted = [0]
         self._forget_program_modules()
-        answer_plain_invokes_as_unknown()
+        record_plain_invokes()
+        PLAIN_INVOKES.reset(answers.get("calls") or {})
+        leave_undeclared_stack_outputs_unknown(answers.get("stacks") or {})
         if self.loop is None:
             # One event loop for the session: its thread pool (the SDK registers resources
             # from threads) is started once, not once per run. A failed run gets a new one.
@@ -339,4 +450,8 @@ class ProgramSession:
                 self.loop.close()
                 self.loop = None
             asyncio.set_event_loop(None)
-        return {"resources": collected, "resourceCount": counted[0]}
+        return {
+            "resources": collected,
+            "resourceCount": counted[0],
+            "undeclaredCalls": self.undeclared_calls(),
+        }

@@ -365,6 +365,8 @@ class CheckFailure:
     path: Path | None = None
     """The file at fault (the program's own file when it failed there)."""
     line: int | None = None
+    exit_code: int = 2
+    """The exit status the document reports (2; 70 for a bug in gotham-inbox)."""
 
 
 def render_failure_json(failure: CheckFailure) -> str:
@@ -408,7 +410,7 @@ def render_failure_sarif(failure: CheckFailure) -> str:
                 "invocations": [
                     {
                         "executionSuccessful": False,
-                        "exitCode": 2,
+                        "exitCode": failure.exit_code,
                         "toolExecutionNotifications": [notification],
                     }
                 ],

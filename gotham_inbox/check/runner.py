@@ -15,7 +15,12 @@ Pulumi SDK's global state and whatever the program does away from the caller; on
   prints, and the credentials the parent holds are redacted from every text shown;
 - the child answers as soon as the program has run and leaves with ``os._exit``, so a thread the
   program left running does not hold it; it runs in its own process group, which is killed when
-  the runner closes, so a process the program started does not outlive ``check``;
+  the runner closes, so a process the program started does not outlive ``check``; a SIGTERM,
+  SIGHUP or SIGINT to ``check`` kills that group first, and the child dies with ``check``
+  (Linux: ``PR_SET_PDEATHSIG``) even when ``check`` is killed outright;
+- the child starts with ``python -P``: the caller's current directory is not on its
+  ``sys.path`` (the program's directory is, as under ``pulumi preview``);
+- control characters in the program's output and errors are shown escaped (:func:`printable`);
 - a failure names the program's own file and line first; the SDK's and gotham-inbox's frames
   are left out unless ``full_traceback`` is asked for (``check --traceback``).
 """
@@ -130,8 +135,29 @@ def describe_failure(
     }
 
 
-def main() -> int:
-    """Child entry point: one setup line, then one request line per run, on standard input."""
+PR_SET_PDEATHSIG = 1
+"""Linux's prctl option: the signal a process gets when its parent dies."""
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this child die when the process that started it does (Linux), and leave now if it
+    already has: the parent holds the timeout, so a child without it would run the program
+    forever. Elsewhere the parent's signal handlers are the only guard."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent and os.getppid() != parent:  # the parent died before the prctl took effect
+        os._exit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Child entry point: one setup line, then one request line per run, on standard input.
+    ``argv``'s first item is the parent's process id."""
+    arguments = sys.argv[1:] if argv is None else argv
+    die_with_parent(int(arguments[0]) if arguments and arguments[0].isdigit() else 0)
     from gotham_inbox.check.preview import ProgramSession
 
     protocol: IO[str] = os.fdopen(os.dup(1), "w", encoding="utf-8")
@@ -158,7 +184,10 @@ def main() -> int:
         try:
             result = session.run(request)
         except BaseException as error:  # any failure of the program is reported, not raised
-            result = {"error": describe_failure(error, session.directory, session.libraries)}
+            result = {
+                "error": describe_failure(error, session.directory, session.libraries),
+                "undeclaredCalls": session.undeclared_calls(),
+            }
         protocol.write(json.dumps(result) + "\n")
         protocol.flush()
     protocol.close()
@@ -168,6 +197,16 @@ def main() -> int:
 
 
 # --- the parent --------------------------------------------------------------------------
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters but newline and tab shown as ``\\x1b``-style
+    escapes: the program's output must not drive the terminal (set its title, clear it,
+    rewrite the line before) when check shows it."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def _tail(text: str) -> str:
@@ -234,9 +273,46 @@ class _OutputTail:
         return text
 
 
+_live: set[subprocess.Popen[bytes]] = set()
+"""The children started and not yet closed: a signal that ends this process kills them."""
+
+STOPPING_SIGNALS = {"SIGTERM": 143, "SIGHUP": 129}
+"""Signals that end ``check`` and its exit status (``TERMINATED``, ``HUNG_UP`` of
+:mod:`gotham_inbox.cli.exit_codes`, not imported here: see prestart); SIGINT is Ctrl-C,
+``INTERRUPTED`` (130)."""
+
+
+def _kill_children() -> None:
+    for process in list(_live):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _on_stopping_signal(signum: int, _frame: object) -> None:
+    # The child runs in its own session, so the signal reached only this process: its
+    # process group (the program and what it started) is killed before this process leaves.
+    _kill_children()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(STOPPING_SIGNALS[signal.Signals(signum).name])
+
+
+def _stop_children_on_signals() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return  # only the main thread may set handlers; the child's PDEATHSIG still holds
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is not _on_stopping_signal:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(number, _on_stopping_signal)
+
+
 def _spawn(directory: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "gotham_inbox.check.runner"],
+    _stop_children_on_signals()
+    process = subprocess.Popen(
+        # -P: the caller's current directory is not on the child's sys.path (as under
+        # `pulumi preview`); the program's own directory is put there by the session.
+        [sys.executable, "-P", "-m", "gotham_inbox.check.runner", str(os.getpid())],
         cwd=directory,
         env=scrubbed_environment(os.environ),
         stdin=subprocess.PIPE,
@@ -245,6 +321,8 @@ def _spawn(directory: Path) -> subprocess.Popen[bytes]:
         # Its own process group: whatever the program starts is killed with it.
         start_new_session=True,
     )
+    _live.add(process)
+    return process
 
 
 _prestarted: list[subprocess.Popen[bytes]] = []
@@ -266,6 +344,7 @@ def _take_prestarted() -> subprocess.Popen[bytes] | None:
         process = _prestarted.pop()
         if process.poll() is None:
             return process
+        _live.discard(process)
     return None
 
 
@@ -297,8 +376,9 @@ class ProgramRunner:
     def __enter__(self) -> ProgramRunner:
         return self
 
-    def __exit__(self, *_: object) -> None:
-        self.close()
+    def __exit__(self, error_type: object, *_: object) -> None:
+        # Leaving on an exception (Ctrl-C, a signal): the program is not waited for.
+        self.close(kill=error_type is not None)
 
     def _redacted(self, text: str) -> str:
         from gotham_inbox.redaction import redact
@@ -364,6 +444,7 @@ class ProgramRunner:
         program = self.project.program
         if answer is None:
             timed_out = process.poll() is None and time.monotonic() - started >= self.timeout
+            ending = "" if timed_out else _ending(process)
             output = self._program_output()
             self.close(kill=True)
             if timed_out:
@@ -372,13 +453,18 @@ class ProgramRunner:
                     "under mocks; does it wait for something outside Pulumi?"
                 )
             else:
-                reason = f"the program {program} ended its Python:\n{output or 'no output'}"
-            return ProgramRun([], 0, reason)
+                reason = (
+                    f"the program {program} ended its Python ({ending}):\n{output or 'no output'}"
+                )
+            return ProgramRun([], 0, printable(reason))
+        undeclared = list(answer.get("undeclaredCalls") or [])
         if "error" in answer:
-            return self._failed(answer["error"])
+            return self._failed(answer["error"], undeclared)
+        if undeclared:
+            return ProgramRun([], 0, printable(undeclared_calls_text(program, undeclared)))
         return ProgramRun(inbox_resources_of(answer), int(answer["resourceCount"]))
 
-    def _failed(self, failure: Mapping[str, Any]) -> ProgramRun:
+    def _failed(self, failure: Mapping[str, Any], undeclared: list[str]) -> ProgramRun:
         from gotham_inbox.policy.resources import SourceLocation
 
         found = failure.get("location")
@@ -393,7 +479,10 @@ class ProgramRunner:
         text += _tail(self._redacted(shown))
         if output and output not in text:
             text += f"\n\nits output (the end):\n{output}"
-        return ProgramRun([], 0, text, location)
+        if undeclared:
+            before = undeclared_calls_text(self.project.program, undeclared)
+            text += f"\n\nbefore it failed, {before}"
+        return ProgramRun([], 0, printable(text), location)
 
     def close(self, *, kill: bool = False) -> None:
         """Stop the child (it leaves at the end of its input, or is killed) and every process
@@ -413,7 +502,33 @@ class ProgramRunner:
             process.wait()
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
+        _live.discard(process)
         process.stdout.close()
+
+
+def undeclared_calls_text(program: Path, tokens: list[str]) -> str:
+    """Why a run that used an undeclared plain-form invoke is not judged, and the fix."""
+    names = ", ".join(tokens)
+    return (
+        f"the program {program} used an invoke answer nobody declared (the plain form's, or "
+        f"a field a declaration leaves out): {names}. check cannot know that answer (a "
+        "preview asks the provider) and does not judge made-up values; declare its answer "
+        "under calls: in gotham-inbox-mocks.yaml (check --explore: in the explore file's "
+        "calls:), or use the output form get_x_output, whose answer stays unknown until "
+        "pulumi up"
+    )
+
+
+def _ending(process: subprocess.Popen[bytes]) -> str:
+    """How the child ended: its exit status, or the signal that killed it."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)  # its output has ended: it is leaving
+    code = process.returncode
+    if code is None:
+        return "it closed its output"
+    if code < 0:
+        return f"killed by signal {signal.Signals(-code).name}"
+    return f"exit status {code}"
 
 
 def inbox_resources_of(result: Mapping[str, Any]) -> list[InboxResource]:

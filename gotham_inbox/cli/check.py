@@ -93,29 +93,50 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def _failed(args: argparse.Namespace, failure: CheckFailure) -> int:
-    """Exit 2 with the reason on standard error; JSON and SARIF still get their document."""
-    print(f"gotham-inbox check: {failure.message}", file=sys.stderr)
+def write_failure_document(args: argparse.Namespace, failure: CheckFailure) -> None:
+    """JSON and SARIF get their document whatever stopped the check (text says it on stderr)."""
     render = FAILURE_RENDERERS.get(args.format)
     if render is not None:
         sys.stdout.write(render(failure))
+
+
+def _failed(args: argparse.Namespace, failure: CheckFailure, command: str = "check") -> int:
+    """Exit 2 with the reason on standard error; JSON and SARIF still get their document."""
+    print(f"gotham-inbox {command}: {failure.message}", file=sys.stderr)
+    write_failure_document(args, failure)
     return exit_codes.BAD_INPUT
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except Exception as error:
+        # A bug: the document says the run failed (a CI upload step still finds one), and the
+        # error goes on to the command line's one handler, which reports it as 70.
+        write_failure_document(
+            args,
+            CheckFailure(
+                f"internal error ({type(error).__name__}); this is a bug in gotham-inbox",
+                exit_code=exit_codes.INTERNAL_ERROR,
+            ),
+        )
+        raise
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.explore:
         if args.mocks is not None:
-            print(
-                "gotham-inbox check: --mocks does not go with --explore; describe the outputs, "
-                "calls and stacks to explore in the explore file",
-                file=sys.stderr,
+            return _failed(
+                args,
+                CheckFailure(
+                    "--mocks does not go with --explore; describe the outputs, calls and "
+                    "stacks to explore in the explore file"
+                ),
             )
-            return exit_codes.BAD_INPUT
         return explore_cli.run(args)
     misused = explore_cli.misused_flags(args)
     if misused:
-        print(f"gotham-inbox check: {', '.join(misused)} only go with --explore", file=sys.stderr)
-        return exit_codes.BAD_INPUT
+        return _failed(args, CheckFailure(f"{', '.join(misused)} only go with --explore"))
     try:
         project = load_project(args.project_dir, args.stack)
     except ProjectError as error:

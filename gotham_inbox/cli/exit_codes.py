@@ -20,9 +20,13 @@ UNAVAILABLE = 3
 for ``announce``, Gotham did not take the message (or its outcome is unknown)."""
 INTERNAL_ERROR = 70
 """A bug in gotham-inbox (an unexpected exception); the one-line message says how to report it."""
+HUNG_UP = 129
+"""``check`` was sent SIGHUP (its terminal went away): the program it ran is killed first."""
 INTERRUPTED = 130
 """Stopped by Ctrl-C (SIGINT) before finishing, as shells report it. The emulator, whose normal
 way to stop is Ctrl-C, exits 0 instead."""
+TERMINATED = 143
+"""``check`` was sent SIGTERM: the program it ran is killed first (128 + 15, as shells report)."""
 
 TABLE: tuple[tuple[int, str], ...] = (
     (OK, "success (check: no mandatory violation)"),
@@ -33,6 +37,8 @@ TABLE: tuple[tuple[int, str], ...] = (
     (BAD_INPUT, "bad usage or input; the one-line reason names the file, flag or setting"),
     (UNAVAILABLE, "the environment refused: e.g. the emulator's port is in use"),
     (INTERNAL_ERROR, "an unexpected error inside gotham-inbox (a bug)"),
+    (HUNG_UP, "check: hung up (SIGHUP); the program it ran is killed"),
     (INTERRUPTED, "interrupted by Ctrl-C"),
+    (TERMINATED, "check: terminated (SIGTERM); the program it ran is killed"),
 )
 """Every code and its meaning, in order: the table docs/exit-codes.md shows."""

@@ -19,9 +19,11 @@ from typing import Any
 from gotham_inbox.check.collect import ProgramError
 from gotham_inbox.check.project import (
     ProjectError,
+    StackProject,
     load_policy_config,
     load_project,
 )
+from gotham_inbox.check.report import FAILURE_RENDERERS, CheckFailure
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.explore.domains import declared_keys
 from gotham_inbox.explore.generate import ExploreExtraMissing
@@ -165,8 +167,14 @@ def _budget(args: argparse.Namespace, database: Path, timeout: float) -> Budget:
 def run(args: argparse.Namespace) -> int:
     """Run ``check --explore`` with ``check``'s parsed arguments."""
 
+    project: StackProject | None = None
+
     def broken(error: Any) -> int:
         print(f"gotham-inbox check --explore: {error}", file=sys.stderr)
+        render = FAILURE_RENDERERS.get(args.format)
+        if render is not None:  # JSON and SARIF get their document on every exit 2
+            where = (project.project, project.stack) if project is not None else (None, None)
+            sys.stdout.write(render(CheckFailure(str(error), *where)))
         return exit_codes.BAD_INPUT
 
     try:

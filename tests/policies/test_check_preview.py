@@ -25,20 +25,25 @@ def _violations(report: dict[str, Any]) -> set[tuple[str, str]]:
     return {(item["policy"], item["field"]) for item in report["violations"]}
 
 
-def test_an_undeclared_plain_invoke_is_unknown_and_a_declared_one_is_judged(
+def _failure(capsys: pytest.CaptureFixture[str], project: Path) -> tuple[int, str, str]:
+    code = check(project, "--format", "json")
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out)["error"]["message"], captured.err
+
+
+def test_an_undeclared_plain_invoke_is_not_judged_and_a_declared_one_is(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # A plain result is a value, never unknown: judging it would judge made-up values.
     body = f"""\
     who = pulumi.runtime.invoke("{CALLER}", {{}}).value
-    InboxMessage("notice", message("for account " + who["accountId"], group=who["team"]))
+    InboxMessage("notice", message("for account " + str(who["accountId"]), group=who["team"]))
     """
-    project = write_check_project(tmp_path / "app", body)
-    code, report = _json(capsys, project)
-    assert code == 0
-    assert report["violations"] == []
-    (judged,) = report["judgedAtUp"]
-    assert judged["resource"] == "notice"
-    assert judged["fields"]  # the message holds the invoke's unknown result
+    code, message, error = _failure(capsys, write_check_project(tmp_path / "app", body))
+    assert code == 2
+    assert f"leaves out): {CALLER}." in message and CALLER in error
+    assert "declare its answer under calls: in gotham-inbox-mocks.yaml" in message
+    assert "get_x_output" in message
     # Declared, the result is judged now: "partner-ops" is in another realm, given none.
     declared = {"calls": {CALLER: {"accountId": "123456789012", "team": "partner-ops"}}}
     project = write_check_project(tmp_path / "declared", body, mocks=declared)
@@ -46,6 +51,65 @@ def test_an_undeclared_plain_invoke_is_unknown_and_a_declared_one_is_judged(
     assert code == 1
     assert ("inbox-realm-requirements", "message.groupRecipients[0].realm") in _violations(report)
     assert report["judgedAtUp"] == []
+
+
+def test_a_field_a_partial_declaration_leaves_out_is_not_judged_as_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = f"""\
+    me = pulumi.runtime.invoke("{CALLER}", {{}}).value
+    InboxMessage("a", message(f"account {{me['accountId']}} as {{me.get('arn')}}"))
+    """
+    declared = {"calls": {CALLER: {"accountId": "123456789012"}}}
+    project = write_check_project(tmp_path / "app", body, mocks=declared)
+    code, message, _ = _failure(capsys, project)
+    assert code == 2
+    assert f"{CALLER} (field arn)" in message and "(field accountId)" not in message
+
+
+def test_a_field_a_declaration_leaves_out_is_not_judged_in_the_output_form_either(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = f"""\
+    me = pulumi.runtime.invoke_output("{CALLER}", {{}})
+    InboxMessage("a", message(me.apply(lambda r: f"as {{r.get('arn')}}")))
+    """
+    declared = {"calls": {CALLER: {"accountId": "123456789012"}}}
+    project = write_check_project(tmp_path / "app", body, mocks=declared)
+    code, message, _ = _failure(capsys, project)
+    assert (code, f"{CALLER} (field arn)" in message) == (2, True)
+    declared = {"calls": {CALLER: {"accountId": "123456789012", "arn": "arn:aws:iam::1:user/x"}}}
+    project = write_check_project(tmp_path / "d", body, mocks=declared)
+    code, report = _json(capsys, project)
+    assert (code, report["judgedAtUp"], report["messages"]) == (0, [], 1)
+
+
+def test_a_crash_after_an_undeclared_plain_invoke_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = """\
+    azs = pulumi.runtime.invoke("aws:index/getAvailabilityZones:getAvailabilityZones", {}).value
+    InboxMessage("zone", message(f"deployed in {azs['names'][0]}"))
+    """
+    code, message, _ = _failure(capsys, write_check_project(tmp_path / "app", body))
+    assert code == 2
+    assert "TypeError" in message
+    assert "before it failed, " in message and "getAvailabilityZones" in message
+
+
+def test_a_partially_declared_stack_reference_leaves_the_rest_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = """\
+    network = pulumi.StackReference("org/net/prod")
+    InboxMessage("c", message(network.get_output("group").apply(lambda g: f"group {g}")))
+    InboxMessage("d", message(network.require_output("vpc").apply(lambda v: f"vpc {v}")))
+    """
+    declared = {"stacks": {"org/net/prod": {"vpc": "vpc-1"}}}
+    project = write_check_project(tmp_path / "app", body, mocks=declared)
+    code, report = _json(capsys, project)
+    assert (code, report["violations"]) == (0, [])
+    assert [entry["resource"] for entry in report["judgedAtUp"]] == ["c"]
 
 
 def test_the_output_form_of_an_invoke_is_unknown_until_declared(
@@ -157,14 +221,20 @@ def test_a_broken_mocks_file_is_exit_2_naming_it(
     assert "missing.yaml" in capsys.readouterr().err
 
 
-def test_a_generated_sdk_style_invoke_result_is_unknown_field_by_field(
+def test_a_generated_sdk_style_plain_invoke_does_not_crash_and_is_not_judged(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The shape of a generated get_ami(): a typed result read with pulumi.get.
+    # The shape of a generated get_ami(): a typed result whose constructor checks each type.
     body = """\
     @pulumi.output_type
     class GetAmiResult:
-        def __init__(__self__, id=None):
+        def __init__(__self__, id=None, most_recent=None, names=None):
+            if most_recent and not isinstance(most_recent, bool):
+                raise TypeError("Expected argument 'most_recent' to be a bool")
+            pulumi.set(__self__, "most_recent", most_recent)
+            if names and not isinstance(names, list):
+                raise TypeError("Expected argument 'names' to be a list")
+            pulumi.set(__self__, "names", names)
             pulumi.set(__self__, "id", id)
 
         @property
@@ -173,13 +243,19 @@ def test_a_generated_sdk_style_invoke_result_is_unknown_field_by_field(
             return pulumi.get(self, "id")
 
 
-    ami = pulumi.runtime.invoke("aws:ec2/getAmi:getAmi", {}, typ=GetAmiResult).value
+    found = pulumi.runtime.invoke("aws:ec2/getAmi:getAmi", {}, typ=GetAmiResult).value
+    ami = GetAmiResult(
+        id=pulumi.get(found, "id"),
+        most_recent=pulumi.get(found, "most_recent"),
+        names=pulumi.get(found, "names"),
+    )
     InboxMessage("image", message(f"built from {ami.id}"))
     """
-    code, report = _json(capsys, write_check_project(tmp_path / "app", body))
-    assert (code, report["violations"]) == (0, [])
-    assert [entry["fields"] for entry in report["judgedAtUp"]] == [["title.value"]]
-    declared = {"calls": {"aws:ec2/getAmi:getAmi": {"id": "ami-0abc"}}}
+    code, message, _ = _failure(capsys, write_check_project(tmp_path / "app", body))
+    assert code == 2
+    assert "aws:ec2/getAmi:getAmi" in message and "failed" not in message
+    full = {"id": "ami-0abc", "mostRecent": True, "names": ["a"]}
+    declared = {"calls": {"aws:ec2/getAmi:getAmi": full}}
     code, report = _json(capsys, write_check_project(tmp_path / "d", body, mocks=declared))
     assert (code, report["judgedAtUp"], report["messages"]) == (0, [], 1)
 
