@@ -402,3 +402,15 @@ def test_a_misspelt_gotham_key_in_the_stack_is_a_failing_finding(
         assert "the stack has no gotham:hostname" in error
         assert "did you mean 'gotham:hostname'?" in error
         assert emulator.messages() == []
+
+
+def test_the_gotham_namespace_in_another_case_is_named_when_the_hostname_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: proj\nruntime: nodejs\n")
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  Gotham:hostname: http://127.0.0.1:9\n")
+    assert main(["doctor", str(tmp_path), "--stack", "prod"]) == 2
+    error = capsys.readouterr().err
+    assert "the stack has no gotham:hostname" in error
+    assert "Pulumi.prod.yaml: stack config Gotham:hostname is in namespace 'Gotham'" in error
+    assert "did you mean 'gotham:hostname'?" in error
