@@ -251,7 +251,9 @@ class InboxClient:
         except GothamInboxError as error:
             raise scrub(error, self._redact) from None
 
-    def probe(self, body: Mapping[str, Any], *, preview: bool = True) -> GothamAPIError | None:
+    def probe(
+        self, body: Mapping[str, Any], *, preview: bool = True
+    ) -> GothamAPIError | httpx.Response:
         """POST ``body`` as it is (no validation) to the send endpoint; the server's refusal.
 
         For ``gotham-inbox doctor``, whose probes are requests the server must refuse by
@@ -259,7 +261,8 @@ class InboxClient:
         out exactly as :meth:`send` sends (auth, TLS, proxy, headers, deadline, answer size
         limit, typed and redacted errors) but ``preview=true`` is left out when ``preview`` is
         false, and only what proves nothing was processed is retried (a refused connection,
-        a 429). Returns the refusal as a typed error, or ``None`` if the server ACCEPTED it.
+        a 429). Returns the refusal as a typed error, or the 2xx answer itself: whether it is
+        Gotham's (a ``SendMessagesResponse``) or a login page is for the caller to judge.
 
         Raises:
             RequestNotSentError: the server could not be reached; nothing was sent.
@@ -269,13 +272,12 @@ class InboxClient:
         """
         try:
             try:
-                self._post_with_retries(
+                return self._post_with_retries(
                     json.dumps(body).encode(), idempotent=False, preview=preview
                 )
             except GothamAPIError as error:
                 scrub(error, self._redact)  # a server may echo the token it was sent
                 return error
-            return None
         except GothamInboxError as error:
             raise scrub(error, self._redact) from None
 

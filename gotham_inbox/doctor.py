@@ -21,6 +21,7 @@ anything is sent (documented batch atomicity): one message to a group that canno
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -116,6 +117,28 @@ class Diagnosis:
         }
 
 
+PROBE_REFUSALS = ("UnknownRecipients", "InvalidMessagePortionMarkings")
+"""The error names Gotham documents for the probe's faults (an unknown group, a made-up
+marking; docs/errors.md): only these prove the probe reached message validation."""
+
+
+def is_probe_refusal(error_name: str) -> bool:
+    """True for one of :data:`PROBE_REFUSALS`, bare or under a namespace (``Gotham:...``,
+    as Conjure names errors: ASSUMED possible; the SDK documents the bare names)."""
+    namespace, _, name = error_name.rpartition(":")
+    return name in PROBE_REFUSALS and (not namespace or namespace.isalnum())
+
+
+def is_send_messages_response(answer: httpx.Response) -> bool:
+    """True if ``answer`` is shaped as Gotham's SendMessagesResponse: a JSON object whose
+    ``responses`` is a list."""
+    try:
+        body = json.loads(answer.content)
+    except ValueError:  # not JSON, or not text (UnicodeDecodeError is a ValueError)
+        return False
+    return isinstance(body, dict) and isinstance(body.get("responses"), list)
+
+
 def probe_message(with_source_id: bool) -> dict[str, Any]:
     """A message no validation can accept: a group and a marking that cannot exist."""
     token = uuid.uuid4()
@@ -141,9 +164,16 @@ class Doctor:
         self.source_id_setting = source_id_setting
         self.diagnosis = Diagnosis(str(client.base_url))
 
-    def _post(self, message: dict[str, Any], *, preview: bool = True) -> GothamAPIError | None:
-        """The server's refusal of a probe, or ``None`` if it accepted it."""
+    def _post(
+        self, message: dict[str, Any], *, preview: bool = True
+    ) -> GothamAPIError | httpx.Response:
+        """The server's refusal of a probe, or its 2xx answer."""
         return self.client.probe({"messages": [message]}, preview=preview)
+
+    def _refusal(self, message: dict[str, Any], *, preview: bool = True) -> GothamAPIError | None:
+        """The server's refusal of a probe, or ``None`` if it answered 2xx."""
+        answer = self._post(message, preview=preview)
+        return answer if isinstance(answer, GothamAPIError) else None
 
     def run(self) -> Diagnosis:
         """Every probe in order; stops at the first one that leaves nothing more to learn."""
@@ -222,7 +252,7 @@ class Doctor:
         )
         return self.diagnosis
 
-    def _reached_validation(self, error: GothamAPIError | None) -> bool:
+    def _reached_validation(self, answer: GothamAPIError | httpx.Response) -> bool:
         add = self.diagnosis.add
         path = (
             "TLS and the network path work"
@@ -230,17 +260,11 @@ class Doctor:
             else "the network path works (plain http: no TLS)"
         )
         add("connection", "ok", f"{self.base_url.host} answered", path)
-        if error is not None and not self._answered_by_the_api(error):
+        if isinstance(answer, httpx.Response):
+            self._judge_acceptance(answer)
             return False
-        if error is None:
-            add(
-                "validation",
-                "fail",
-                "the host ACCEPTED a message to a group that cannot exist with a made-up marking",
-                "this host does not validate as documented; the doctor's probes are not safe "
-                "against it and the policy pack's checks do not describe it",
-                "report this to the Gotham administrators before deploying",
-            )
+        error = answer
+        if not self._answered_by_the_api(error):
             return False
         if isinstance(error, UnauthorizedError):
             add(
@@ -261,12 +285,13 @@ class Doctor:
                 f"ask the Gotham administrators to add the caller to the group '{PRODUCER_GROUP}'",
             )
             return False
-        if error.status_code not in (400, 422):
+        if error.status_code not in (400, 422) or not is_probe_refusal(error.error_name):
             add(
                 "validation",
                 "fail",
                 f"unexpected answer to the probe: {error}",
-                "the host does not answer as documented; what a deploy would do is unknown",
+                "the host does not answer as documented (the probe's unknown group and made-up "
+                f"marking get {' or '.join(PROBE_REFUSALS)}); what a deploy would do is unknown",
                 "run again; if it persists, ask the Gotham administrators",
             )
             return False
@@ -284,6 +309,32 @@ class Doctor:
             "invalid messages are refused whole, before anything is sent (batch atomicity)",
         )
         return True
+
+    def _judge_acceptance(self, answer: httpx.Response) -> None:
+        """A 2xx to the probe: Gotham accepting it (its SendMessagesResponse), or not Gotham."""
+        add = self.diagnosis.add
+        if not is_send_messages_response(answer):
+            kind = answer.headers.get("Content-Type", "no Content-Type").split(";")[0].strip()
+            add(
+                "api",
+                "fail",
+                f"the host answered the probe HTTP {answer.status_code} ({kind}) without "
+                "Gotham's SendMessagesResponse (a JSON object with a responses list)",
+                "the answer did not come from Gotham's API (a login page, a web server or a "
+                "proxy answered instead), so it proves nothing about the token or the "
+                "messages; every create would fail with its outcome unknown",
+                "check the hostname (gotham:hostname) and whether a single sign-on page or a "
+                "proxy is answering in Gotham's place",
+            )
+            return
+        add(
+            "validation",
+            "fail",
+            "the host ACCEPTED a message to a group that cannot exist with a made-up marking",
+            "this host does not validate as documented; the doctor's probes are not safe "
+            "against it and the policy pack's checks do not describe it",
+            "report this to the Gotham administrators before deploying",
+        )
 
     def _answered_by_the_api(self, error: GothamAPIError) -> bool:
         """False (with its finding) when the answer proves nothing about the token or the
@@ -357,7 +408,7 @@ class Doctor:
 
     def _check_preview(self) -> None:
         try:
-            refusal = self._post(probe_message(with_source_id=False), preview=False)
+            refusal = self._refusal(probe_message(with_source_id=False), preview=False)
         except GothamInboxError as error:
             self.diagnosis.add(
                 "preview", "warn", f"the probe without preview=true failed: {error}", "unknown"
@@ -384,7 +435,7 @@ class Doctor:
     def _check_source_ids(self) -> None:
         add = self.diagnosis.add
         try:
-            refusal = self._post(probe_message(with_source_id=True))
+            refusal = self._refusal(probe_message(with_source_id=True))
         except GothamInboxError as error:
             add("sourceIds", "warn", f"the sourceId probe failed: {error}", "unknown")
             return

@@ -260,19 +260,41 @@ CONFIG_KEYS: frozenset[str] = frozenset(
 """Every ``gotham:*`` stack config key gotham-inbox reads: any other one is a mistake."""
 
 
-def unknown_setting_problems(keys: Iterable[str]) -> list[str]:
+def unknown_setting_problems(keys: Iterable[str], *, in_project_file: bool = False) -> list[str]:
     """What is wrong with each ``gotham:*`` key that is not a setting, with "did you mean".
 
     The provider would silently ignore such a key (``gotham:hostnme``), and the first error
     would come at ``pulumi up``; ``check``, ``doctor`` and the provider's own check say so.
-    A project named ``gotham`` shares the namespace, so its own keys would be reported too.
+    The namespace in another case (``Gotham:hostname``) is one too: Pulumi's config keys are
+    case-sensitive (its ``config.Key`` compares namespace and name as written), so the engine
+    hands such a key to no ``gotham`` provider. A project named ``gotham`` shares the
+    namespace, so its own keys would be reported too. ``in_project_file``: the keys are
+    declared in ``Pulumi.yaml``'s ``config:`` block, not set in a stack's file, and the advice
+    says to edit that block.
     """
-    prefix = f"{CONFIG_NAMESPACE}:"
     known = sorted(CONFIG_KEYS)
-    return [
-        f"stack config {key} is not a gotham-inbox setting, so the provider would ignore it; "
-        f"{did_you_mean(key, known)}rename it (`pulumi config rm {key}`, then `pulumi config "
-        f"set` the right key; settings: {', '.join(known)})"
-        for key in sorted(keys)
-        if key.startswith(prefix) and key not in CONFIG_KEYS
-    ]
+    kind = "project config" if in_project_file else "stack config"
+    problems: list[str] = []
+    for key in sorted(keys):
+        namespace, colon, name = key.partition(":")
+        if not colon or namespace.casefold() != CONFIG_NAMESPACE or key in CONFIG_KEYS:
+            continue
+        if namespace == CONFIG_NAMESPACE:
+            what = f"{kind} {key} is not a gotham-inbox setting"
+            meant = key
+        else:
+            what = (
+                f"{kind} {key} is in namespace '{namespace}', not '{CONFIG_NAMESPACE}' (Pulumi "
+                "config keys are case-sensitive)"
+            )
+            meant = f"{CONFIG_NAMESPACE}:{name}"
+        fix = (
+            "rename it in Pulumi.yaml's config: block"
+            if in_project_file
+            else f"rename it (`pulumi config rm {key}`, then `pulumi config set` the right key)"
+        )
+        problems.append(
+            f"{what}, so the provider would ignore it; {did_you_mean(meant, known)}{fix}; "
+            f"settings: {', '.join(known)}"
+        )
+    return problems

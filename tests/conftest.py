@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+from gotham_inbox import redaction
 from gotham_inbox.delivery import HOST_MEMORY
 from tests.distribution_support import (
     DISTRIBUTION,
@@ -34,6 +35,14 @@ def _forget_what_hosts_do_with_source_ids() -> Iterator[None]:
     HOST_MEMORY.forget()
     yield
     HOST_MEMORY.forget()
+
+
+@pytest.fixture(autouse=True)
+def _hold_no_secret_of_another_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with an empty register of held credentials, as a process does: any 8
+    characters of a held one are redacted, so a readable secret an earlier test held (the
+    emulator's ``dev-release-pipeline-secret``) would otherwise redact ``pipeline`` here."""
+    monkeypatch.setattr(redaction, "HELD_SECRETS", redaction.HeldSecrets())
 
 
 settings.register_profile(

@@ -23,7 +23,7 @@ from gotham_inbox.policy.pack_config import (
     parse_pack_config,
     read_pack_config_file,
 )
-from gotham_inbox.providers.settings import CONFIG_NAMESPACE, unknown_setting_problems
+from gotham_inbox.providers.settings import unknown_setting_problems
 from gotham_inbox.validation import short_repr
 
 DEFAULT_STACK = "dev"
@@ -204,12 +204,28 @@ def load_project(
 
 
 def setting_problems(project: StackProject) -> list[str]:
-    """The stack's ``gotham:*`` keys that are not provider settings, each with "did you mean"
-    (none for a project named ``gotham``, whose own keys share the namespace)."""
-    if project.project == CONFIG_NAMESPACE:
-        return []
+    """The config keys meant for gotham-inbox that are not its settings (a misspelt
+    ``gotham:*`` name, or the namespace in another case), each with "did you mean" and the
+    file that sets it: ``Pulumi.<stack>.yaml``, else ``Pulumi.yaml``'s ``config:`` block.
+    None in the project's own namespace (a project named ``gotham`` shares it)."""
+    in_stack: set[str] = set()
+    if project.stack_file is not None:
+        # The merged config does not say where a key came from: the stack file's own keys do.
+        raw = _read_yaml(project.stack_file)
+        declared = raw.get("config") if isinstance(raw, dict) else None
+        if isinstance(declared, dict):
+            in_stack = {_namespaced(str(key), project.project) for key in declared}
+    project_file = next(
+        (name for name in PROJECT_FILES if (project.directory / name).is_file()), PROJECT_FILES[0]
+    )
+    keys = [key for key in project.config if key.partition(":")[0] != project.project]
+    stack_keys = [key for key in keys if key in in_stack]
+    project_keys = [key for key in keys if key not in in_stack]
     where = project.stack_file.name if project.stack_file else "the stack config"
-    return [f"{where}: {problem}" for problem in unknown_setting_problems(project.config)]
+    return [f"{where}: {problem}" for problem in unknown_setting_problems(stack_keys)] + [
+        f"{project_file}: {problem}"
+        for problem in unknown_setting_problems(project_keys, in_project_file=True)
+    ]
 
 
 POLICY_CONFIG_NAMES = ("policy-config.{stack}.json", "policy-config.json")

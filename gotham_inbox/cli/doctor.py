@@ -71,7 +71,9 @@ def _bad_input(text: str) -> int:
 def _stack_config(args: argparse.Namespace) -> tuple[dict[str, str], frozenset[str]]:
     from gotham_inbox.check.project import load_project
 
-    project = load_project(args.project_dir, args.stack)
+    # Any runtime: the doctor runs no program, it reads the stack's gotham:* settings, which the
+    # provider plugin takes alike from Python, TypeScript, Go and YAML programs.
+    project = load_project(args.project_dir, args.stack, require_program=False)
     return project.plain_config, project.secret_keys
 
 
@@ -81,7 +83,7 @@ def _setting_problems(args: argparse.Namespace) -> list[str]:
         return []
     from gotham_inbox.check.project import load_project, setting_problems
 
-    return setting_problems(load_project(args.project_dir, args.stack))
+    return setting_problems(load_project(args.project_dir, args.stack, require_program=False))
 
 
 def _add_setting_findings(diagnosis: Diagnosis, problems: list[str]) -> None:

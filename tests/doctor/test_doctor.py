@@ -180,6 +180,27 @@ def test_a_project_stack_is_read_and_its_secret_token_comes_from_the_environment
         assert main(["doctor", str(tmp_path), "--stack", "nope"]) == 2
 
 
+@pytest.mark.parametrize(
+    "runtime", ["nodejs", "go", "yaml", "{name: nodejs, options: {typescript: true}}"]
+)
+def test_a_project_of_any_runtime_is_read(
+    runtime: str, tmp_path: Path, doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The gotham provider plugin serves every Pulumi language: the doctor runs no program, so
+    # it reads the stack of a TypeScript, Go or YAML project as it reads a Python one's.
+    with running_emulator() as emulator:
+        (tmp_path / "Pulumi.yaml").write_text(f"name: proj\nruntime: {runtime}\n")
+        (tmp_path / "Pulumi.prod.yaml").write_text(
+            f"config:\n  gotham:hostname: {emulator.base_url}\n  gotham:sourceIDs: send\n"
+        )
+        monkeypatch.setenv("GOTHAM_TOKEN", emulator.token_for("release-bot"))
+        code, report = doctor(str(tmp_path), "--stack", "prod")
+        assert report["target"].startswith(emulator.base_url), report
+        found = statuses(report)
+        assert found["validation"] == "ok" and found["config"] == "fail", found
+        assert code == 1 and emulator.messages() == []
+
+
 def test_text_output_says_what_each_finding_means_and_what_to_do(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -381,3 +402,15 @@ def test_a_misspelt_gotham_key_in_the_stack_is_a_failing_finding(
         assert "the stack has no gotham:hostname" in error
         assert "did you mean 'gotham:hostname'?" in error
         assert emulator.messages() == []
+
+
+def test_the_gotham_namespace_in_another_case_is_named_when_the_hostname_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: proj\nruntime: nodejs\n")
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  Gotham:hostname: http://127.0.0.1:9\n")
+    assert main(["doctor", str(tmp_path), "--stack", "prod"]) == 2
+    error = capsys.readouterr().err
+    assert "the stack has no gotham:hostname" in error
+    assert "Pulumi.prod.yaml: stack config Gotham:hostname is in namespace 'Gotham'" in error
+    assert "did you mean 'gotham:hostname'?" in error

@@ -61,6 +61,26 @@ def echo_in_parameters(path: str, headers: dict[str, str]) -> Answer:
     )
 
 
+def token_of(headers: dict[str, str]) -> str:
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+def html_wrapping_the_token_at_10_columns(path: str, headers: dict[str, str]) -> Answer:
+    token = token_of(headers)
+    lines = "\n".join(token[at : at + 10] for at in range(0, len(token), 10))
+    return 400, {"Content-Type": "text/html"}, f"<html><pre>{lines}</pre></html>".encode()
+
+
+def html_echoing_the_middle_of_the_token(path: str, headers: dict[str, str]) -> Answer:
+    body = f"<html>invalid token {token_of(headers)[1:-1]}</html>"
+    return 400, {"Content-Type": "text/html"}, body.encode()
+
+
+def envelope_echoing_the_middle_of_the_token(path: str, headers: dict[str, str]) -> Answer:
+    token = token_of(headers)
+    return gotham_envelope(400, "INVALID_ARGUMENT", f"Bad {token[2:-2]}", auth=token[1:-1])
+
+
 @pytest.mark.parametrize("output", ["text", "json"])
 @pytest.mark.parametrize("login", ["client credentials", "token"])
 @pytest.mark.parametrize(
@@ -69,8 +89,11 @@ def echo_in_parameters(path: str, headers: dict[str, str]) -> Answer:
         (echo_in_error_name, 1),
         (html_with_the_token_across_the_cut, 1),
         (echo_in_parameters, 0),
+        (html_wrapping_the_token_at_10_columns, 1),
+        (html_echoing_the_middle_of_the_token, 1),
+        (envelope_echoing_the_middle_of_the_token, 1),
     ],
-    ids=["error-name", "html-across-the-cut", "parameters"],
+    ids=["error-name", "html-across-the-cut", "parameters", "wrapped", "middle", "envelope-middle"],
 )
 def test_no_output_shows_any_part_of_a_credential_the_run_held(
     script: object,
@@ -192,3 +215,56 @@ def test_an_unavailable_host_or_gateway_is_reported_as_unavailable(status: int) 
     diagnosis = diagnose(httpx.Response(status))
     the_only_failure(diagnosis, "availability")
     assert all(finding.check != "api" for finding in diagnosis.findings)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, html="<html><form action='/sso/login'>Sign in</form></html>"),
+        httpx.Response(200, json={"status": "ok"}),  # JSON, but not a SendMessagesResponse
+        httpx.Response(204),
+    ],
+    ids=["sso-login-page", "other-json", "no-content"],
+)
+def test_a_2xx_that_is_not_a_send_messages_response_is_not_the_api(answer: httpx.Response) -> None:
+    # An SSO login page answering 200 was reported as Gotham accepting an impossible message.
+    finding = the_only_failure(diagnose(answer), "api")
+    assert f"HTTP {answer.status_code}" in finding.summary
+    assert "without Gotham's SendMessagesResponse" in finding.summary
+    assert "ACCEPTED" not in finding.summary
+
+
+def test_a_send_messages_response_to_the_probe_is_reported_as_accepted() -> None:
+    accepted = httpx.Response(200, json={"responses": [{"sourceId": "s-1"}], "failures": []})
+    diagnosis = diagnose(accepted)
+    assert not diagnosis.works
+    (finding,) = [f for f in diagnosis.findings if f.check == "validation"]
+    assert finding.status == "fail"
+    assert "ACCEPTED a message to a group that cannot exist" in finding.summary
+
+
+@pytest.mark.parametrize("name", ["Bad Request", "InvalidMessageRequests", "Default:Internal"])
+def test_an_envelope_naming_another_error_is_not_a_validation_refusal(name: str) -> None:
+    # Only the errors the probe's unknown group and made-up marking get prove it reached
+    # validation; "a deploy would work" on any other 400 envelope was a false verdict.
+    refusal = gotham_envelope_response(400, name)
+    diagnosis = diagnose(refusal)
+    assert not diagnosis.works
+    (finding,) = [f for f in diagnosis.findings if f.check == "validation"]
+    assert finding.status == "fail" and "unexpected answer to the probe" in finding.summary
+    assert name in finding.summary
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["UnknownRecipients", "InvalidMessagePortionMarkings", "Gotham:UnknownRecipients"],
+)
+def test_the_probe_s_own_refusals_mean_a_deploy_would_work(name: str) -> None:
+    diagnosis = diagnose(gotham_envelope_response(400, name))
+    assert diagnosis.works
+    assert {f.check: f.status for f in diagnosis.findings}["validation"] == "ok"
+
+
+def gotham_envelope_response(status: int, name: str) -> httpx.Response:
+    body = {"errorCode": "INVALID_ARGUMENT", "errorName": name, "errorInstanceId": "5d0c"}
+    return httpx.Response(status, json={**body, "parameters": {}})

@@ -9,13 +9,24 @@ text leaves: the exception's str and repr, its envelope fields, and the log reco
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 import logging
+import re
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
 
-from gotham_inbox import ClientCredentialsAuth, GothamInboxError, InboxClient, RetryPolicy
+from gotham_inbox import (
+    ClientCredentialsAuth,
+    GothamInboxError,
+    InboxClient,
+    RetryPolicy,
+    redaction,
+)
 from gotham_inbox.errors import GothamAPIError, TokenEndpointError
 from gotham_inbox.redaction import HeldSecrets, hold_secret, redact, redacting_logger
 from tests.foundation.client_support import (
@@ -100,6 +111,77 @@ def test_a_held_secret_is_redacted_from_any_text_without_being_passed() -> None:
 def test_a_piece_a_cut_leaves_of_a_secret_is_redacted(text: str, shown: str) -> None:
     secret = "abcd1234efgh5678ij90klmn-0pqr"
     assert redact(text, [secret]) == shown
+
+
+REVIEWED_TOKEN = "Tk1-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"  # 39 characters, as in the review
+QUOTING_SECRET = 'Tk1"AB&CD<EF/GH+IJ?KL=MN%op~qrstuvwxyz0123'  # a ", a & and more to escape
+
+
+def base64_of(raw: bytes, *, urlsafe: bool = False) -> str:
+    return (base64.urlsafe_b64encode if urlsafe else base64.b64encode)(raw).decode()
+
+
+@pytest.mark.parametrize(
+    ("secret", "echo"),
+    [
+        (
+            REVIEWED_TOKEN,
+            "\n".join(REVIEWED_TOKEN[at : at + 10] for at in range(0, 39, 10)),
+        ),  # a <pre> wrapped at 10
+        (REVIEWED_TOKEN, REVIEWED_TOKEN[1:-1]),  # the middle: neither a head nor a tail
+        (REVIEWED_TOKEN, REVIEWED_TOKEN[2:-2]),
+        (QUOTING_SECRET, json.dumps(QUOTING_SECRET)[1:-1]),  # inside a JSON string
+        (QUOTING_SECRET, html.escape(QUOTING_SECRET)),  # inside an HTML page
+        (
+            QUOTING_SECRET,
+            re.sub(
+                "%[0-9A-F]{2}", lambda hexa: hexa.group().lower(), quote(QUOTING_SECRET, safe="")
+            ),
+        ),
+        (QUOTING_SECRET, base64_of(QUOTING_SECRET.encode())),
+        (QUOTING_SECRET, base64_of(QUOTING_SECRET.encode(), urlsafe=True).rstrip("=")),
+        (REVIEWED_TOKEN, base64_of(f"Bearer {REVIEWED_TOKEN}".encode())[12:]),  # shifted by 1
+        (REVIEWED_TOKEN, base64_of(f"user:{REVIEWED_TOKEN}".encode())[8:]),  # shifted by 2
+    ],
+    ids=[
+        "wrapped",
+        "middle",
+        "middle-4",
+        "json",
+        "html",
+        "lower-percent",
+        "base64",
+        "base64-urlsafe-unpadded",
+        "base64-after-7-bytes",
+        "base64-after-5-bytes",
+    ],
+)
+def test_no_run_of_8_characters_of_any_spelling_is_shown(secret: str, echo: str) -> None:
+    text = redact(f"<pre>refused: {echo}</pre>", [secret])
+    assert text.startswith("<pre>refused: ***") and text.endswith("</pre>"), text
+    for line in text.splitlines():
+        assert not shows_any_part(line, echo.replace("\n", "")), text
+    assert "***" in text and len(text) < len(echo), text
+
+
+def test_a_run_shorter_than_8_characters_is_left() -> None:
+    # 7 characters of a random credential tell nothing; redacting them would garble words.
+    assert redact("ABCDEFG and Tk1-ABC", [REVIEWED_TOKEN]) == "ABCDEFG and Tk1-ABC"
+
+
+def test_past_the_index_budget_the_oldest_secrets_keep_their_heads_and_tails_redacted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The index is bounded (MAX_INDEXED_WINDOWS); the newest secrets are indexed in full.
+    monkeypatch.setattr(redaction, "MAX_INDEXED_WINDOWS", 200)
+    oldest, newest = "oldest-secret-" + "o" * 40, "newest-secret-" + "n" * 40
+    held = HeldSecrets()
+    held.hold(oldest, *(f"filler-secret-{number:04d}-xyz" for number in range(20)), newest)
+    monkeypatch.setattr(redaction, "HELD_SECRETS", held)
+    index = redaction._index_of(redaction.held_and_given())
+    assert len(index.windows) <= 200
+    assert redact(f"x {newest[3:-3]} x") == "x *** x"
+    assert redact(f"x {oldest[:20]} x {oldest[-12:]}") == "x *** x ***"
 
 
 def test_the_credential_variables_are_always_redacted(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -479,6 +479,42 @@ def test_a_misspelt_gotham_key_in_the_stack_config_is_refused_with_a_suggestion(
     assert "app:hostnme" not in error  # another namespace is the program's own business
 
 
+@pytest.mark.parametrize("key", ["Gotham:hostname", "GOTHAM:token"])
+def test_the_gotham_namespace_in_another_case_is_refused_with_a_suggestion(
+    key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Pulumi's config keys are case-sensitive: no gotham provider would ever see this key.
+    project = write_project(
+        tmp_path / "app",
+        CLEAN_PROGRAM,
+        stacks={"dev": {key: "value-of-it"}},
+        policy_config=example_config(),
+    )
+    assert check(project) == 2
+    error = capsys.readouterr().err
+    namespace, _, name = key.partition(":")
+    assert (
+        f"Pulumi.dev.yaml: stack config {key} is in namespace '{namespace}', not 'gotham'"
+    ) in error
+    assert f"did you mean 'gotham:{name}'?" in error
+
+
+def test_a_misspelt_gotham_key_declared_in_pulumi_yaml_names_pulumi_yaml(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path / "app", CLEAN_PROGRAM, policy_config=example_config())
+    with (project / "Pulumi.yaml").open("a") as pulumi_yaml:
+        pulumi_yaml.write("config:\n  gotham:sourceIDs:\n    value: send\n")
+    assert check(project) == 2
+    error = capsys.readouterr().err
+    assert (
+        "Pulumi.yaml: project config gotham:sourceIDs is not a gotham-inbox setting, so the "
+        "provider would ignore it; did you mean 'gotham:sourceIds'? rename it in Pulumi.yaml's "
+        "config: block"
+    ) in error
+    assert "Pulumi.dev.yaml: " not in error
+
+
 PLUGIN_RESOURCE = '''
 
 def Plugin(name, message):

@@ -14,8 +14,8 @@ from gotham_inbox.providers.settings import ProviderSettings
 from gotham_inbox.retry import RetryPolicy
 from tests.support import RELEASE_MESSAGE, changed
 
-SECRET_TOKEN = "tok-provider-test-secret-7f3a"
-SECRET_CLIENT_SECRET = "client-secret-provider-test-91c2"
+SECRET_TOKEN = "tok-7f3aQ9xvK2mwZ8rtL4cy"  # random, as a real one is: any 8 of it are redacted
+SECRET_CLIENT_SECRET = "cs-91c2Hx7pW3kqN6vdT5ab"
 
 MESSAGE = RELEASE_MESSAGE
 

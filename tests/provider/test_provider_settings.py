@@ -125,3 +125,14 @@ def test_every_known_gotham_key_passes_and_a_misspelt_one_gets_a_suggestion() ->
         "stack config gotham:clientID is not a gotham-inbox setting, so the provider would "
         "ignore it; did you mean 'gotham:clientId'?"
     )
+
+
+def test_the_gotham_namespace_in_another_case_is_not_a_setting() -> None:
+    # Pulumi's config.Key keeps the namespace as written and compares it case-sensitively.
+    problems = unknown_setting_problems(["Gotham:hostname", "GOTHAM:tokn", "other:hostname"])
+    assert len(problems) == 2
+    assert problems[0].startswith(
+        "stack config GOTHAM:tokn is in namespace 'GOTHAM', not 'gotham' (Pulumi config keys "
+        "are case-sensitive), so the provider would ignore it; did you mean 'gotham:token'?"
+    )
+    assert "did you mean 'gotham:hostname'?" in problems[1]
