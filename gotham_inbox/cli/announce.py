@@ -103,8 +103,11 @@ def _identity(
     args: argparse.Namespace, project_name: str, stack: str, config: Any
 ) -> DeployIdentity:
     ci = ci_run(os.environ)
-    run_id = args.run_id if args.run_id is not None else (ci.run_id if ci else None)
-    from_ci = ci is not None and args.run_id is None
+    # `--run-id "$UNSET_VARIABLE"` expands to an empty value: that is no run id given, not a
+    # run id that overrides the CI's (docs/announcements.md).
+    given = args.run_id if args.run_id is not None and args.run_id.strip() else None
+    run_id = given if given is not None else (ci.run_id if ci else None)
+    from_ci = ci is not None and given is None
     version = args.deploy_version
     if version is None:
         version = config.get(f"{project_name}:version")
@@ -181,7 +184,8 @@ def _document(
         "status": status,
         "sourceId": outcome.source_id if outcome is not None else announcement.source_id,
         "idempotent": outcome.idempotent if outcome is not None else None,
-        "message": announcement.message,
+        # Already announced: this run's text was not sent, and is not shown as if it were.
+        "message": None if status == "adopted" else announcement.message,
         "violations": [violation.to_json() for violation in announcement.violations],
         "summary": announcement.summary.to_json(),
     }
@@ -194,7 +198,9 @@ def _text(announcement: Announcement, status: str, outcome: MessageOutcome | Non
         f"{identity.deploy}, once per {identity.once_per}"
     ]
     message = announcement.message
-    if message is not None:
+    if message is not None and status == "adopted":
+        lines.append(f"  sourceId: {announcement.source_id}")
+    elif message is not None:
         groups = ", ".join(
             f"{group['name']}@{group['realm']}" if group.get("realm") else str(group["name"])
             for group in message["groupRecipients"]
@@ -216,10 +222,20 @@ def _text(announcement: Announcement, status: str, outcome: MessageOutcome | Non
         "dry-run": "dry run: nothing sent",
         "sent": f"sent; {_guarantee(outcome)}",
         "adopted": "already announced (the host answered CONFLICTING_SOURCE_ID on this "
-        "sourceId): nothing new sent",
+        "sourceId): nothing new sent; the message is the one sent the first time",
     }
     lines.append(verdicts.get(status, status))
     return "\n".join(lines) + "\n"
+
+
+def _failed(args: argparse.Namespace, code: int, text: str) -> int:
+    """Report a failure (exit ``code``) on stderr and, with ``--format json``, as the one
+    document on stdout, so a caller parsing stdout always has something to parse."""
+    print(f"{COMMAND}: {text}", file=sys.stderr)
+    if args.format == "json":
+        document = {"version": JSON_REPORT_VERSION, "status": "error", "exitCode": code}
+        sys.stdout.write(json.dumps({**document, "error": text}, indent=2) + "\n")
+    return code
 
 
 def run(args: argparse.Namespace) -> int:
@@ -233,8 +249,7 @@ def run(args: argparse.Namespace) -> int:
         SummaryError,
         ConfigurationError,
     ) as error:
-        print(f"{COMMAND}: {error}", file=sys.stderr)
-        return exit_codes.BAD_INPUT
+        return _failed(args, exit_codes.BAD_INPUT, str(error))
     outcome: MessageOutcome | None = None
     sendable = announcement.message is not None and not announcement.mandatory
     if sendable and not args.dry_run:
@@ -242,13 +257,11 @@ def run(args: argparse.Namespace) -> int:
             announcer.settings.client().close()  # a missing or broken setting is bad input
             announcer.settings.source_id_policy()
         except ConfigurationError as error:
-            print(f"{COMMAND}: {announcer.settings.redact(str(error))}", file=sys.stderr)
-            return exit_codes.BAD_INPUT
+            return _failed(args, exit_codes.BAD_INPUT, announcer.settings.redact(str(error)))
         try:
             outcome = announcer.send(announcement)
         except InboxProviderError as error:
-            print(f"{COMMAND}: not announced: {error}", file=sys.stderr)
-            return exit_codes.UNAVAILABLE
+            return _failed(args, exit_codes.UNAVAILABLE, f"not announced: {error}")
     status = _status(announcement, outcome, args.dry_run)
     if args.format == "json":
         sys.stdout.write(json.dumps(_document(announcement, status, outcome), indent=2) + "\n")

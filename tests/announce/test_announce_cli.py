@@ -112,6 +112,64 @@ def test_a_gitlab_pipeline_is_the_run(
     assert "https://gitlab.example.com/shop/-/pipelines/777" in stored["message"]["body"]["value"]
 
 
+def test_a_job_re_run_with_another_version_in_the_same_pipeline_is_a_new_announcement(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    project: AnnounceProject,
+    emulator: RunningEmulator,
+) -> None:
+    # Every job of a GitLab pipeline shares CI_PIPELINE_ID: a retried deploy job with a new
+    # version is another deploy, not a retry of the first.
+    monkeypatch.setenv("CI_PIPELINE_ID", "777")
+    assert announce(capsys, project, "--event", "succeeded", "--version", "1.4.0").code == 0
+    newer = announce(capsys, project, "--event", "succeeded", "--version", "1.5.0")
+    assert newer.code == 0, newer.err
+    assert "already announced" not in newer.out
+    assert titles(emulator) == [
+        f"{PROJECT}/{STACK}: deploy of version 1.4.0 (run 777) succeeded",
+        f"{PROJECT}/{STACK}: deploy of version 1.5.0 (run 777) succeeded",
+    ]
+
+
+def test_an_event_already_announced_does_not_show_this_run_s_unsent_text(
+    capsys: pytest.CaptureFixture[str], project: AnnounceProject, emulator: RunningEmulator
+) -> None:
+    log = project.event_log(FAILED_UP_EVENTS)
+    first = ("--event", "failed", "--run-id", "8")
+    assert announce(capsys, project, *first).code == 0
+    again = announce(capsys, project, *first, "--event-log", str(log), "--format", "json")
+    assert again.code == 0, again.err
+    document = again.json()
+    assert document["status"] == "adopted"
+    assert document["message"] is None
+    text = announce(capsys, project, *first, "--event-log", str(log))
+    assert "already announced" in text.out
+    assert "orders-db" not in text.out and "title:" not in text.out
+    assert len(emulator.messages()) == 1
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_run_id_is_no_run_id_the_ci_run_is_used(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    project: AnnounceProject,
+    emulator: RunningEmulator,
+    empty: str,
+) -> None:
+    # `--run-id "$UNSET"` in a CI script: the CI's run id still anchors the announcement.
+    monkeypatch.setenv("GITHUB_RUN_ID", "31")
+    done = announce(capsys, project, "--event", "started", "--run-id", empty, "--format", "json")
+    assert done.code == 0, done.err
+    assert done.json()["deploy"] == {
+        "version": "1.4.0",
+        "runId": "31",
+        "runAttempt": None,
+        "oncePer": "run",
+        "anchor": "31",
+    }
+    assert titles(emulator) == [f"{PROJECT}/{STACK}: deploy of version 1.4.0 (run 31) started"]
+
+
 @pytest.mark.parametrize("mode", ["ignore", "reject"])
 def test_under_a_host_that_does_not_honour_source_ids_a_retry_sends_again_and_says_so(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, mode: str
@@ -338,6 +396,25 @@ def test_a_broken_summary_is_bad_input_and_nothing_is_sent(
     assert emulator.messages() == []
 
 
+def test_with_format_json_a_failure_is_one_json_document_too(
+    capsys: pytest.CaptureFixture[str], project: AnnounceProject, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nowhere.json"
+    args = ("--event", "failed", "--run-id", "1", "--format", "json")
+    bad = announce(capsys, project, *args, "--summary", str(missing))
+    assert bad.code == exit_codes.BAD_INPUT
+    assert bad.json()["status"] == "error"
+    assert bad.json()["exitCode"] == exit_codes.BAD_INPUT
+    assert f"{missing} does not exist" in bad.json()["error"]
+    with running_emulator() as gone:
+        address = gone.base_url
+    project.configure(gone, gotham_hostname=address)
+    unreachable = announce(capsys, project, *args)
+    assert unreachable.code == exit_codes.UNAVAILABLE, unreachable.err
+    assert unreachable.json()["exitCode"] == exit_codes.UNAVAILABLE
+    assert "not announced" in unreachable.json()["error"]
+
+
 def test_a_missing_summary_file_is_bad_input(
     capsys: pytest.CaptureFixture[str], project: AnnounceProject, tmp_path: Path
 ) -> None:
@@ -355,7 +432,10 @@ def test_a_missing_summary_file_is_bad_input(
         ((), "give --version, or a run id (--run-id)"),
         (("--once-per", "run", "--version", "1.0"), "no run id: outside GitHub Actions"),
         (("--once-per", "version", "--version", " "), "no version to announce once per"),
-        (("--run-id", "1\n2"), "the run id contains a control character"),
+        (("--run-id", "1\n2"), "the run id contains a control, format or line-break character"),
+        (("--run-id", "4\u202e2"), "the run id contains a control, format or line-break"),
+        (("--version", "1.4\u2028.0"), "the version contains a control, format or line-break"),
+        (("--version", "1.4\u0085.0"), "the version contains a control, format or line-break"),
         (("--run-id", "x" * 201), "the run id is 201 characters long"),
     ],
 )
