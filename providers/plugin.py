@@ -13,8 +13,9 @@ What the plugin adds is what a Python program does for the dynamic provider:
 - Check derives a missing sourceId (:func:`gotham_inbox.source_ids.with_source_id`) from the
   URN's project, stack and resource name, the content and the message's index, keyed by
   ``gotham:sourceIdSalt``: the same ids a Python program of that name derives;
-- settings arrive as provider config (``gotham:*``, Configure), never through the state;
-  secret inputs stay secret in the outputs derived from them;
+- settings arrive as provider config (``gotham:*``, Configure); the engine keeps that config
+  in the state as the provider resource's inputs and outputs, the secret settings (credentials,
+  salt, proxy) encrypted; secret inputs stay secret in the outputs derived from them;
 - a failure reaches the engine as one message (the SDK's server would append its traceback).
 
 Installed as the console script ``pulumi-resource-gotham`` (:func:`main`).
@@ -38,6 +39,7 @@ from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime.proto import provider_pb2_grpc
 
+from gotham_inbox.cli import exit_codes
 from gotham_inbox.errors import ConfigurationError
 from gotham_inbox.providers.plugin_schema import BATCH_TOKEN, MESSAGE_TOKEN, PACKAGE, schema_json
 from gotham_inbox.providers.provider import (
@@ -46,6 +48,7 @@ from gotham_inbox.providers.provider import (
     InboxProviderError,
 )
 from gotham_inbox.providers.settings import (
+    SETTINGS,
     ProviderSettings,
     parse_scopes,
     unknown_setting_problems,
@@ -53,8 +56,11 @@ from gotham_inbox.providers.settings import (
 from gotham_inbox.source_ids import SOURCE_ID_KEY, with_source_id
 from gotham_inbox.unknowns import UNKNOWN_STRING, unknown_paths
 
-_SECRET_CONFIG = ("token", "clientSecret", "sourceIdSalt")
-"""Provider config keys kept secret in the provider's state even when set without --secret."""
+_SECRET_CONFIG = frozenset(
+    setting.config_key.split(":", 1)[1] for setting in SETTINGS if setting.secret
+)
+"""Provider config keys kept secret in the provider's state even when set without --secret:
+the settings marked :attr:`~gotham_inbox.providers.settings.Setting.secret`, as the schema's."""
 
 _ENGINE_PROVIDER_INPUTS = frozenset({"version", "pluginDownloadURL"})
 """Inputs the engine itself gives a provider resource beside the stack's ``gotham:*`` keys."""
@@ -347,7 +353,7 @@ def main() -> None:
             "Pulumi engine (a program declaring gotham:index:InboxMessage); it is not run "
             "by hand.\n"
         )
-        raise SystemExit(2)
+        raise SystemExit(exit_codes.BAD_INPUT)
 
     def announce(port: int) -> None:
         sys.stdout.write(f"{port}\n")

@@ -61,7 +61,7 @@ def test_the_schema_declares_both_resources_typed_and_the_credentials_secret(
     # The tokens the pack judges are the tokens the plugin serves.
     assert set(schema["resources"]) == {PLUGIN_MESSAGE_TYPE, PLUGIN_MESSAGE_BATCH_TYPE}
     secrets = {key for key, spec in schema["config"]["variables"].items() if spec.get("secret")}
-    assert secrets == {"token", "clientSecret", "sourceIdSalt"}
+    assert secrets == {"token", "clientSecret", "sourceIdSalt", "proxy"}
     assert schema["provider"]["inputProperties"] == schema["config"]["variables"]
     # The message type is the model's: every wire field, the required ones required.
     message_type = schema["types"]["gotham:index:SendMessageRequest"]
@@ -166,12 +166,21 @@ def test_provider_config_keeps_credentials_secret_and_refuses_an_unknown_mode(
         provider_pb2.CheckRequest(
             urn=urn("pulumi:providers:gotham", "default"),
             olds=to_struct({}),
-            news=to_struct({"token": SECRET_TOKEN, "hostname": "h", "sourceIds": "always"}),
+            news=to_struct(
+                {
+                    "token": SECRET_TOKEN,
+                    "hostname": "h",
+                    "sourceIds": "always",
+                    "proxy": "http://user:pr0xyPassw0rd@proxy.example.com:3128",
+                }
+            ),
         ),
         timeout=30,
     )
-    # Set without --secret, the token is still stored encrypted in the provider's state.
+    # Set without --secret, the token and the proxy (its URL may hold a password) are still
+    # stored encrypted in the provider's state.
     assert is_secret(checked.inputs.fields["token"])
+    assert is_secret(checked.inputs.fields["proxy"])
     assert not is_secret(checked.inputs.fields["hostname"])
     (failure,) = checked.failures
     assert failure.property == "sourceIds"
