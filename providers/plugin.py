@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -253,8 +254,22 @@ class GothamProvider(api.Provider):
         if request.preview:
             return api.CreateResponse(properties=_properties(self._previewed(props), secret))
         result = await asyncio.to_thread(core.create, props)
+        # Pulumi cannot keep a resource id secret, and the id the core gives is the sourceId
+        # (or made from them), which hashes the content: a secret message's id is random, and
+        # its sourceId output, secret, stays the real one. Nothing reads the id back (delete
+        # forgets, read keeps the state, adoption goes by sourceId).
+        resource_id = str(uuid.uuid4()) if secret else result.id
         return api.CreateResponse(
-            resource_id=result.id, properties=_properties(dict(result.outs or {}), secret)
+            resource_id=resource_id, properties=_properties(dict(result.outs or {}), secret)
+        )
+
+    async def read(self, request: api.ReadRequest) -> api.ReadResponse:
+        """Keep the recorded state (Gotham cannot read a message back); refuse ``pulumi
+        import``, which has none, instead of recording an empty resource."""
+        props = {key: to_python(value) for key, value in request.properties.items()}
+        self._core(request.type).read(request.resource_id, props)
+        return api.ReadResponse(
+            resource_id=request.resource_id, properties=request.properties, inputs=request.inputs
         )
 
     def _previewed(self, props: dict[str, Any]) -> dict[str, Any]:
