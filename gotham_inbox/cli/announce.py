@@ -122,10 +122,24 @@ def _identity(
     )
 
 
-def _prepare(args: argparse.Namespace) -> tuple[Announcer, Announcement]:
+def _withheld(undecrypted: tuple[str, ...]) -> str | None:
+    """Why a dry run shows no text, when the stack's secrets could not be decrypted: a
+    credential an engine error quotes could not be redacted (its value is unknown)."""
+    if not undecrypted:
+        return None
+    return (
+        f"title, body and summary not shown: the stack's secrets ({', '.join(undecrypted)}) "
+        "could not be decrypted, so a credential the deploy's errors quote could not be "
+        "redacted; run where `pulumi config get` can decrypt them (e.g. with "
+        "PULUMI_CONFIG_PASSPHRASE), or set their GOTHAM_* variables"
+    )
+
+
+def _prepare(args: argparse.Namespace) -> tuple[Announcer, Announcement, str | None]:
     project = load_project(args.project_dir, args.stack, require_program=False)
     identity = _identity(args, project.project, project.stack, project.plain_config)
-    settings = stack_settings(project, os.environ, credentials=not args.dry_run)
+    found = stack_settings(project, os.environ, credentials=not args.dry_run)
+    settings = found.settings
     summary = DeploySummary()
     if args.summary is not None:
         summary = read_summary(args.summary, settings.redact)
@@ -139,7 +153,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Announcer, Announcement]:
         routes_path=args.routes,
         policy_config_path=args.policy_config,
     )
-    return announcer, announcer.prepare(args.event, summary)
+    return announcer, announcer.prepare(args.event, summary), _withheld(found.undecrypted)
 
 
 def _status(announcement: Announcement, outcome: MessageOutcome | None, dry_run: bool) -> str:
@@ -166,9 +180,15 @@ def _guarantee(outcome: MessageOutcome | None) -> str:
 
 
 def _document(
-    announcement: Announcement, status: str, outcome: MessageOutcome | None
+    announcement: Announcement,
+    status: str,
+    outcome: MessageOutcome | None,
+    withheld: str | None = None,
 ) -> dict[str, Any]:
     identity = announcement.identity
+    message = announcement.message
+    if withheld is not None and message is not None:
+        message = {**message, "title": None, "body": None}
     return {
         "version": JSON_REPORT_VERSION,
         "event": announcement.event,
@@ -185,13 +205,19 @@ def _document(
         "sourceId": outcome.source_id if outcome is not None else announcement.source_id,
         "idempotent": outcome.idempotent if outcome is not None else None,
         # Already announced: this run's text was not sent, and is not shown as if it were.
-        "message": None if status == "adopted" else announcement.message,
+        "message": None if status == "adopted" else message,
         "violations": [violation.to_json() for violation in announcement.violations],
-        "summary": announcement.summary.to_json(),
+        "summary": None if withheld is not None else announcement.summary.to_json(),
+        "withheld": withheld,
     }
 
 
-def _text(announcement: Announcement, status: str, outcome: MessageOutcome | None) -> str:
+def _text(
+    announcement: Announcement,
+    status: str,
+    outcome: MessageOutcome | None,
+    withheld: str | None = None,
+) -> str:
     identity = announcement.identity
     lines = [
         f"{COMMAND}: {identity.project}/{identity.stack} {announcement.event}, "
@@ -209,10 +235,15 @@ def _text(announcement: Announcement, status: str, outcome: MessageOutcome | Non
             f"  to: {groups}",
             f"  markings: {', '.join(message['security']['portionMarkings'])}",
             f"  sourceId: {announcement.source_id}",
-            f"  title: {message['title']['value']}",
-            "  body:",
-            *(f"    {line}" for line in message["body"]["value"].splitlines()),
         ]
+        if withheld is not None:
+            lines.append(f"  {withheld}")
+        else:
+            lines += [
+                f"  title: {message['title']['value']}",
+                "  body:",
+                *(f"    {line}" for line in message["body"]["value"].splitlines()),
+            ]
     for violation in announcement.violations:
         lines.append(f"[{violation.level.value}] {violation.policy}: {violation.text}")
     verdicts = {
@@ -240,7 +271,7 @@ def _failed(args: argparse.Namespace, code: int, text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        announcer, announcement = _prepare(args)
+        announcer, announcement, withheld = _prepare(args)
     except (
         ProjectError,
         PolicyConfigError,
@@ -264,7 +295,8 @@ def run(args: argparse.Namespace) -> int:
             return _failed(args, exit_codes.UNAVAILABLE, f"not announced: {error}")
     status = _status(announcement, outcome, args.dry_run)
     if args.format == "json":
-        sys.stdout.write(json.dumps(_document(announcement, status, outcome), indent=2) + "\n")
+        document = _document(announcement, status, outcome, withheld)
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        sys.stdout.write(_text(announcement, status, outcome))
+        sys.stdout.write(_text(announcement, status, outcome, withheld))
     return exit_codes.MANDATORY_VIOLATION if announcement.mandatory else exit_codes.OK

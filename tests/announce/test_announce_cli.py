@@ -499,6 +499,58 @@ def test_a_deploy_that_stopped_before_or_while_the_engine_wrote_is_still_announc
     assert CUT_SHORT in killed
 
 
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_a_dry_run_that_cannot_decrypt_the_stack_s_secrets_shows_no_text_that_may_quote_them(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    project: AnnounceProject,
+    emulator: RunningEmulator,
+    tmp_path: Path,
+    output: str,
+) -> None:
+    # The stack's token is unknown here, so an engine error quoting it cannot be redacted.
+    project.configure(emulator, gotham_token={"secure": "v1:not-decryptable-here"})
+    no_pulumi = tmp_path / "empty-bin"
+    no_pulumi.mkdir()
+    monkeypatch.setenv("PATH", str(no_pulumi))
+    quoted = "stacktoken-4f1d9c0a7e6b5d3c"
+    log = project.event_log(
+        [{"diagnosticEvent": {"severity": "error", "message": f"401 for Bearer {quoted}"}}]
+    )
+    args = ("--event", "failed", "--run-id", "1", "--event-log", str(log), "--dry-run")
+    done = announce(capsys, project, *args, "--format", output)
+    assert done.code == exit_codes.OK, done.err
+    assert quoted not in done.out
+    assert "the stack's secrets (gotham:token) could not be decrypted" in done.out
+    if output == "json":
+        assert done.json()["summary"] is None
+        assert done.json()["message"]["body"] is None
+    # With the variable standing in, the token is known and the text is shown, redacted.
+    monkeypatch.setenv("GOTHAM_TOKEN", quoted)
+    shown = announce(capsys, project, *args)
+    assert "401 for Bearer ***" in shown.out
+    assert quoted not in shown.out
+
+
+def test_a_gotham_variable_the_stack_overrides_is_redacted_too(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    project: AnnounceProject,
+) -> None:
+    # (gotham_inbox.redaction redacts every credential variable's value, used or not.)
+    overridden = "envtoken-9a8b7c6d5e4f3a2b"
+    monkeypatch.setenv("GOTHAM_TOKEN", overridden)
+    log = project.event_log(
+        [{"diagnosticEvent": {"severity": "error", "message": f"denied: {overridden}"}}]
+    )
+    done = announce(
+        capsys, project, "--event", "failed", "--run-id", "1", "--event-log", str(log), "--dry-run"
+    )
+    assert done.code == exit_codes.OK, done.err
+    assert "denied: ***" in done.out
+    assert overridden not in done.out
+
+
 def test_a_secret_setting_that_cannot_be_decrypted_falls_back_to_its_variable_or_is_named(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
