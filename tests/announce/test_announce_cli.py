@@ -241,6 +241,14 @@ def test_routes_send_failures_to_on_call_with_a_higher_marking_and_successes_to_
             "unknown key 'recipient' (did you mean recipients?)",
         ),
         ("markings: SECRET\n", "markings: must be a non-empty list"),
+        (
+            "recipients: [{name: ops, realm: [1, 2]}]\n",
+            "recipients[0].realm: must be a realm name (text)",
+        ),
+        (
+            "events:\n  failed:\n    recipients: [a, {name: ops, reaml: r}]\n",
+            "events.failed.recipients[1]: unknown key 'reaml'",
+        ),
         ("send: maybe\n", "send: must be true or false"),
         ("[1, 2]\n", "must be a mapping"),
         ("a: [\n", "gotham-inbox-announce.yaml"),
