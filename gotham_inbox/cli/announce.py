@@ -51,7 +51,11 @@ def register(subparsers: Any) -> None:
         "sent or already sent, 1 refused by the pack, 2 bad input, 3 not delivered.",
     )
     add_project_dir(parser)
-    parser.add_argument("--stack", required=True, help="the stack deployed")
+    parser.add_argument(
+        "--stack",
+        required=True,
+        help="the stack deployed: NAME, or as Pulumi spells it fully, ORG/NAME or ORG/PROJECT/NAME",
+    )
     parser.add_argument("--event", required=True, choices=EVENTS, help="what happened")
     parser.add_argument(
         "--version",
@@ -122,6 +126,18 @@ def _identity(
     )
 
 
+def _stack_name(given: str) -> tuple[str, str | None]:
+    """The stack's name and the project it names, of ``NAME``, ``ORG/NAME`` or
+    ``ORG/PROJECT/NAME`` (what Pulumi Cloud and ``pulumi stack ls`` show). The organization is
+    not checked: the stack config file names none."""
+    parts = given.split("/")
+    if len(parts) > 3 or not all(part.strip() for part in parts):
+        raise ProjectError(
+            f"--stack {given!r}: give the stack's name, or ORG/NAME or ORG/PROJECT/NAME"
+        )
+    return parts[-1], parts[1] if len(parts) == 3 else None
+
+
 def _withheld(undecrypted: tuple[str, ...]) -> str | None:
     """Why a dry run shows no text, when the stack's secrets could not be decrypted: a
     credential an engine error quotes could not be redacted (its value is unknown)."""
@@ -136,7 +152,13 @@ def _withheld(undecrypted: tuple[str, ...]) -> str | None:
 
 
 def _prepare(args: argparse.Namespace) -> tuple[Announcer, Announcement, str | None]:
-    project = load_project(args.project_dir, args.stack, require_program=False)
+    stack, project_name = _stack_name(args.stack)
+    project = load_project(args.project_dir, stack, require_program=False)
+    if project_name is not None and project_name != project.project:
+        raise ProjectError(
+            f"--stack {args.stack} names project {project_name!r}, but {args.project_dir} is "
+            f"project {project.project!r}; give the stack of this project"
+        )
     identity = _identity(args, project.project, project.stack, project.plain_config)
     found = stack_settings(project, os.environ, credentials=not args.dry_run)
     settings = found.settings

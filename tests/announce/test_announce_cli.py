@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gotham_inbox.announce.summary import CUT_SHORT, MAX_TEXT, NOTHING_WRITTEN
-from gotham_inbox.cli import exit_codes
+from gotham_inbox.cli import exit_codes, main
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 from tests.announce.announce_support import (
     CI_VARIABLES,
@@ -168,6 +168,24 @@ def test_an_empty_run_id_is_no_run_id_the_ci_run_is_used(
         "anchor": "31",
     }
     assert titles(emulator) == [f"{PROJECT}/{STACK}: deploy of version 1.4.0 (run 31) started"]
+
+
+def test_a_fully_qualified_stack_is_the_same_stack_and_another_project_s_is_refused(
+    capsys: pytest.CaptureFixture[str], project: AnnounceProject, emulator: RunningEmulator
+) -> None:
+    short = main(["announce", str(project.root), "--stack", STACK, "--event", "started"])
+    assert short == exit_codes.OK
+    qualified = f"acme/{PROJECT}/{STACK}"
+    again = ["announce", str(project.root), "--stack", qualified, "--event", "started"]
+    assert main([*again, "--run-id", "1"]) == exit_codes.OK
+    assert main([*again[:3], f"acme/{STACK}", *again[4:], "--run-id", "1"]) == exit_codes.OK
+    assert len(emulator.messages()) == 2  # once per version, then run 1 (the same stack)
+    capsys.readouterr()
+    other = ["announce", str(project.root), "--stack", f"acme/other/{STACK}", "--event", "started"]
+    assert main(other) == exit_codes.BAD_INPUT
+    assert "names project 'other', but" in capsys.readouterr().err
+    assert main([*other[:3], "a/b/c/d", *other[4:]]) == exit_codes.BAD_INPUT
+    assert "give the stack's name, or ORG/NAME or ORG/PROJECT/NAME" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("mode", ["ignore", "reject"])
