@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,8 @@ from gotham_inbox.announce.summary import (
     read_summary,
 )
 from gotham_inbox.cli import exit_codes
-from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 from gotham_inbox.verdicts import PolicyChecker
 from tests.announce.announce_support import (
-    CI_VARIABLES,
     DATABASE_URN,
     AnnounceProject,
     announce,
@@ -29,23 +26,6 @@ from tests.announce.announce_support import (
 HUGE = "\x00huge\x00"
 """Stands for an integer of 5,000 digits in a generated document (json cannot write one)."""
 HUGE_DIGITS = "9" * 5000
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    with running_emulator() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (*CI_VARIABLES, "GOTHAM_TOKEN", "GOTHAM_SOURCE_ID_SALT", "GOTHAM_HOSTNAME"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def project(tmp_path: Path, emulator: RunningEmulator) -> AnnounceProject:
-    return AnnounceProject.create(tmp_path / "project", emulator)
 
 
 def dumped(document: Any) -> str:
