@@ -13,8 +13,9 @@ What the plugin adds is what a Python program does for the dynamic provider:
 - Check derives a missing sourceId (:func:`gotham_inbox.source_ids.with_source_id`) from the
   URN's project, stack and resource name, the content and the message's index, keyed by
   ``gotham:sourceIdSalt``: the same ids a Python program of that name derives;
-- settings arrive as provider config (``gotham:*``, Configure), never through the state;
-  secret inputs stay secret in the outputs derived from them;
+- settings arrive as provider config (``gotham:*``, Configure); the engine keeps that config
+  in the state as the provider resource's inputs and outputs, the secret settings (credentials,
+  salt, proxy) encrypted; secret inputs stay secret in the outputs derived from them;
 - a failure reaches the engine as one message (the SDK's server would append its traceback).
 
 Installed as the console script ``pulumi-resource-gotham`` (:func:`main`).
@@ -26,6 +27,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -38,6 +40,7 @@ from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime.proto import provider_pb2_grpc
 
+from gotham_inbox.cli import exit_codes
 from gotham_inbox.errors import ConfigurationError
 from gotham_inbox.providers.plugin_schema import BATCH_TOKEN, MESSAGE_TOKEN, PACKAGE, schema_json
 from gotham_inbox.providers.provider import (
@@ -46,6 +49,7 @@ from gotham_inbox.providers.provider import (
     InboxProviderError,
 )
 from gotham_inbox.providers.settings import (
+    SETTINGS,
     ProviderSettings,
     parse_scopes,
     unknown_setting_problems,
@@ -53,8 +57,11 @@ from gotham_inbox.providers.settings import (
 from gotham_inbox.source_ids import SOURCE_ID_KEY, with_source_id
 from gotham_inbox.unknowns import UNKNOWN_STRING, unknown_paths
 
-_SECRET_CONFIG = ("token", "clientSecret", "sourceIdSalt")
-"""Provider config keys kept secret in the provider's state even when set without --secret."""
+_SECRET_CONFIG = frozenset(
+    setting.config_key.split(":", 1)[1] for setting in SETTINGS if setting.secret
+)
+"""Provider config keys kept secret in the provider's state even when set without --secret:
+the settings marked :attr:`~gotham_inbox.providers.settings.Setting.secret`, as the schema's."""
 
 _ENGINE_PROVIDER_INPUTS = frozenset({"version", "pluginDownloadURL"})
 """Inputs the engine itself gives a provider resource beside the stack's ``gotham:*`` keys."""
@@ -247,8 +254,22 @@ class GothamProvider(api.Provider):
         if request.preview:
             return api.CreateResponse(properties=_properties(self._previewed(props), secret))
         result = await asyncio.to_thread(core.create, props)
+        # Pulumi cannot keep a resource id secret, and the id the core gives is the sourceId
+        # (or made from them), which hashes the content: a secret message's id is random, and
+        # its sourceId output, secret, stays the real one. Nothing reads the id back (delete
+        # forgets, read keeps the state, adoption goes by sourceId).
+        resource_id = str(uuid.uuid4()) if secret else result.id
         return api.CreateResponse(
-            resource_id=result.id, properties=_properties(dict(result.outs or {}), secret)
+            resource_id=resource_id, properties=_properties(dict(result.outs or {}), secret)
+        )
+
+    async def read(self, request: api.ReadRequest) -> api.ReadResponse:
+        """Keep the recorded state (Gotham cannot read a message back); refuse ``pulumi
+        import``, which has none, instead of recording an empty resource."""
+        props = {key: to_python(value) for key, value in request.properties.items()}
+        self._core(request.type).read(request.resource_id, props)
+        return api.ReadResponse(
+            resource_id=request.resource_id, properties=request.properties, inputs=request.inputs
         )
 
     def _previewed(self, props: dict[str, Any]) -> dict[str, Any]:
@@ -347,7 +368,7 @@ def main() -> None:
             "Pulumi engine (a program declaring gotham:index:InboxMessage); it is not run "
             "by hand.\n"
         )
-        raise SystemExit(2)
+        raise SystemExit(exit_codes.BAD_INPUT)
 
     def announce(port: int) -> None:
         sys.stdout.write(f"{port}\n")

@@ -56,6 +56,15 @@ from gotham_inbox.providers.settings import ProviderSettings, unknown_setting_pr
 from gotham_inbox.realms import resolved_realm
 from gotham_inbox.source_ids import SOURCE_ID_KEY, SOURCE_ID_NAMESPACE, canonical_message
 
+IMPORT_REFUSED = (
+    "a gotham inbox message cannot be imported: Gotham has no API to read a message back, so "
+    "nothing would be recorded. To adopt a message already sent, declare it in the program with "
+    "the same content and sourceId and run `pulumi up`: where the host honours sourceIds, the "
+    "create is answered CONFLICTING_SOURCE_ID and adopts it, sending nothing new "
+    "(docs/source-ids.md)"
+)
+"""Why a read without recorded state (``pulumi import``) is refused, and how to adopt instead."""
+
 
 class InboxProviderError(Exception):
     """A create that did not complete; the text says what was sent and what to do."""
@@ -258,7 +267,14 @@ class _InboxProvider(ResourceProvider):
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Keep the recorded state: Gotham has no API to read a sent message back."""
+        """Keep the recorded state: Gotham has no API to read a sent message back.
+
+        Raises:
+            InboxProviderError: there is no recorded state (``pulumi import``, or a ``get`` of
+                an id): nothing could be read, and an empty resource must not be recorded.
+        """
+        if "message" not in props and "messages" not in props:
+            raise InboxProviderError(IMPORT_REFUSED)
         return ReadResult(id_, props)
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:

@@ -12,6 +12,7 @@ never pickled into Pulumi state, and the token and client secret appear in no re
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -52,7 +53,8 @@ REALM = Setting("gotham:realm", "GOTHAM_REALM")
 SOURCE_IDS = Setting("gotham:sourceIds", "GOTHAM_SOURCE_IDS")
 SOURCE_ID_SALT = Setting("gotham:sourceIdSalt", "GOTHAM_SOURCE_ID_SALT", secret=True)
 SCOPES = Setting("gotham:scopes", "GOTHAM_SCOPES")
-PROXY = Setting("gotham:proxy", "GOTHAM_PROXY")
+PROXY = Setting("gotham:proxy", "GOTHAM_PROXY", secret=True)
+"""Secret: a proxy URL may carry a user and password (``http://user:password@proxy:3128``)."""
 
 
 CONFIG_NAMESPACE = "gotham"
@@ -84,10 +86,11 @@ def parse_scopes(text: str | None) -> list[str] | None:
     return [name for name in names if name] or None
 
 
-def _setting(setting: Setting, default: Any = None, *, repr: bool = True) -> Any:
+def _setting(setting: Setting, default: Any = None) -> Any:
     # A field of ProviderSettings read from stack config: the Setting rides in its metadata,
     # so the fields are the one list of settings (resolve and the unknown-key check read it).
-    return field(default=default, repr=repr, metadata={"setting": setting})
+    # A secret setting is kept out of the repr.
+    return field(default=default, repr=not setting.secret, metadata={"setting": setting})
 
 
 def _text(value: Any) -> str | None:
@@ -102,7 +105,8 @@ def _text(value: Any) -> str | None:
 class ProviderSettings:
     """Where to send messages and how to authenticate.
 
-    ``token``, ``client_secret`` and ``source_id_salt`` are kept out of the repr.
+    The secret settings (``token``, ``client_secret``, ``source_id_salt``, ``proxy``: their
+    :attr:`Setting.secret`) are kept out of the repr.
     ``source_ids`` is ``auto``, ``send`` or ``omit`` (see docs/source-ids.md); the salt is read
     by the program (it keys derived sourceIds) and is here only so that it is redacted too.
     ``transport``, ``retry`` and ``memory`` are for tests and embedding (an httpx transport, a
@@ -110,13 +114,13 @@ class ProviderSettings:
     """
 
     hostname: str | None = _setting(HOSTNAME)
-    token: str | None = _setting(TOKEN, repr=False)
+    token: str | None = _setting(TOKEN)
     client_id: str | None = _setting(CLIENT_ID)
-    client_secret: str | None = _setting(CLIENT_SECRET, repr=False)
+    client_secret: str | None = _setting(CLIENT_SECRET)
     ca_bundle: str | None = _setting(CA_BUNDLE)
     realm: str | None = _setting(REALM)
     source_ids: str = _setting(SOURCE_IDS, DEFAULT_SOURCE_IDS)
-    source_id_salt: str | None = _setting(SOURCE_ID_SALT, repr=False)
+    source_id_salt: str | None = _setting(SOURCE_ID_SALT)
     scopes: str | None = _setting(SCOPES)
     proxy: str | None = _setting(PROXY)
     transport: httpx.BaseTransport | None = field(default=None, repr=False, compare=False)
@@ -145,9 +149,17 @@ class ProviderSettings:
         return cls(**values)
 
     def secrets(self) -> tuple[str, ...]:
-        """The secret values configured, to scrub from any text leaving the provider."""
+        """The secret values configured, to scrub from any text leaving the provider: the
+        credentials, the salt and a proxy URL's password."""
         return tuple(
-            secret for secret in (self.token, self.client_secret, self.source_id_salt) if secret
+            secret
+            for secret in (
+                self.token,
+                self.client_secret,
+                self.source_id_salt,
+                _password(self.proxy),
+            )
+            if secret
         )
 
     def redact(self, text: str) -> str:
@@ -235,6 +247,16 @@ class ProviderSettings:
             memory=self.memory,
             proxy=self.proxy,
         )
+
+
+def _password(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        password = urllib.parse.urlsplit(url).password
+    except ValueError:  # a malformed URL (a bad port): the client refuses it, naming the setting
+        return None
+    return urllib.parse.unquote(password) if password else None
 
 
 def _settings_by_field() -> dict[str, Setting]:

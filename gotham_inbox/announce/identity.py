@@ -11,7 +11,7 @@ the same id and, on a host that honours sourceIds, sends nothing new (docs/annou
 
 from __future__ import annotations
 
-import re
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,7 +32,13 @@ ONCE_PER: tuple[OncePer, ...] = ("run", "version")
 
 MAX_IDENTITY_LENGTH = 200
 """The longest version or run id taken: they go into titles and sourceIds."""
-_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]+$")
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+"""Control, format (bidi overrides such as U+202E) and line/paragraph separator characters: a
+value holding one could reorder or break the title it goes into."""
+
+
+def _printable(text: str) -> bool:
+    return not any(unicodedata.category(char) in _UNPRINTABLE_CATEGORIES for char in text)
 
 
 class IdentityError(ValueError):
@@ -75,8 +81,11 @@ def checked_value(name: str, value: str | None) -> str | None:
     text = value.strip()
     if len(text) > MAX_IDENTITY_LENGTH:
         raise IdentityError(f"{name} is {len(text)} characters long; at most {MAX_IDENTITY_LENGTH}")
-    if not _PRINTABLE.match(text):
-        raise IdentityError(f"{name} contains a control character (a newline?); give one line")
+    if not _printable(text):
+        raise IdentityError(
+            f"{name} contains a control, format or line-break character (a newline, a bidi "
+            "override?); give one line of printable text"
+        )
     return text
 
 
@@ -148,17 +157,21 @@ class DeployIdentity:
     def source_id(self, event: str, salt: str | None) -> str:
         """The sourceId of this deploy's ``event`` announcement.
 
-        Over the project, the stack, the event and the anchor (its kind and value) only: not
-        the text, the recipients or the summary, so a retried step with a longer summary or an
-        edited template still derives the same id. Keyed with ``gotham:sourceIdSalt`` when set.
+        Over the project, the stack, the event and the anchor (its kind and value), and, once
+        per run, the version when one is known: not the text, the recipients or the summary, so
+        a retried step with a longer summary or an edited template still derives the same id,
+        while a job re-run with another version in the same run (GitLab's ``CI_PIPELINE_ID``
+        is shared by every job of a pipeline) is a new announcement. Keyed with
+        ``gotham:sourceIdSalt`` when set.
         """
-        name = canonical_json(
-            {
-                "project": self.project,
-                "stack": self.stack,
-                "event": event,
-                "oncePer": self.once_per,
-                "anchor": self.anchor,
-            }
-        )
+        fields = {
+            "project": self.project,
+            "stack": self.stack,
+            "event": event,
+            "oncePer": self.once_per,
+            "anchor": self.anchor,
+        }
+        if self.once_per == "run" and self.version:
+            fields["version"] = self.version
+        name = canonical_json(fields)
         return keyed_uuid(ANNOUNCE_NAMESPACE, name, salt)

@@ -129,6 +129,31 @@ def _checked(where: str, argument: str, call: Any, *args: Any) -> Any:
         raise RoutesError(f"{where or argument}: {reason}") from None
 
 
+RECIPIENT_KEYS = ("name", "realm")
+
+
+def _recipients(place: str, value: Any) -> tuple[Mapping[str, Any], ...]:
+    # The shared check takes any mapping with a name; a routes file is input: a realm that is
+    # not a name, or a key the wire has no room for, is the file's mistake, named here (exit 2)
+    # rather than refused later by the pack.
+    groups = _checked(place, "recipients", check_recipients, value)
+    where = place or "recipients"
+    for index, group in enumerate(groups):
+        unknown = [key for key in group if key not in RECIPIENT_KEYS]
+        if unknown:
+            raise RoutesError(
+                f"{where}[{index}]: unknown key {str(unknown[0])!r}; a recipient is a group name "
+                "or a mapping of name and realm"
+            )
+        realm = group.get("realm")
+        if realm is not None and (not isinstance(realm, str) or not realm.strip()):
+            raise RoutesError(
+                f"{where}[{index}].realm: must be a realm name (text), e.g. "
+                "palantir-internal-realm; leave it out for the caller's realm"
+            )
+    return tuple(groups)
+
+
 def _mapping(where: str, value: Any, keys: Sequence[str]) -> Mapping[str, Any]:
     if value is None:
         return {}
@@ -216,7 +241,7 @@ def _route(
         sender=_checked(
             place_s, "sender", check_text, "sender", DEFAULT_SENDER if sender is None else sender
         ),
-        recipients=tuple(_checked(place, "recipients", check_recipients, recipients)),
+        recipients=_recipients(place, recipients),
         markings=tuple(_checked(place_m, "markings", check_markings, markings)),
         title=_checked(
             place_t,

@@ -79,32 +79,48 @@ def decrypt_secrets(
     return Decrypted(values, problems)
 
 
+@dataclass(frozen=True)
+class StackSettings:
+    """The provider's settings for a stack, and its secret settings nothing could stand in for."""
+
+    settings: ProviderSettings
+    undecrypted: tuple[str, ...] = ()
+    """Secret settings that could not be decrypted and have no ``GOTHAM_*`` variable: their
+    values are unknown, so the redaction cannot remove them from a text that quotes them."""
+
+
 def stack_settings(
     project: StackProject, environ: Mapping[str, str], *, credentials: bool
-) -> ProviderSettings:
+) -> StackSettings:
     """The provider's settings for ``project``'s stack.
 
     ``credentials`` False (``--dry-run``, which sends nothing) tolerates a secret that cannot
-    be decrypted: it is then neither used nor known to the redaction.
+    be decrypted: it is then neither used nor known to the redaction, and is listed in
+    :attr:`StackSettings.undecrypted`.
 
     Raises:
         ConfigurationError: a secret setting could not be decrypted and has no ``GOTHAM_*``
             variable to stand in; the text names both ways to give it.
     """
     decrypted = decrypt_secrets(project, SETTINGS, environ)
-    for key, problem in decrypted.problems.items() if credentials else ():
+    undecrypted: list[str] = []
+    for key, problem in decrypted.problems.items():
         setting = next(setting for setting in SETTINGS if setting.config_key == key)
-        if not environ.get(setting.env_var, "").strip():
-            raise ConfigurationError(
-                f"{key} is a secret of stack {short_repr(project.stack)} and could not be "
-                f"decrypted ({problem}); run announce where `pulumi` can decrypt it (the "
-                f"stack's secrets provider, e.g. PULUMI_CONFIG_PASSPHRASE), or set "
-                f"{setting.env_var}"
-            )
+        if environ.get(setting.env_var, "").strip():
+            continue
+        if not credentials:
+            undecrypted.append(key)
+            continue
+        raise ConfigurationError(
+            f"{key} is a secret of stack {short_repr(project.stack)} and could not be "
+            f"decrypted ({problem}); run announce where `pulumi` can decrypt it (the "
+            f"stack's secrets provider, e.g. PULUMI_CONFIG_PASSPHRASE), or set "
+            f"{setting.env_var}"
+        )
     config = {
         key: value
         for key, value in project.config.items()
         if key not in project.secret_keys or key in decrypted.values
     }
     config.update(decrypted.values)
-    return ProviderSettings.resolve(config, environ)
+    return StackSettings(ProviderSettings.resolve(config, environ), tuple(undecrypted))

@@ -26,16 +26,29 @@ MAX_ITEMS = 20
 """The most failing resources, errors or policy violations kept of each kind."""
 MAX_TEXT = 500
 """The longest error or violation text kept (characters); the rest is cut with an ellipsis."""
+MAX_COUNT = 10**9
+"""The largest change count taken; a larger one is no engine's and is left out."""
+MAX_DURATION_SECONDS = 10**7
+"""The longest duration taken (about 116 days); a longer one is no deploy's and is left out
+(an arbitrary JSON number would overflow the arithmetic on it)."""
 
 _MARKUP = re.compile(r"<\{%[a-z#]*%\}>|\x1b\[[0-9;]*[A-Za-z]")
 """Pulumi's colour tags (``<{%reset%}>``) and ANSI escapes, which engine messages carry."""
 
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _TRACEBACK = "Traceback (most recent call last):"
 
 
 class SummaryError(ValueError):
     """A summary file that cannot be read; the text names the file and the document."""
+
+
+def _valid(text: str) -> str:
+    # JSON may escape a lone surrogate (\\ud800), which no UTF-8 text can hold: it becomes
+    # U+FFFD, so that the message can be judged, printed and sent.
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def plain_text(text: str, limit: int = MAX_TEXT) -> str:
@@ -45,7 +58,7 @@ def plain_text(text: str, limit: int = MAX_TEXT) -> str:
     reports) is shortened to the text before it and its last unindented line, the exception:
     the frames say little to the reader.
     """
-    cleaned = _MARKUP.sub("", text).strip()
+    cleaned = _MARKUP.sub("", _valid(text)).strip()
     head, traceback, frames = cleaned.partition(_TRACEBACK)
     exception = [line for line in frames.splitlines() if line and not line[0].isspace()]
     if traceback and exception:
@@ -113,8 +126,9 @@ class DeploySummary:
         }
 
 
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+def _count(value: Any, largest: int = MAX_COUNT) -> int | None:
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    return value if whole and 0 <= value <= largest else None
 
 
 @overload
@@ -123,7 +137,7 @@ def _bounded(value: str) -> str: ...
 def _bounded(value: None) -> None: ...
 def _bounded(value: str | None) -> str | None:
     # URNs, types and operations come from the input too: long ones are cut, never refused.
-    return value[:MAX_TEXT] if value is not None else None
+    return _valid(value[:MAX_TEXT]) if value is not None else None
 
 
 def _unchanged(text: str) -> str:
@@ -143,13 +157,15 @@ class SummaryBuilder:
         self.summary = DeploySummary()
         self._failed: dict[str, FailedResource] = {}
         self._resource_errors: dict[str, list[str]] = {}
+        self._untracked: set[int] = set()
+        """Hashes of the URNs whose errors were past the bound: counted in ``left_out`` once."""
 
     # -- typed additions, shared by every front end ------------------------------------------
 
     def resource_failed(self, urn: str, type_: str | None, op: str | None) -> None:
         """A resource operation failed (``resOpFailedEvent``)."""
         urn, type_, op = _bounded(urn), _bounded(type_), _bounded(op)
-        if urn in self._failed:
+        if urn in self._failed or hash(urn) in self._untracked:
             return
         if len(self._failed) >= MAX_ITEMS:
             self.summary.left_out += 1
@@ -171,7 +187,12 @@ class SummaryBuilder:
             errors = self._resource_errors.get(urn)
             if errors is None:
                 if len(self._resource_errors) >= MAX_ITEMS * 4:
-                    return  # bounded: the errors of that many resources are plenty
+                    # Bounded: the errors of that many resources are plenty. The resource is
+                    # counted as not listed, once (a hash each: the input bounds their number).
+                    if hash(urn) not in self._untracked and urn not in self._failed:
+                        self._untracked.add(hash(urn))
+                        self.summary.left_out += 1
+                    return
                 errors = self._resource_errors[urn] = []
             if len(errors) < 3 and text not in errors:
                 errors.append(text)
@@ -245,7 +266,7 @@ class SummaryBuilder:
             )
         elif kind == "summaryEvent":
             changes = body.get("resourceChanges")
-            duration = _count(body.get("durationSeconds"))
+            duration = _count(body.get("durationSeconds"), MAX_DURATION_SECONDS)
             self.totals(
                 changes if isinstance(changes, Mapping) else {},
                 float(duration) if duration is not None else None,
@@ -253,7 +274,8 @@ class SummaryBuilder:
 
     def _add_digest(self, digest: Mapping[str, Any]) -> None:
         changes = digest.get("changeSummary")
-        duration = _count(digest.get("duration"))  # a Go duration: nanoseconds
+        # A Go duration: nanoseconds.
+        duration = _count(digest.get("duration"), MAX_DURATION_SECONDS * 10**9)
         self.totals(
             changes if isinstance(changes, Mapping) else {},
             duration / 1e9 if duration is not None else None,
@@ -266,7 +288,7 @@ class SummaryBuilder:
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    return _valid(value) if isinstance(value, str) else None
 
 
 NOTHING_WRITTEN = "the engine wrote nothing: the deploy stopped before it started"
@@ -299,6 +321,13 @@ def _documents(text: str, source: Path, builder: SummaryBuilder) -> Iterator[tup
             ) from None
         except RecursionError:
             raise SummaryError(f"{source}: document {number} is nested too deeply") from None
+        except ValueError:
+            # Python refuses integers of more than 4,300 digits (int_max_str_digits): no
+            # engine writes one.
+            raise SummaryError(
+                f"{source}: document {number} holds a number thousands of digits long; no "
+                "engine writes one: give what `pulumi up --json` or `--event-log` wrote"
+            ) from None
         yield number, document
 
 

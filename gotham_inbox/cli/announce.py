@@ -51,7 +51,11 @@ def register(subparsers: Any) -> None:
         "sent or already sent, 1 refused by the pack, 2 bad input, 3 not delivered.",
     )
     add_project_dir(parser)
-    parser.add_argument("--stack", required=True, help="the stack deployed")
+    parser.add_argument(
+        "--stack",
+        required=True,
+        help="the stack deployed: NAME, or as Pulumi spells it fully, ORG/NAME or ORG/PROJECT/NAME",
+    )
     parser.add_argument("--event", required=True, choices=EVENTS, help="what happened")
     parser.add_argument(
         "--version",
@@ -103,8 +107,11 @@ def _identity(
     args: argparse.Namespace, project_name: str, stack: str, config: Any
 ) -> DeployIdentity:
     ci = ci_run(os.environ)
-    run_id = args.run_id if args.run_id is not None else (ci.run_id if ci else None)
-    from_ci = ci is not None and args.run_id is None
+    # `--run-id "$UNSET_VARIABLE"` expands to an empty value: that is no run id given, not a
+    # run id that overrides the CI's (docs/announcements.md).
+    given = args.run_id if args.run_id is not None and args.run_id.strip() else None
+    run_id = given if given is not None else (ci.run_id if ci else None)
+    from_ci = ci is not None and given is None
     version = args.deploy_version
     if version is None:
         version = config.get(f"{project_name}:version")
@@ -119,10 +126,42 @@ def _identity(
     )
 
 
-def _prepare(args: argparse.Namespace) -> tuple[Announcer, Announcement]:
-    project = load_project(args.project_dir, args.stack, require_program=False)
+def _stack_name(given: str) -> tuple[str, str | None]:
+    """The stack's name and the project it names, of ``NAME``, ``ORG/NAME`` or
+    ``ORG/PROJECT/NAME`` (what Pulumi Cloud and ``pulumi stack ls`` show). The organization is
+    not checked: the stack config file names none."""
+    parts = given.split("/")
+    if len(parts) > 3 or not all(part.strip() for part in parts):
+        raise ProjectError(
+            f"--stack {given!r}: give the stack's name, or ORG/NAME or ORG/PROJECT/NAME"
+        )
+    return parts[-1], parts[1] if len(parts) == 3 else None
+
+
+def _withheld(undecrypted: tuple[str, ...]) -> str | None:
+    """Why a dry run shows no text, when the stack's secrets could not be decrypted: a
+    credential an engine error quotes could not be redacted (its value is unknown)."""
+    if not undecrypted:
+        return None
+    return (
+        f"title, body and summary not shown: the stack's secrets ({', '.join(undecrypted)}) "
+        "could not be decrypted, so a credential the deploy's errors quote could not be "
+        "redacted; run where `pulumi config get` can decrypt them (e.g. with "
+        "PULUMI_CONFIG_PASSPHRASE), or set their GOTHAM_* variables"
+    )
+
+
+def _prepare(args: argparse.Namespace) -> tuple[Announcer, Announcement, str | None]:
+    stack, project_name = _stack_name(args.stack)
+    project = load_project(args.project_dir, stack, require_program=False)
+    if project_name is not None and project_name != project.project:
+        raise ProjectError(
+            f"--stack {args.stack} names project {project_name!r}, but {args.project_dir} is "
+            f"project {project.project!r}; give the stack of this project"
+        )
     identity = _identity(args, project.project, project.stack, project.plain_config)
-    settings = stack_settings(project, os.environ, credentials=not args.dry_run)
+    found = stack_settings(project, os.environ, credentials=not args.dry_run)
+    settings = found.settings
     summary = DeploySummary()
     if args.summary is not None:
         summary = read_summary(args.summary, settings.redact)
@@ -136,7 +175,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Announcer, Announcement]:
         routes_path=args.routes,
         policy_config_path=args.policy_config,
     )
-    return announcer, announcer.prepare(args.event, summary)
+    return announcer, announcer.prepare(args.event, summary), _withheld(found.undecrypted)
 
 
 def _status(announcement: Announcement, outcome: MessageOutcome | None, dry_run: bool) -> str:
@@ -163,9 +202,15 @@ def _guarantee(outcome: MessageOutcome | None) -> str:
 
 
 def _document(
-    announcement: Announcement, status: str, outcome: MessageOutcome | None
+    announcement: Announcement,
+    status: str,
+    outcome: MessageOutcome | None,
+    withheld: str | None = None,
 ) -> dict[str, Any]:
     identity = announcement.identity
+    message = announcement.message
+    if withheld is not None and message is not None:
+        message = {**message, "title": None, "body": None}
     return {
         "version": JSON_REPORT_VERSION,
         "event": announcement.event,
@@ -181,20 +226,29 @@ def _document(
         "status": status,
         "sourceId": outcome.source_id if outcome is not None else announcement.source_id,
         "idempotent": outcome.idempotent if outcome is not None else None,
-        "message": announcement.message,
+        # Already announced: this run's text was not sent, and is not shown as if it were.
+        "message": None if status == "adopted" else message,
         "violations": [violation.to_json() for violation in announcement.violations],
-        "summary": announcement.summary.to_json(),
+        "summary": None if withheld is not None else announcement.summary.to_json(),
+        "withheld": withheld,
     }
 
 
-def _text(announcement: Announcement, status: str, outcome: MessageOutcome | None) -> str:
+def _text(
+    announcement: Announcement,
+    status: str,
+    outcome: MessageOutcome | None,
+    withheld: str | None = None,
+) -> str:
     identity = announcement.identity
     lines = [
         f"{COMMAND}: {identity.project}/{identity.stack} {announcement.event}, "
         f"{identity.deploy}, once per {identity.once_per}"
     ]
     message = announcement.message
-    if message is not None:
+    if message is not None and status == "adopted":
+        lines.append(f"  sourceId: {announcement.source_id}")
+    elif message is not None:
         groups = ", ".join(
             f"{group['name']}@{group['realm']}" if group.get("realm") else str(group["name"])
             for group in message["groupRecipients"]
@@ -203,10 +257,15 @@ def _text(announcement: Announcement, status: str, outcome: MessageOutcome | Non
             f"  to: {groups}",
             f"  markings: {', '.join(message['security']['portionMarkings'])}",
             f"  sourceId: {announcement.source_id}",
-            f"  title: {message['title']['value']}",
-            "  body:",
-            *(f"    {line}" for line in message["body"]["value"].splitlines()),
         ]
+        if withheld is not None:
+            lines.append(f"  {withheld}")
+        else:
+            lines += [
+                f"  title: {message['title']['value']}",
+                "  body:",
+                *(f"    {line}" for line in message["body"]["value"].splitlines()),
+            ]
     for violation in announcement.violations:
         lines.append(f"[{violation.level.value}] {violation.policy}: {violation.text}")
     verdicts = {
@@ -216,15 +275,25 @@ def _text(announcement: Announcement, status: str, outcome: MessageOutcome | Non
         "dry-run": "dry run: nothing sent",
         "sent": f"sent; {_guarantee(outcome)}",
         "adopted": "already announced (the host answered CONFLICTING_SOURCE_ID on this "
-        "sourceId): nothing new sent",
+        "sourceId): nothing new sent; the message is the one sent the first time",
     }
     lines.append(verdicts.get(status, status))
     return "\n".join(lines) + "\n"
 
 
+def _failed(args: argparse.Namespace, code: int, text: str) -> int:
+    """Report a failure (exit ``code``) on stderr and, with ``--format json``, as the one
+    document on stdout, so a caller parsing stdout always has something to parse."""
+    print(f"{COMMAND}: {text}", file=sys.stderr)
+    if args.format == "json":
+        document = {"version": JSON_REPORT_VERSION, "status": "error", "exitCode": code}
+        sys.stdout.write(json.dumps({**document, "error": text}, indent=2) + "\n")
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        announcer, announcement = _prepare(args)
+        announcer, announcement, withheld = _prepare(args)
     except (
         ProjectError,
         PolicyConfigError,
@@ -233,8 +302,7 @@ def run(args: argparse.Namespace) -> int:
         SummaryError,
         ConfigurationError,
     ) as error:
-        print(f"{COMMAND}: {error}", file=sys.stderr)
-        return exit_codes.BAD_INPUT
+        return _failed(args, exit_codes.BAD_INPUT, str(error))
     outcome: MessageOutcome | None = None
     sendable = announcement.message is not None and not announcement.mandatory
     if sendable and not args.dry_run:
@@ -242,16 +310,15 @@ def run(args: argparse.Namespace) -> int:
             announcer.settings.client().close()  # a missing or broken setting is bad input
             announcer.settings.source_id_policy()
         except ConfigurationError as error:
-            print(f"{COMMAND}: {announcer.settings.redact(str(error))}", file=sys.stderr)
-            return exit_codes.BAD_INPUT
+            return _failed(args, exit_codes.BAD_INPUT, announcer.settings.redact(str(error)))
         try:
             outcome = announcer.send(announcement)
         except InboxProviderError as error:
-            print(f"{COMMAND}: not announced: {error}", file=sys.stderr)
-            return exit_codes.UNAVAILABLE
+            return _failed(args, exit_codes.UNAVAILABLE, f"not announced: {error}")
     status = _status(announcement, outcome, args.dry_run)
     if args.format == "json":
-        sys.stdout.write(json.dumps(_document(announcement, status, outcome), indent=2) + "\n")
+        document = _document(announcement, status, outcome, withheld)
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        sys.stdout.write(_text(announcement, status, outcome))
+        sys.stdout.write(_text(announcement, status, outcome, withheld))
     return exit_codes.MANDATORY_VIOLATION if announcement.mandatory else exit_codes.OK

@@ -155,8 +155,9 @@ class ContentConfig(PolicyConfig):
 
 
 def _utf8_length(text: str) -> int:
-    # An ASCII string (which str knows without looking) is one byte per character.
-    return len(text) if text.isascii() else len(text.encode("utf-8"))
+    # An ASCII string (which str knows without looking) is one byte per character. A lone
+    # surrogate (JSON can escape one) is counted as the 3 bytes it would take, not a crash.
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
 def _empty_findings(ref: MessageRef) -> list[tuple[str, str]]:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gotham_inbox.announce.summary import CUT_SHORT, MAX_TEXT, NOTHING_WRITTEN
-from gotham_inbox.cli import exit_codes
+from gotham_inbox.cli import exit_codes, main
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 from tests.announce.announce_support import (
-    CI_VARIABLES,
     FAILED_UP_EVENTS,
     PROJECT,
     STACK,
@@ -20,23 +18,6 @@ from tests.announce.announce_support import (
     announce,
     titles,
 )
-
-
-@pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
-    with running_emulator() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (*CI_VARIABLES, "GOTHAM_TOKEN", "GOTHAM_SOURCE_ID_SALT", "GOTHAM_HOSTNAME"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def project(tmp_path: Path, emulator: RunningEmulator) -> AnnounceProject:
-    return AnnounceProject.create(tmp_path / "project", emulator)
 
 
 def test_a_failed_deploy_is_announced_once_naming_its_failing_resource_a_retry_sends_nothing_new(
@@ -97,7 +78,7 @@ def test_once_per_version_ignores_the_run(
     assert titles(emulator)[-1] == f"{PROJECT}/{STACK}: deploy of version 1.5.0 succeeded"
 
 
-def test_a_gitlab_pipeline_is_the_run(
+def test_a_gitlab_pipeline_and_its_version_are_the_run(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     project: AnnounceProject,
@@ -110,6 +91,72 @@ def test_a_gitlab_pipeline_is_the_run(
     (stored,) = emulator.messages()
     assert "(run 777)" in stored["message"]["title"]["value"]
     assert "https://gitlab.example.com/shop/-/pipelines/777" in stored["message"]["body"]["value"]
+    # Every job of a pipeline shares CI_PIPELINE_ID: a deploy job retried with a new version
+    # is another deploy, not a retry of the first.
+    newer = announce(capsys, project, "--event", "started", "--version", "1.5.0")
+    assert newer.code == 0, newer.err
+    assert "already announced" not in newer.out
+    assert titles(emulator) == [
+        f"{PROJECT}/{STACK}: deploy of version 1.4.0 (run 777) started",
+        f"{PROJECT}/{STACK}: deploy of version 1.5.0 (run 777) started",
+    ]
+
+
+def test_an_event_already_announced_does_not_show_this_run_s_unsent_text(
+    capsys: pytest.CaptureFixture[str], project: AnnounceProject, emulator: RunningEmulator
+) -> None:
+    log = project.event_log(FAILED_UP_EVENTS)
+    first = ("--event", "failed", "--run-id", "8")
+    assert announce(capsys, project, *first).code == 0
+    again = announce(capsys, project, *first, "--event-log", str(log), "--format", "json")
+    assert again.code == 0, again.err
+    document = again.json()
+    assert document["status"] == "adopted"
+    assert document["message"] is None
+    text = announce(capsys, project, *first, "--event-log", str(log))
+    assert "already announced" in text.out
+    assert "orders-db" not in text.out and "title:" not in text.out
+    assert len(emulator.messages()) == 1
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_run_id_is_no_run_id_the_ci_run_is_used(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    project: AnnounceProject,
+    emulator: RunningEmulator,
+    empty: str,
+) -> None:
+    # `--run-id "$UNSET"` in a CI script: the CI's run id still anchors the announcement.
+    monkeypatch.setenv("GITHUB_RUN_ID", "31")
+    done = announce(capsys, project, "--event", "started", "--run-id", empty, "--format", "json")
+    assert done.code == 0, done.err
+    assert done.json()["deploy"] == {
+        "version": "1.4.0",
+        "runId": "31",
+        "runAttempt": None,
+        "oncePer": "run",
+        "anchor": "31",
+    }
+    assert titles(emulator) == [f"{PROJECT}/{STACK}: deploy of version 1.4.0 (run 31) started"]
+
+
+def test_a_fully_qualified_stack_is_the_same_stack_and_another_project_s_is_refused(
+    capsys: pytest.CaptureFixture[str], project: AnnounceProject, emulator: RunningEmulator
+) -> None:
+    short = main(["announce", str(project.root), "--stack", STACK, "--event", "started"])
+    assert short == exit_codes.OK
+    qualified = f"acme/{PROJECT}/{STACK}"
+    again = ["announce", str(project.root), "--stack", qualified, "--event", "started"]
+    assert main([*again, "--run-id", "1"]) == exit_codes.OK
+    assert main([*again[:3], f"acme/{STACK}", *again[4:], "--run-id", "1"]) == exit_codes.OK
+    assert len(emulator.messages()) == 2  # once per version, then run 1 (the same stack)
+    capsys.readouterr()
+    other = ["announce", str(project.root), "--stack", f"acme/other/{STACK}", "--event", "started"]
+    assert main(other) == exit_codes.BAD_INPUT
+    assert "names project 'other', but" in capsys.readouterr().err
+    assert main([*other[:3], "a/b/c/d", *other[4:]]) == exit_codes.BAD_INPUT
+    assert "give the stack's name, or ORG/NAME or ORG/PROJECT/NAME" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("mode", ["ignore", "reject"])
@@ -183,6 +230,14 @@ def test_routes_send_failures_to_on_call_with_a_higher_marking_and_successes_to_
             "unknown key 'recipient' (did you mean recipients?)",
         ),
         ("markings: SECRET\n", "markings: must be a non-empty list"),
+        (
+            "recipients: [{name: ops, realm: [1, 2]}]\n",
+            "recipients[0].realm: must be a realm name (text)",
+        ),
+        (
+            "events:\n  failed:\n    recipients: [a, {name: ops, reaml: r}]\n",
+            "events.failed.recipients[1]: unknown key 'reaml'",
+        ),
         ("send: maybe\n", "send: must be true or false"),
         ("[1, 2]\n", "must be a mapping"),
         ("a: [\n", "gotham-inbox-announce.yaml"),
@@ -338,6 +393,25 @@ def test_a_broken_summary_is_bad_input_and_nothing_is_sent(
     assert emulator.messages() == []
 
 
+def test_with_format_json_a_failure_is_one_json_document_too(
+    capsys: pytest.CaptureFixture[str], project: AnnounceProject, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nowhere.json"
+    args = ("--event", "failed", "--run-id", "1", "--format", "json")
+    bad = announce(capsys, project, *args, "--summary", str(missing))
+    assert bad.code == exit_codes.BAD_INPUT
+    assert bad.json()["status"] == "error"
+    assert bad.json()["exitCode"] == exit_codes.BAD_INPUT
+    assert f"{missing} does not exist" in bad.json()["error"]
+    with running_emulator() as gone:
+        address = gone.base_url
+    project.configure(gone, gotham_hostname=address)
+    unreachable = announce(capsys, project, *args)
+    assert unreachable.code == exit_codes.UNAVAILABLE, unreachable.err
+    assert unreachable.json()["exitCode"] == exit_codes.UNAVAILABLE
+    assert "not announced" in unreachable.json()["error"]
+
+
 def test_a_missing_summary_file_is_bad_input(
     capsys: pytest.CaptureFixture[str], project: AnnounceProject, tmp_path: Path
 ) -> None:
@@ -355,7 +429,10 @@ def test_a_missing_summary_file_is_bad_input(
         ((), "give --version, or a run id (--run-id)"),
         (("--once-per", "run", "--version", "1.0"), "no run id: outside GitHub Actions"),
         (("--once-per", "version", "--version", " "), "no version to announce once per"),
-        (("--run-id", "1\n2"), "the run id contains a control character"),
+        (("--run-id", "1\n2"), "the run id contains a control, format or line-break character"),
+        (("--run-id", "4\u202e2"), "the run id contains a control, format or line-break"),
+        (("--version", "1.4\u2028.0"), "the version contains a control, format or line-break"),
+        (("--version", "1.4\u0085.0"), "the version contains a control, format or line-break"),
         (("--run-id", "x" * 201), "the run id is 201 characters long"),
     ],
 )
@@ -419,6 +496,49 @@ def test_a_deploy_that_stopped_before_or_while_the_engine_wrote_is_still_announc
     assert CUT_SHORT in killed
 
 
+def undecryptable_token(
+    project: AnnounceProject,
+    emulator: RunningEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The stack holds gotham:token as a secret that cannot be decrypted here (no pulumi)."""
+    project.configure(emulator, gotham_token={"secure": "v1:not-decryptable-here"})
+    no_pulumi = tmp_path / "empty-bin"
+    no_pulumi.mkdir()
+    monkeypatch.setenv("PATH", str(no_pulumi))
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_a_dry_run_that_cannot_decrypt_the_stack_s_secrets_shows_no_text_that_may_quote_them(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    project: AnnounceProject,
+    emulator: RunningEmulator,
+    tmp_path: Path,
+    output: str,
+) -> None:
+    # The stack's token is unknown here, so an engine error quoting it cannot be redacted.
+    undecryptable_token(project, emulator, monkeypatch, tmp_path)
+    quoted = "stacktoken-4f1d9c0a7e6b5d3c"
+    log = project.event_log(
+        [{"diagnosticEvent": {"severity": "error", "message": f"401 for Bearer {quoted}"}}]
+    )
+    args = ("--event", "failed", "--run-id", "1", "--event-log", str(log), "--dry-run")
+    done = announce(capsys, project, *args, "--format", output)
+    assert done.code == exit_codes.OK, done.err
+    assert quoted not in done.out
+    assert "the stack's secrets (gotham:token) could not be decrypted" in done.out
+    if output == "json":
+        assert done.json()["summary"] is None
+        assert done.json()["message"]["body"] is None
+    # With the variable standing in, the token is known and the text is shown, redacted.
+    monkeypatch.setenv("GOTHAM_TOKEN", quoted)
+    shown = announce(capsys, project, *args)
+    assert "401 for Bearer ***" in shown.out
+    assert quoted not in shown.out
+
+
 def test_a_secret_setting_that_cannot_be_decrypted_falls_back_to_its_variable_or_is_named(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -426,10 +546,7 @@ def test_a_secret_setting_that_cannot_be_decrypted_falls_back_to_its_variable_or
     emulator: RunningEmulator,
     tmp_path: Path,
 ) -> None:
-    project.configure(emulator, gotham_token={"secure": "v1:not-decryptable-here"})
-    no_pulumi = tmp_path / "empty-bin"
-    no_pulumi.mkdir()
-    monkeypatch.setenv("PATH", str(no_pulumi))
+    undecryptable_token(project, emulator, monkeypatch, tmp_path)
     refused = announce(capsys, project, "--event", "started", "--run-id", "1")
     assert refused.code == exit_codes.BAD_INPUT
     assert "gotham:token is a secret of stack 'prod' and could not be decrypted" in refused.err

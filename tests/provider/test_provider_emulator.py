@@ -289,6 +289,15 @@ def test_read_keeps_the_recorded_state_and_delete_calls_nothing(
     assert calls == []
 
 
+@pytest.mark.parametrize("kind", [InboxMessageProvider, InboxMessageBatchProvider])
+def test_a_read_without_recorded_state_is_refused_saying_how_to_adopt(
+    kind: type[InboxMessageProvider | InboxMessageBatchProvider],
+) -> None:
+    # An import (or a get of an id) has no state to keep: an empty resource would be recorded.
+    with pytest.raises(InboxProviderError, match="cannot be imported: Gotham has no API"):
+        kind().read("0b0e5a55-2f0b-4b52-9d5e-0f0c4c1e2a11", {"__provider": "p"})
+
+
 def test_delete_leaves_the_sent_message_in_gotham(
     gotham_emulator: RunningEmulator, single: Callable[..., InboxMessageProvider]
 ) -> None:

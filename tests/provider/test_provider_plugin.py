@@ -61,7 +61,7 @@ def test_the_schema_declares_both_resources_typed_and_the_credentials_secret(
     # The tokens the pack judges are the tokens the plugin serves.
     assert set(schema["resources"]) == {PLUGIN_MESSAGE_TYPE, PLUGIN_MESSAGE_BATCH_TYPE}
     secrets = {key for key, spec in schema["config"]["variables"].items() if spec.get("secret")}
-    assert secrets == {"token", "clientSecret", "sourceIdSalt"}
+    assert secrets == {"token", "clientSecret", "sourceIdSalt", "proxy"}
     assert schema["provider"]["inputProperties"] == schema["config"]["variables"]
     # The message type is the model's: every wire field, the required ones required.
     message_type = schema["types"]["gotham:index:SendMessageRequest"]
@@ -152,10 +152,62 @@ def test_a_secret_message_stays_secret_in_every_output_made_from_it(
         ),
         timeout=60,
     )
+    recorded = struct_pb2.Struct()  # as the state holds it (is_secret's lookups add fields)
+    recorded.CopyFrom(created.properties)
     for key in ("message", "sourceId", "requestedSourceId", "recipients"):
         assert is_secret(created.properties.fields[key]), key
     assert not is_secret(created.properties.fields["status"])
+    (record,) = emulator.messages()
+    # A resource id cannot be secret, and the sourceId hashes the secret content: the id the
+    # state shows is random, the sourceId output (secret) the real one.
+    source_id = record["sourceId"]
+    assert source_id not in created.id
+    assert created.id not in json.dumps(record)
+    secret_source_id = created.properties.fields["sourceId"].struct_value.fields["value"]
+    assert secret_source_id.string_value == source_id
+    # Refresh keeps the state; a create repeated after a crash still adopts by sourceId.
+    read = host.stub.Read(
+        provider_pb2.ReadRequest(
+            id=created.id,
+            urn=urn(PLUGIN_MESSAGE_TYPE, "release"),
+            properties=recorded,
+            inputs=checked.inputs,
+        ),
+        timeout=30,
+    )
+    assert read.id == created.id
+    assert is_secret(read.properties.fields["sourceId"])
+    again = host.stub.Create(
+        provider_pb2.CreateRequest(
+            urn=urn(PLUGIN_MESSAGE_TYPE, "release"), properties=checked.inputs
+        ),
+        timeout=60,
+    )
+    assert again.properties.fields["status"].string_value == "adopted"
+    assert again.id != source_id
     assert len(emulator.messages()) == 1
+
+
+def test_import_is_refused_saying_how_to_adopt_instead(
+    start_plugin: Callable[[dict[str, Any]], Host], emulator: RunningEmulator
+) -> None:
+    # `pulumi import gotham:index:InboxMessage imp <id>` reads with no recorded state: Gotham
+    # cannot read a message back, so recording an empty resource would be a lie.
+    host = start_plugin(stack_config(emulator, emulator.token_for("release-bot")))
+    with pytest.raises(grpc.RpcError) as refused:
+        host.stub.Read(
+            provider_pb2.ReadRequest(
+                id="0b0e5a55-2f0b-4b52-9d5e-0f0c4c1e2a11",
+                urn=urn(PLUGIN_MESSAGE_TYPE, "imp"),
+                properties=to_struct({}),
+                inputs=to_struct({}),
+            ),
+            timeout=30,
+        )
+    details = refused.value.details() or ""
+    assert details.startswith("a gotham inbox message cannot be imported: Gotham has no API")
+    assert "declare it in the program with the same content and sourceId" in details
+    assert "Traceback" not in details
 
 
 def test_provider_config_keeps_credentials_secret_and_refuses_an_unknown_mode(
@@ -166,12 +218,21 @@ def test_provider_config_keeps_credentials_secret_and_refuses_an_unknown_mode(
         provider_pb2.CheckRequest(
             urn=urn("pulumi:providers:gotham", "default"),
             olds=to_struct({}),
-            news=to_struct({"token": SECRET_TOKEN, "hostname": "h", "sourceIds": "always"}),
+            news=to_struct(
+                {
+                    "token": SECRET_TOKEN,
+                    "hostname": "h",
+                    "sourceIds": "always",
+                    "proxy": "http://user:pr0xyPassw0rd@proxy.example.com:3128",
+                }
+            ),
         ),
         timeout=30,
     )
-    # Set without --secret, the token is still stored encrypted in the provider's state.
+    # Set without --secret, the token and the proxy (its URL may hold a password) are still
+    # stored encrypted in the provider's state.
     assert is_secret(checked.inputs.fields["token"])
+    assert is_secret(checked.inputs.fields["proxy"])
     assert not is_secret(checked.inputs.fields["hostname"])
     (failure,) = checked.failures
     assert failure.property == "sourceIds"

@@ -106,6 +106,14 @@ def test_secrets_stay_out_of_the_repr_and_are_redacted_from_text() -> None:
     assert settings.redact(text) == "echoed *** and ***"
 
 
+def test_a_proxy_s_password_stays_out_of_the_repr_and_is_redacted_from_text() -> None:
+    settings = ProviderSettings(hostname="h", proxy="http://user:pr0xy%2FPassw0rd@proxy:3128")
+    assert "pr0xy" not in repr(settings)
+    text = "ProxyError: http://user:pr0xy%2FPassw0rd@proxy:3128 said pr0xy/Passw0rd"
+    assert "pr0xy" not in settings.redact(text)
+    assert "proxy:3128" in settings.redact(text)
+
+
 def test_a_ca_bundle_that_is_not_pem_is_refused_naming_the_key(tmp_path: Path) -> None:
     bundle = tmp_path / "ca.pem"
     bundle.write_text("not a certificate")
