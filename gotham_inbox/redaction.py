@@ -47,7 +47,7 @@ every 4-letter match would garble ordinary words."""
 
 REDACTED = "***"
 
-CREDENTIAL_VARIABLES = ("GOTHAM_TOKEN", "GOTHAM_CLIENT_SECRET")
+CREDENTIAL_VARIABLES = ("GOTHAM_TOKEN", "GOTHAM_CLIENT_SECRET", "GOTHAM_SOURCE_ID_SALT")
 """The environment variables that hold credentials; their values are always redacted."""
 
 MAX_HELD_SECRETS = 4096

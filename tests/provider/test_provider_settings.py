@@ -11,9 +11,12 @@ from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth
 from gotham_inbox.errors import ConfigurationError
 from gotham_inbox.providers.settings import (
     CONFIG_KEYS,
+    PROXY,
+    SETTINGS,
     ProviderSettings,
     unknown_setting_problems,
 )
+from gotham_inbox.redaction import CREDENTIAL_VARIABLES
 from tests.provider.provider_support import SECRET_CLIENT_SECRET, SECRET_TOKEN
 
 
@@ -144,3 +147,13 @@ def test_the_gotham_namespace_in_another_case_is_not_a_setting() -> None:
         "are case-sensitive), so the provider would ignore it; did you mean 'gotham:token'?"
     )
     assert "did you mean 'gotham:hostname'?" in problems[1]
+
+
+def test_every_secret_setting_s_variable_is_always_redacted() -> None:
+    # The redaction (below the settings) names the variables itself: a secret setting added
+    # without its variable there would leak from the environment. The proxy is the exception:
+    # only its URL's password is secret, and the settings redact that.
+    secret_variables = {
+        setting.env_var for setting in SETTINGS if setting.secret and setting is not PROXY
+    }
+    assert secret_variables == set(CREDENTIAL_VARIABLES)
