@@ -31,6 +31,7 @@ from gotham_inbox.emulator.app import create_app
 from gotham_inbox.emulator.store import MessageStore
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.errors import BadRequestError
+from gotham_inbox.redaction import redact
 from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker
 from gotham_inbox.verdicts.server import IN_PROCESS_BASE_URL, InProcessTransport
 from tests.properties.property_support import CALLER, directories_of_every_kind
@@ -117,7 +118,11 @@ def test_the_in_process_emulator_answers_like_the_running_one(
         over_http.send(batch)
     assert in_process.status_code == refused.value.status_code == 400
     assert in_process.error_name == refused.value.error_name == "UnknownRecipients"
-    assert list(in_process.problems) == refused.value.parameters["problems"]
+    # The client redacts every held credential from what a server says, in part too, and the
+    # example directory's token spells its user's name ('release-bot' is 11 characters of
+    # 'dev-release-bot-token'): the in-process answer, redacted alike, is the same.
+    redacted = json.loads(redact(json.dumps(list(in_process.problems))))
+    assert redacted == refused.value.parameters["problems"]
     assert in_process.objected_indexes == {0}
 
 
