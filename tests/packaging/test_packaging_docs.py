@@ -9,10 +9,13 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gotham_inbox.cli import build_parser, main
 from gotham_inbox.directory import load_directory
+from gotham_inbox.models import SendMessageRequest
 from gotham_inbox.policy.generate import policy_config_from_directory
+from gotham_inbox.policy.resources import MESSAGE_TYPES
 from tests.distribution_support import REPO
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -154,3 +157,14 @@ MADE_BY_SETUP = {"policies/analyzer", "policies/venv"}  # scripts/install-pulumi
 def test_every_repository_path_a_page_names_exists(page: Path) -> None:
     named = set(REPOSITORY_PATH.findall(page.read_text(encoding="utf-8"))) - MADE_BY_SETUP
     assert sorted(path for path in named if not (REPO / path.rstrip("/")).exists()) == []
+
+
+def test_the_readme_yaml_program_declares_a_valid_message_of_the_plugin() -> None:
+    # The "From TypeScript / Go / YAML" example: the plugin's type, and a message the send
+    # endpoint's model takes (a typo in a field would make a user's first program fail).
+    program = yaml.safe_load(_block(REPO / "README.md", "Use it in your own project", "yaml"))
+    resources = program["resources"]
+    assert resources
+    for resource in resources.values():
+        assert resource["type"] in MESSAGE_TYPES
+        SendMessageRequest.model_validate(resource["properties"]["message"])
