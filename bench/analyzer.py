@@ -28,7 +28,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from bench import workload
 from bench.report import Section, Target
 from bench.timing import side_by_side
-from gotham_inbox.policy import EnforcementLevel, InboxResource, PolicySettings, evaluate
+from gotham_inbox.policy import EnforcementLevel, InboxResource, ResolvedPolicy, evaluate
 from gotham_inbox.providers.provider import InboxMessageProvider
 
 NAME = "analyzer"
@@ -84,7 +84,7 @@ def running_pack() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
         process.communicate()
 
 
-def configure(stub: analyzer_pb2_grpc.AnalyzerStub, settings: Mapping[str, PolicySettings]) -> None:
+def configure(stub: analyzer_pb2_grpc.AnalyzerStub, settings: Mapping[str, ResolvedPolicy]) -> None:
     """Configure as the Pulumi CLI does: every policy with its resolved level and properties."""
     stub.Configure(
         analyzer_pb2.ConfigureAnalyzerRequest(

@@ -24,7 +24,7 @@ from bench.timing import Samples, side_by_side
 from gotham_inbox.check.collect import collect_resources
 from gotham_inbox.check.project import StackProject, load_project
 from gotham_inbox.policy.engine import evaluate
-from gotham_inbox.policy.resources import StackContext
+from gotham_inbox.policy.inbox_resource import StackContext
 
 NAME = "check"
 MESSAGES = 1_000

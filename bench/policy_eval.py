@@ -15,7 +15,7 @@ from bench.report import Section, Target
 from bench.timing import measure, side_by_side
 from gotham_inbox.models import parse_message, parse_request
 from gotham_inbox.policy import POLICIES, InboxResource, evaluate
-from gotham_inbox.policy.content import ContentConfig
+from gotham_inbox.policy.content import ContentProperties
 from gotham_inbox.policy.messages import text_at
 
 NAME = "policy"
@@ -63,7 +63,7 @@ PROFILE_NOTE = (
 )
 
 
-def credential_scan(messages: list[dict[str, Any]], config: ContentConfig) -> None:
+def credential_scan(messages: list[dict[str, Any]], config: ContentProperties) -> None:
     """Only the credential scan of ``inbox-content``: its secret patterns over every text."""
     scan = config.secret_scan
     for message in messages:
@@ -147,7 +147,7 @@ def run(quick: bool = False) -> Section:
             )
         )
     content = workload.pack_settings()["inbox-content"].config
-    assert isinstance(content, ContentConfig)
+    assert isinstance(content, ContentProperties)
     scan = measure(lambda _: credential_scan(messages, content), repeats).median
     per_message = cases[-1]["policies"].median / MESSAGES * 1e6
     floor_per_message = cases[-1]["floor"].median / MESSAGES * 1e6

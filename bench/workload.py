@@ -18,11 +18,11 @@ from gotham_inbox.policy import (
     INBOX_MESSAGE_BATCH_TYPE,
     INBOX_MESSAGE_TYPE,
     InboxResource,
-    PolicySettings,
+    ResolvedPolicy,
     StackContext,
     resolve_pack_config,
 )
-from gotham_inbox.policy.generate import policy_config_from_directory
+from gotham_inbox.policy.directory_config import policy_config_from_directory
 
 CALLER = "release-bot"
 REALM = "palantir-internal-realm"
@@ -51,7 +51,7 @@ def policy_config() -> dict[str, Any]:
     return policy_config_from_directory(directory(), directory().user(CALLER))
 
 
-def pack_settings() -> dict[str, PolicySettings]:
+def pack_settings() -> dict[str, ResolvedPolicy]:
     """Every policy at its own level, with the generated config."""
     return resolve_pack_config(policy_config())
 

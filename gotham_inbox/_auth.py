@@ -15,12 +15,13 @@ from collections.abc import Callable, Generator, Sequence
 
 import httpx
 
-from gotham_inbox.answer import DEADLINE_EXTENSION, Deadline, deadline_of
+from gotham_inbox._answer import DEADLINE_EXTENSION, Deadline, deadline_of
+from gotham_inbox._hosts import is_loopback_host
+from gotham_inbox._retry import RETRYABLE_STATUSES, parse_retry_after
 from gotham_inbox.errors import ConfigurationError, InsecureTransportError, TokenEndpointError
-from gotham_inbox.hosts import is_loopback_host
 from gotham_inbox.redaction import hold_secret, redacting_logger, refuse_unsafe_secret
-from gotham_inbox.retry import RETRYABLE_STATUSES, parse_retry_after
 
+# The logger keeps its public name: a logging config names it, whatever the module is called.
 logger = redacting_logger("gotham_inbox.auth")
 
 TOKEN_PATH = "/multipass/api/oauth2/token"

@@ -30,7 +30,7 @@ NOT_RETRIED = (
     "; not retried: a retry could deliver them twice, because not every message has a "
     "sourceId or this host has not been seen to honour sourceIds"
 )
-"""Why a lost answer was not retried (see :mod:`gotham_inbox.retry` for the rule)."""
+"""Why a lost answer was not retried (see :mod:`gotham_inbox._retry` for the rule)."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from gotham_inbox.answer import (
+from gotham_inbox._answer import (
     DEADLINE_EXTENSION,
     DEFAULT_DEADLINE,
     DEFAULT_MAX_ANSWER_BYTES,
@@ -21,7 +21,7 @@ from gotham_inbox.answer import (
     read_answer,
     require_complete,
 )
-from gotham_inbox.delivery import (
+from gotham_inbox._delivery import (
     HOST_MEMORY,
     Delivery,
     HostMemory,
@@ -30,6 +30,15 @@ from gotham_inbox.delivery import (
     match_answer,
     refuses_source_id_field,
 )
+from gotham_inbox._failures import Failure, classify, scrub
+from gotham_inbox._hosts import is_loopback_host
+from gotham_inbox._retry import (
+    NOTHING_PROCESSED_STATUSES,
+    RetryPolicy,
+    RetryRecord,
+    parse_retry_after,
+)
+from gotham_inbox._tls import ssl_verification
 from gotham_inbox.errors import (
     ApiNotAvailableError,
     ConfigurationError,
@@ -42,8 +51,6 @@ from gotham_inbox.errors import (
     error_class_for,
     is_error_envelope,
 )
-from gotham_inbox.failures import Failure, classify, scrub
-from gotham_inbox.hosts import is_loopback_host
 from gotham_inbox.models import (
     PalantirError,
     SendMessageRequest,
@@ -51,13 +58,6 @@ from gotham_inbox.models import (
     SendMessagesResponse,
 )
 from gotham_inbox.redaction import redact, redacting_logger
-from gotham_inbox.retry import (
-    NOTHING_PROCESSED_STATUSES,
-    RetryPolicy,
-    RetryRecord,
-    parse_retry_after,
-)
-from gotham_inbox.tls import ssl_verification
 from gotham_inbox.validation import check_messages
 
 logger = redacting_logger("gotham_inbox.client")
@@ -123,15 +123,15 @@ class InboxClient:
     Args:
         hostname: the Gotham host (``gotham.example.com``), or a full base URL
             (``http://127.0.0.1:8765`` for the local emulator).
-        auth: :class:`~gotham_inbox.auth.TokenAuth` or
-            :class:`~gotham_inbox.auth.ClientCredentialsAuth`.
+        auth: :class:`~gotham_inbox.TokenAuth` or
+            :class:`~gotham_inbox.ClientCredentialsAuth`.
         timeout: an :class:`httpx.Timeout` or seconds; default 30 s (10 s to connect).
         verify: TLS verification: ``True`` (the default; ``REQUESTS_CA_BUNDLE``,
             ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` pick the CAs when set), or the path of a CA
             bundle file or CA directory.
         allow_insecure_http: allow plain ``http://`` to a host that is not loopback.
             Loopback hosts (the emulator) are always allowed.
-        retry: a :class:`~gotham_inbox.retry.RetryPolicy`; see its docs for what is retried.
+        retry: a :class:`~gotham_inbox.RetryPolicy`; see its docs for what is retried.
         transport: an httpx transport, e.g. :class:`httpx.MockTransport` in tests.
         deadline: seconds the whole :meth:`send` may take (every attempt, wait and answer);
             ``None`` for none. Default 120 s.
@@ -139,7 +139,7 @@ class InboxClient:
         proxy: a proxy URL for every request; without it, httpx's ``HTTPS_PROXY`` /
             ``HTTP_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` environment variables apply.
         memory: what hosts were seen to do with sourceIds (default: the process-wide
-            :data:`~gotham_inbox.delivery.HOST_MEMORY`); it decides what is idempotent.
+            :data:`~gotham_inbox.HOST_MEMORY`); it decides what is idempotent.
 
     ``preview=true`` is always sent: the endpoint refuses calls without it.
     """

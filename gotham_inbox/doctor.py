@@ -29,8 +29,8 @@ from typing import Any, Literal
 
 import httpx
 
+from gotham_inbox._delivery import HostMemory, refuses_source_id_field
 from gotham_inbox.client import InboxClient
-from gotham_inbox.delivery import HostMemory, refuses_source_id_field
 from gotham_inbox.directory import PRODUCER_GROUP
 from gotham_inbox.errors import (
     ApiNotAvailableError,
@@ -51,7 +51,7 @@ PROBE_GROUP_PREFIX = "gotham-inbox-doctor-"
 
 
 @dataclass(frozen=True)
-class Finding:
+class DoctorFinding:
     """One check: what was seen, what it means for the provider's guarantees, what to do."""
 
     check: str
@@ -70,13 +70,13 @@ class Diagnosis:
     """Every finding, and the verdict: would a deploy work?"""
 
     target: str
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[DoctorFinding] = field(default_factory=list)
     source_ids: str = "unknown"
     """``refused``, ``accepted``, ``honoured``, ``ignored`` or ``unknown``."""
 
     def add(self, *args: Any, **kwargs: Any) -> None:
-        """Add a :class:`Finding`."""
-        self.findings.append(Finding(*args, **kwargs))
+        """Add a :class:`DoctorFinding`."""
+        self.findings.append(DoctorFinding(*args, **kwargs))
 
     @property
     def works(self) -> bool:
@@ -577,4 +577,4 @@ def speaks_plain_http(base_url: httpx.URL) -> bool:
     return True
 
 
-__all__ = ["Diagnosis", "Doctor", "Finding", "probe_message", "speaks_plain_http"]
+__all__ = ["Diagnosis", "Doctor", "DoctorFinding", "probe_message", "speaks_plain_http"]

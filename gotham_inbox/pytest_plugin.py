@@ -128,7 +128,7 @@ def gotham_faults(request: pytest.FixtureRequest) -> FaultPlan:
 @pytest.fixture
 def gotham_client(gotham_emulator: RunningEmulator, gotham_caller: str) -> Iterator[InboxClient]:
     """An InboxClient for ``gotham_emulator``, authenticated as ``gotham_caller``."""
-    from gotham_inbox.auth import TokenAuth
+    from gotham_inbox._auth import TokenAuth
     from gotham_inbox.client import InboxClient
 
     with InboxClient(

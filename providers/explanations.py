@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gotham_inbox.delivery import refuses_source_id_field
+from gotham_inbox._delivery import refuses_source_id_field
 from gotham_inbox.errors import (
     ApiNotAvailableError,
     ConfigurationError,

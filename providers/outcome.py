@@ -26,9 +26,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gotham_inbox.delivery import CONFLICT, Delivery, MessageResult
-from gotham_inbox.delivery import SENT as DELIVERED
-from gotham_inbox.delivery import UNKNOWN as NOT_ACCOUNTED_FOR
+from gotham_inbox._delivery import CONFLICT, Delivery, MessageResult
+from gotham_inbox._delivery import SENT as DELIVERED
+from gotham_inbox._delivery import UNKNOWN as NOT_ACCOUNTED_FOR
 from gotham_inbox.errors import GothamInboxError
 
 SENT = "sent"

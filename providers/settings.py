@@ -19,14 +19,14 @@ from typing import Any
 
 import httpx
 
-from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth
+from gotham_inbox._auth import ClientCredentialsAuth, TokenAuth
+from gotham_inbox._delivery import SOURCE_ID_POLICIES, HostMemory, SourceIdPolicy
+from gotham_inbox._retry import RetryPolicy
+from gotham_inbox._tls import ssl_verification
 from gotham_inbox.client import InboxClient
-from gotham_inbox.delivery import SOURCE_ID_POLICIES, HostMemory, SourceIdPolicy
 from gotham_inbox.errors import ConfigurationError
 from gotham_inbox.redaction import redact
-from gotham_inbox.retry import RetryPolicy
 from gotham_inbox.suggestions import did_you_mean
-from gotham_inbox.tls import ssl_verification
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class ProviderSettings:
     ``source_ids`` is ``auto``, ``send`` or ``omit`` (see docs/source-ids.md); the salt is read
     by the program (it keys derived sourceIds) and is here only so that it is redacted too.
     ``transport``, ``retry`` and ``memory`` are for tests and embedding (an httpx transport, a
-    retry policy, a :class:`~gotham_inbox.delivery.HostMemory`); they never come from config.
+    retry policy, a :class:`~gotham_inbox.HostMemory`); they never come from config.
     """
 
     hostname: str | None = _setting(HOSTNAME)

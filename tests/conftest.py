@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from gotham_inbox import redaction
-from gotham_inbox.delivery import HOST_MEMORY
+from gotham_inbox._delivery import HOST_MEMORY
 from tests.distribution_support import (
     DISTRIBUTION,
     TravelledPack,

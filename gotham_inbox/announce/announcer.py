@@ -22,8 +22,8 @@ from gotham_inbox.announce.routes import Routes, StackDefaults, load_routes
 from gotham_inbox.announce.summary import DeploySummary
 from gotham_inbox.check.project import StackProject, load_policy_config
 from gotham_inbox.policy.engine import evaluate
-from gotham_inbox.policy.pack_config import PolicySettings
-from gotham_inbox.policy.resources import INBOX_MESSAGE_TYPE, StackContext, inbox_resource
+from gotham_inbox.policy.inbox_resource import INBOX_MESSAGE_TYPE, StackContext, inbox_resource
+from gotham_inbox.policy.pack_config import ResolvedPolicy
 from gotham_inbox.policy.violation import Violation
 from gotham_inbox.providers.outcome import MessageOutcome
 from gotham_inbox.providers.provider import InboxMessageProvider
@@ -83,7 +83,7 @@ class Announcer:
     identity: DeployIdentity
     routes: Routes
     settings: ProviderSettings
-    policy_config: Mapping[str, PolicySettings]
+    policy_config: Mapping[str, ResolvedPolicy]
     stack_config: Mapping[str, str]
     """The stack's config without secrets: what the pack's rules may read."""
     policy_config_path: Path | None = None

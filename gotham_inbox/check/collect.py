@@ -12,7 +12,7 @@ from typing import Any
 
 from gotham_inbox.check.project import StackProject
 from gotham_inbox.check.runner import DEFAULT_TIMEOUT, ProgramError, ProgramRunner
-from gotham_inbox.policy.resources import InboxResource
+from gotham_inbox.policy.inbox_resource import InboxResource
 
 __all__ = ["DEFAULT_TIMEOUT", "CollectedStack", "ProgramError", "collect_resources"]
 

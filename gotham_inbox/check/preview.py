@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from gotham_inbox.policy.resources import (
+from gotham_inbox.policy.inbox_resource import (
     BATCH_TYPES,
     INBOX_TYPES,
     MESSAGE_TYPES,

@@ -19,7 +19,7 @@ from typing import Any
 from gotham_inbox.documents import DocumentError, load_document
 from gotham_inbox.policy.pack_config import (
     PackConfigFile,
-    PolicySettings,
+    ResolvedPolicy,
     parse_pack_config,
     read_pack_config_file,
 )
@@ -243,7 +243,7 @@ def default_policy_config(project: StackProject) -> Path | None:
 
 def load_policy_config(
     project: StackProject, path: Path | None = None
-) -> tuple[Path | None, dict[str, PolicySettings]]:
+) -> tuple[Path | None, dict[str, ResolvedPolicy]]:
     """The policy config a check of ``project`` uses, and the file it came from.
 
     ``path`` (``--policy-config``), else :func:`default_policy_config`, else no file: every

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox.policy.inbox_resource import InboxResource
 from gotham_inbox.policy.registry import POLICIES, POLICIES_BY_NAME
-from gotham_inbox.policy.resources import InboxResource
 from gotham_inbox.policy.spec import PACK_NAME, PACK_REPOSITORY, Severity
 from gotham_inbox.policy.violation import EnforcementLevel, Violation
 from gotham_inbox.unknowns import is_unknown, unknown_paths

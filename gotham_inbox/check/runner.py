@@ -46,7 +46,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gotham_inbox.check.project import StackProject
-    from gotham_inbox.policy.resources import InboxResource, SourceLocation
+    from gotham_inbox.policy.inbox_resource import InboxResource, SourceLocation
 
 # This module imports nothing of gotham-inbox at its top: the command line imports it first, to
 # start the child (prestart) while it imports the rest (see prestart).
@@ -465,7 +465,7 @@ class ProgramRunner:
         return ProgramRun(inbox_resources_of(answer), int(answer["resourceCount"]))
 
     def _failed(self, failure: Mapping[str, Any], undeclared: list[str]) -> ProgramRun:
-        from gotham_inbox.policy.resources import SourceLocation
+        from gotham_inbox.policy.inbox_resource import SourceLocation
 
         found = failure.get("location")
         location = SourceLocation(found["path"], found["line"]) if found else None
@@ -533,7 +533,7 @@ def _ending(process: subprocess.Popen[bytes]) -> str:
 
 def inbox_resources_of(result: Mapping[str, Any]) -> list[InboxResource]:
     """The inbox resources a run registered, from what the child recorded (as JSON)."""
-    from gotham_inbox.policy.resources import SourceLocation, inbox_resource
+    from gotham_inbox.policy.inbox_resource import SourceLocation, inbox_resource
 
     resources = []
     for item in result["resources"]:

@@ -32,7 +32,7 @@ from gotham_inbox.check.project import ProjectError, load_project
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.cli.project_arguments import add_policy_config, add_project_dir
 from gotham_inbox.errors import ConfigurationError
-from gotham_inbox.policy.settings import PolicyConfigError
+from gotham_inbox.policy.properties import PolicyConfigError
 from gotham_inbox.providers.outcome import MessageOutcome
 from gotham_inbox.providers.provider import InboxProviderError
 

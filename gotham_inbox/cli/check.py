@@ -38,8 +38,8 @@ from gotham_inbox.cli import explore as explore_cli
 from gotham_inbox.cli.project_arguments import add_policy_config, add_project_dir
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.exceptions import apply_exceptions
-from gotham_inbox.policy.resources import StackContext
-from gotham_inbox.policy.settings import PolicyConfigError
+from gotham_inbox.policy.inbox_resource import StackContext
+from gotham_inbox.policy.properties import PolicyConfigError
 
 
 def _seconds(text: str) -> float:

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox._delivery import HostMemory
 from gotham_inbox.cli import exit_codes
-from gotham_inbox.delivery import HostMemory
 from gotham_inbox.doctor import Diagnosis, Doctor
 from gotham_inbox.errors import ConfigurationError, InsecureTransportError
 from gotham_inbox.redaction import redact

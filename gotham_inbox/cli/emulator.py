@@ -11,15 +11,15 @@ import socket
 import sys
 from typing import Any
 
+from gotham_inbox._hosts import is_loopback_host
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.directory import DIRECTORY_SCHEMA, DirectoryError, load_directory
 from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, create_app
 from gotham_inbox.emulator.faults import FAULT_KINDS, FaultPlan, FaultRule, parse_fault
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer
-from gotham_inbox.emulator.source_ids import DEFAULT_SOURCE_ID_MODE, SOURCE_ID_MODES
+from gotham_inbox.emulator.source_id_modes import DEFAULT_SOURCE_ID_MODE, SOURCE_ID_MODES
 from gotham_inbox.emulator.store import MessageStore, StoreError
-from gotham_inbox.hosts import is_loopback_host
 
 logger = logging.getLogger("gotham_inbox.emulator")
 

@@ -25,9 +25,9 @@ from gotham_inbox.check.project import (
 )
 from gotham_inbox.check.report import FAILURE_RENDERERS, CheckFailure
 from gotham_inbox.cli import exit_codes
+from gotham_inbox.explore.config_strategies import ExploreExtraMissing
+from gotham_inbox.explore.counterexample_report import EXPLORE_RENDERERS, ExploreReport
 from gotham_inbox.explore.domains import declared_keys
-from gotham_inbox.explore.generate import ExploreExtraMissing
-from gotham_inbox.explore.report import EXPLORE_RENDERERS, ExploreReport
 from gotham_inbox.explore.schema_file import (
     EXPLORE_FILE,
     ExploreSchemaError,
@@ -41,7 +41,7 @@ from gotham_inbox.explore.search import (
     Budget,
     explore,
 )
-from gotham_inbox.policy.settings import PolicyConfigError
+from gotham_inbox.policy.properties import PolicyConfigError
 
 DATABASE_DIR = ".gotham-inbox"
 """The folder beside Pulumi.yaml that holds the hypothesis database (it ignores itself in git)."""

@@ -16,7 +16,7 @@ from gotham_inbox.directory import (
     load_directory,
 )
 from gotham_inbox.output_files import write_atomically
-from gotham_inbox.policy.generate import pack_config_schema, policy_config_from_directory
+from gotham_inbox.policy.directory_config import pack_config_schema, policy_config_from_directory
 
 
 def register(subparsers: Any) -> None:

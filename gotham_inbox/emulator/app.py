@@ -12,7 +12,7 @@ Routes:
 - ``GET /emulator/health``.
 
 A caller-chosen ``sourceId`` is honoured, ignored or refused, as ``source_ids`` says
-(:mod:`gotham_inbox.emulator.source_ids`); a message without one always gets a server id.
+(:mod:`gotham_inbox.emulator.source_id_modes`); a message without one always gets a server id.
 
 Every error of the send endpoint is a Palantir envelope with Gotham's own name
 (:mod:`gotham_inbox.emulator.catalogue`, ``docs/errors.md``); the OAuth2 endpoints answer as
@@ -54,7 +54,7 @@ from gotham_inbox.emulator.envelope import AsciiJSONResponse, EmulatorError, bod
 from gotham_inbox.emulator.faults import FAULT_STATE, Fault, FaultMiddleware, FaultPlan
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS, OAuthError, TokenIssuer
 from gotham_inbox.emulator.rules import BatchReview, refusal, review_batch
-from gotham_inbox.emulator.source_ids import (
+from gotham_inbox.emulator.source_id_modes import (
     DEFAULT_SOURCE_ID_MODE,
     SourceIdMode,
     refuse_source_ids,
@@ -83,7 +83,8 @@ class EmulatorConfig:
     issuer: TokenIssuer
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     source_ids: SourceIdMode = DEFAULT_SOURCE_ID_MODE
-    """How a caller-chosen sourceId is treated (see :mod:`gotham_inbox.emulator.source_ids`)."""
+    """How a caller-chosen sourceId is treated (see
+    :mod:`gotham_inbox.emulator.source_id_modes`)."""
     admin_token: str = ""
     """The bearer token ``/emulator/messages`` requires."""
 

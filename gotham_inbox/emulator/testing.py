@@ -29,7 +29,7 @@ from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, MESSAGES_PATH, SEN
 from gotham_inbox.emulator.faults import FaultPlan
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer
-from gotham_inbox.emulator.source_ids import DEFAULT_SOURCE_ID_MODE
+from gotham_inbox.emulator.source_id_modes import DEFAULT_SOURCE_ID_MODE
 from gotham_inbox.emulator.store import MessageStore
 
 
@@ -215,7 +215,7 @@ def running_emulator(
         host: the address to bind (loopback by default).
         port: the port; 0 picks a free one.
         source_ids: ``honour``, ``ignore`` or ``reject`` a caller-chosen sourceId
-            (:mod:`gotham_inbox.emulator.source_ids`).
+            (:mod:`gotham_inbox.emulator.source_id_modes`).
         faults: a fault plan to start with (``None``: none; add rules later via ``.faults``).
         admin_token: the token of ``/emulator/messages`` (``None``: a random one).
     """

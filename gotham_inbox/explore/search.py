@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.check.project import StackProject, config_text
+from gotham_inbox.explore.config_strategies import config_strategy, outputs_strategy, require_extra
 from gotham_inbox.explore.deadline import OutOfTime, hard_deadline
 from gotham_inbox.explore.domains import DeclaredKey, typed_value
-from gotham_inbox.explore.generate import config_strategy, outputs_strategy, require_extra
 from gotham_inbox.explore.schema_file import ExploreSchemaError, ExploreSchemas
 from gotham_inbox.explore.worker import ProgramRun, ProgramWorker
 from gotham_inbox.policy.engine import evaluate
-from gotham_inbox.policy.pack_config import PolicySettings
-from gotham_inbox.policy.resources import StackContext
+from gotham_inbox.policy.inbox_resource import StackContext
+from gotham_inbox.policy.pack_config import ResolvedPolicy
 from gotham_inbox.policy.violation import Violation
 
 DEFAULT_MAX_EXAMPLES = 200
@@ -146,7 +146,7 @@ def explore(
     project: StackProject,
     keys: list[DeclaredKey],
     schemas: ExploreSchemas,
-    policy: Mapping[str, PolicySettings],
+    policy: Mapping[str, ResolvedPolicy],
     budget: Budget,
 ) -> ExploreResult:
     """Explore ``project``'s config domain within ``budget``; see the module's docstring."""

@@ -9,21 +9,21 @@ program under mocks, the reports) is :mod:`gotham_inbox.check`.
 """
 
 from gotham_inbox.policy.engine import evaluate
-from gotham_inbox.policy.pack_config import (
-    PackConfig,
-    PolicySettings,
-    load_pack_config,
-    resolve_pack_config,
-)
-from gotham_inbox.policy.registry import POLICIES, POLICIES_BY_NAME
-from gotham_inbox.policy.resources import (
+from gotham_inbox.policy.inbox_resource import (
     INBOX_MESSAGE_BATCH_TYPE,
     INBOX_MESSAGE_TYPE,
     InboxResource,
     StackContext,
     inbox_resource,
 )
-from gotham_inbox.policy.settings import PolicyConfigError
+from gotham_inbox.policy.pack_config import (
+    PackConfig,
+    ResolvedPolicy,
+    load_pack_config,
+    resolve_pack_config,
+)
+from gotham_inbox.policy.properties import PolicyConfigError
+from gotham_inbox.policy.registry import POLICIES, POLICIES_BY_NAME
 from gotham_inbox.policy.spec import PACK_NAME, PolicySpec
 from gotham_inbox.policy.violation import EnforcementLevel, Finding, Violation
 
@@ -38,8 +38,8 @@ __all__ = [
     "InboxResource",
     "PackConfig",
     "PolicyConfigError",
-    "PolicySettings",
     "PolicySpec",
+    "ResolvedPolicy",
     "StackContext",
     "Violation",
     "evaluate",

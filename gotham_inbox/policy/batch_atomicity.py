@@ -25,8 +25,8 @@ from typing import Any
 from pydantic import Field
 
 from gotham_inbox.policy import markings, message_valid, realm_requirements
-from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
-from gotham_inbox.policy.settings import PolicyConfig
+from gotham_inbox.policy.inbox_resource import InboxResource, MessageRef, StackContext
+from gotham_inbox.policy.properties import PolicyProperties
 from gotham_inbox.policy.spec import PolicySpec, Severity
 from gotham_inbox.policy.violation import (
     EnforcementLevel,
@@ -56,7 +56,7 @@ REMEDIATION_STEPS = (
 TAGS = ("reliability", "batch")
 
 
-class BatchAtomicityConfig(PolicyConfig):
+class BatchAtomicityProperties(PolicyProperties):
     """Properties of ``inbox-batch-atomicity``."""
 
     max_batch_size: int = Field(
@@ -125,7 +125,7 @@ def first_refusal(
 
 
 def check_resource(
-    resource: InboxResource, config: BatchAtomicityConfig, context: StackContext
+    resource: InboxResource, config: BatchAtomicityProperties, context: StackContext
 ) -> list[Finding]:
     """Invalid messages, duplicate source ids and oversize in one batch."""
     if not resource.is_batch:
@@ -188,7 +188,7 @@ def check_resource(
 
 
 def check_stack(
-    resources: Sequence[InboxResource], config: BatchAtomicityConfig, context: StackContext
+    resources: Sequence[InboxResource], config: BatchAtomicityProperties, context: StackContext
 ) -> list[Finding]:
     """The same sourceId used by messages of two different resources."""
     # The first use of each sourceId, and every use of those that more than one resource uses:
@@ -238,7 +238,7 @@ SPEC = PolicySpec(
     name=NAME,
     description=DESCRIPTION,
     default_level=DEFAULT_LEVEL,
-    config_model=BatchAtomicityConfig,
+    properties_model=BatchAtomicityProperties,
     check_resource=check_resource,
     check_stack=check_stack,
     display_name=DISPLAY_NAME,

@@ -15,8 +15,8 @@ from typing import NamedTuple, Self
 
 from pydantic import Field, model_validator
 
-from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
-from gotham_inbox.policy.settings import PolicyConfig
+from gotham_inbox.policy.inbox_resource import InboxResource, MessageRef, StackContext
+from gotham_inbox.policy.properties import PolicyProperties
 from gotham_inbox.policy.spec import PolicySpec, Severity
 from gotham_inbox.policy.violation import EnforcementLevel, Finding, message_finding
 
@@ -38,7 +38,7 @@ REMEDIATION_STEPS = (
 TAGS = ("security", "content")
 
 
-class SecretPattern(PolicyConfig):
+class SecretPattern(PolicyProperties):
     """A regular expression that matches text that looks like a credential."""
 
     name: str = Field(min_length=1, description="A short name, shown in findings.")
@@ -116,7 +116,7 @@ class SecretScan:
         return [name for name, regex in self.patterns if regex.search(text)]
 
 
-class ContentConfig(PolicyConfig):
+class ContentProperties(PolicyProperties):
     """Properties of ``inbox-content``."""
 
     max_title_length: int = Field(
@@ -182,7 +182,7 @@ _PAST_LIMIT = {
 """What is wrong with a text past its limit, by field (the body is measured in UTF-8 bytes)."""
 
 
-def _limit_findings(ref: MessageRef, config: ContentConfig) -> list[tuple[str, str]]:
+def _limit_findings(ref: MessageRef, config: ContentProperties) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     # Three plain tests, not a loop over a table: this runs for every message, and a loop's
     # tuples cost 1 to 2% of the pack's evaluation (benchmark 1).
@@ -223,7 +223,7 @@ def _leak_findings(ref: MessageRef, scan: SecretScan) -> list[tuple[str, str]]:
 
 
 def check_message(
-    resource: InboxResource, ref: MessageRef, config: ContentConfig, context: StackContext
+    resource: InboxResource, ref: MessageRef, config: ContentProperties, context: StackContext
 ) -> list[Finding]:
     """Content problems of one message."""
     problems = _empty_findings(ref) + _limit_findings(ref, config)
@@ -249,7 +249,7 @@ SPEC = PolicySpec(
     name=NAME,
     description=DESCRIPTION,
     default_level=DEFAULT_LEVEL,
-    config_model=ContentConfig,
+    properties_model=ContentProperties,
     check_message=check_message,
     display_name=DISPLAY_NAME,
     severity=SEVERITY,

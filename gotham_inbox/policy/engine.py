@@ -11,16 +11,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from gotham_inbox.policy.pack_config import PolicySettings, resolve_pack_config
+from gotham_inbox.policy.inbox_resource import INBOX_TYPES, InboxResource, StackContext
+from gotham_inbox.policy.pack_config import ResolvedPolicy, resolve_pack_config
+from gotham_inbox.policy.properties import PolicyProperties
 from gotham_inbox.policy.registry import POLICIES
-from gotham_inbox.policy.resources import INBOX_TYPES, InboxResource, StackContext
-from gotham_inbox.policy.settings import PolicyConfig
 from gotham_inbox.policy.spec import PolicySpec
 from gotham_inbox.policy.violation import EnforcementLevel, Finding, Violation
 
 
 def run_resource_rule(
-    spec: PolicySpec[Any], resource: InboxResource, config: PolicyConfig, context: StackContext
+    spec: PolicySpec[Any], resource: InboxResource, config: PolicyProperties, context: StackContext
 ) -> list[Finding]:
     """What one policy finds on one resource: on the whole of it, then on each message."""
     if resource.type not in INBOX_TYPES:
@@ -37,7 +37,7 @@ def run_resource_rule(
 def run_stack_rule(
     spec: PolicySpec[Any],
     resources: Sequence[InboxResource],
-    config: PolicyConfig,
+    config: PolicyProperties,
     context: StackContext,
 ) -> list[Finding]:
     """What one policy finds across the stack's inbox resources."""
@@ -49,7 +49,7 @@ def run_stack_rule(
 
 def evaluate(
     resources: Iterable[InboxResource],
-    config: Mapping[str, PolicySettings] | None = None,
+    config: Mapping[str, ResolvedPolicy] | None = None,
     context: StackContext | None = None,
 ) -> list[Violation]:
     """Every violation of the pack's enabled policies, sorted by resource, field and policy.

@@ -26,10 +26,10 @@ import pulumi_policy.policy
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
-from gotham_inbox.policy.pack_config import PolicySettings, resolve_pack_config
+from gotham_inbox.policy.inbox_resource import CALLER_REALM_KEY, StackContext
+from gotham_inbox.policy.pack_config import ResolvedPolicy, resolve_pack_config
+from gotham_inbox.policy.properties import PolicyConfigError
 from gotham_inbox.policy.registry import POLICIES
-from gotham_inbox.policy.resources import CALLER_REALM_KEY, StackContext
-from gotham_inbox.policy.settings import PolicyConfigError
 from gotham_inbox.policy.violation import EnforcementLevel
 
 _LEVELS_BY_WIRE = {
@@ -85,7 +85,7 @@ def context_from_environment(environ: Mapping[str, str] | None = None) -> StackC
     )
 
 
-def settings_from_configure(request: Any) -> dict[str, PolicySettings]:
+def settings_from_configure(request: Any) -> dict[str, ResolvedPolicy]:
     """Every policy's settings from a ``ConfigureAnalyzerRequest``; :class:`PolicyConfigError`.
 
     The CLI sends every policy with its resolved level and properties (schema defaults filled
@@ -100,11 +100,11 @@ def settings_from_configure(request: Any) -> dict[str, PolicySettings]:
         properties = json_format.MessageToDict(entry.properties)
         level = _LEVELS_BY_WIRE.get(entry.enforcementLevel, EnforcementLevel.ADVISORY)
         try:
-            config = spec.parse_config(properties)
+            config = spec.parse_properties(properties)
         except PolicyConfigError as error:
             problems.append(str(error).removeprefix("invalid policy config: "))
             continue
-        resolved[spec.name] = PolicySettings(level, properties, config)
+        resolved[spec.name] = ResolvedPolicy(level, properties, config)
     if problems:
         raise PolicyConfigError(f"invalid policy config: {'; '.join(problems)}")
     return resolved
@@ -115,7 +115,7 @@ class EngineState:
     """What the engine has told this pack process so far."""
 
     stack: StackContext | None = None
-    settings: dict[str, PolicySettings] | None = None
+    settings: dict[str, ResolvedPolicy] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def context(self) -> StackContext:

@@ -21,8 +21,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from gotham_inbox.policy.properties import PolicyConfigError
 from gotham_inbox.policy.registry import POLICIES_BY_NAME
-from gotham_inbox.policy.settings import PolicyConfigError
 from gotham_inbox.policy.violation import Exemption, Violation
 from gotham_inbox.suggestions import did_you_mean
 from gotham_inbox.validation import short_repr

@@ -15,9 +15,9 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
+from gotham_inbox.policy.inbox_resource import InboxResource, MessageRef, StackContext
 from gotham_inbox.policy.messages import UNKNOWN, known_markings
-from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
-from gotham_inbox.policy.settings import PolicyConfig
+from gotham_inbox.policy.properties import PolicyProperties
 from gotham_inbox.policy.spec import PolicySpec, Severity
 from gotham_inbox.policy.unjudged import (
     MissingDirectory,
@@ -46,7 +46,7 @@ TAGS = ("security", "classification")
 _MARKINGS_FIELD = "security.portionMarkings"
 
 
-class MarkingsConfig(PolicyConfig):
+class MarkingsProperties(PolicyProperties):
     """Properties of ``inbox-markings``."""
 
     allowed_markings: list[str] = Field(
@@ -99,7 +99,7 @@ def _listing(markings: list[str]) -> str:
 
 
 def _marking_problem(
-    marking: str, config: MarkingsConfig, ceiling: str | None, stack: str | None
+    marking: str, config: MarkingsProperties, ceiling: str | None, stack: str | None
 ) -> str | None:
     allowed = config.allowed_markings
     if allowed and marking not in allowed:
@@ -126,7 +126,7 @@ def _marking_problem(
 
 
 def refusal(
-    ref: MessageRef, config: MarkingsConfig, context: StackContext
+    ref: MessageRef, config: MarkingsProperties, context: StackContext
 ) -> tuple[str, str] | None:
     """The first marking the server would refuse: not an allowed marking
     (``InvalidMessagePortionMarkings``) or one the caller is not cleared for. A ceiling is
@@ -145,7 +145,7 @@ def refusal(
 
 
 def check_message(
-    resource: InboxResource, ref: MessageRef, config: MarkingsConfig, context: StackContext
+    resource: InboxResource, ref: MessageRef, config: MarkingsProperties, context: StackContext
 ) -> list[Finding]:
     """Marking problems of one message.
 
@@ -171,7 +171,7 @@ def _known_marking_count(ref: MessageRef) -> int:
 
 
 def check_stack(
-    resources: Sequence[InboxResource], config: MarkingsConfig, context: StackContext
+    resources: Sequence[InboxResource], config: MarkingsProperties, context: StackContext
 ) -> list[Finding]:
     """Says so when the allowed markings or the caller's clearance are not known, so the
     markings were not judged against them."""
@@ -188,7 +188,7 @@ SPEC = PolicySpec(
     name=NAME,
     description=DESCRIPTION,
     default_level=DEFAULT_LEVEL,
-    config_model=MarkingsConfig,
+    properties_model=MarkingsProperties,
     check_message=check_message,
     check_stack=check_stack,
     display_name=DISPLAY_NAME,

@@ -14,8 +14,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from gotham_inbox.directory import LimitsEntry
-from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
-from gotham_inbox.policy.settings import PolicyConfig
+from gotham_inbox.policy.inbox_resource import InboxResource, MessageRef, StackContext
+from gotham_inbox.policy.properties import PolicyProperties
 from gotham_inbox.policy.spec import PolicySpec, Severity
 from gotham_inbox.policy.violation import (
     EnforcementLevel,
@@ -52,7 +52,7 @@ SERVER_DEFAULTS = LimitsEntry()
 """The emulator's default Inbox limits: the one place their values live."""
 
 
-class MessageValidConfig(PolicyConfig):
+class MessageValidProperties(PolicyProperties):
     """Properties of ``inbox-message-valid``: the server's Inbox limits per message."""
 
     max_recipients_per_message: int = Field(
@@ -78,7 +78,7 @@ class MessageValidConfig(PolicyConfig):
 _REFUSED = "the server refuses it (400 InvalidMessageRequests)"
 
 
-def _limit_problems(ref: MessageRef, config: MessageValidConfig) -> list[tuple[str, str]]:
+def _limit_problems(ref: MessageRef, config: MessageValidProperties) -> list[tuple[str, str]]:
     """``(field, problem)`` for each server limit the message is past (the emulator's order)."""
     problems: list[tuple[str, str]] = []
     # The server counts every entry of the list, as given (an entry unknown during preview too).
@@ -109,7 +109,7 @@ def _limit_problems(ref: MessageRef, config: MessageValidConfig) -> list[tuple[s
 
 
 def refusal(
-    ref: MessageRef, config: MessageValidConfig, context: StackContext
+    ref: MessageRef, config: MessageValidProperties, context: StackContext
 ) -> tuple[str, str] | None:
     """The first server limit the message is past: the server refuses it (and its batch)."""
     for field, problem in _limit_problems(ref, config):
@@ -141,7 +141,7 @@ def _shape_findings(resource: InboxResource) -> list[Finding]:
 
 
 def check_resource(
-    resource: InboxResource, config: MessageValidConfig, context: StackContext
+    resource: InboxResource, config: MessageValidProperties, context: StackContext
 ) -> list[Finding]:
     """What is wrong with the resource's input as a whole (see :func:`check_message`)."""
     # A resource with messages to send has the right shape: only one without can be wrong.
@@ -149,7 +149,7 @@ def check_resource(
 
 
 def check_message(
-    resource: InboxResource, ref: MessageRef, config: MessageValidConfig, context: StackContext
+    resource: InboxResource, ref: MessageRef, config: MessageValidProperties, context: StackContext
 ) -> list[Finding]:
     """Every problem the server's validation would find in one message of the resource."""
     limits = [
@@ -173,7 +173,7 @@ SPEC = PolicySpec(
     name=NAME,
     description=DESCRIPTION,
     default_level=DEFAULT_LEVEL,
-    config_model=MessageValidConfig,
+    properties_model=MessageValidProperties,
     check_resource=check_resource,
     check_message=check_message,
     display_name=DISPLAY_NAME,

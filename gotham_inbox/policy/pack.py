@@ -3,7 +3,7 @@
 ``policies/__main__.py`` calls :func:`serve_pack` (or builds
 ``PolicyPack(name="gotham-inbox", policies=build_policies(), **pack_metadata())`` itself).
 Each wrapper turns the engine's arguments into an :class:`InboxResource` and a
-:class:`StackContext` (what ``ConfigureStack`` said, see :mod:`.stack_context`), runs the
+:class:`StackContext` (what ``ConfigureStack`` said, see :mod:`.engine_state`), runs the
 policy's rule through :mod:`.engine` and reports each finding as
 ``"<property path>: <what is wrong and how to fix it>"``. A resource that is not an inbox
 message is reported to the engine as not applicable.
@@ -30,15 +30,15 @@ from pulumi_policy import (
 from pulumi_policy import Severity as PulumiSeverity
 from pulumi_policy.deserialize import serialize_properties
 
-from gotham_inbox.policy import stack_context as engine_state
+from gotham_inbox.policy import engine_state
 from gotham_inbox.policy.engine import run_resource_rule, run_stack_rule
-from gotham_inbox.policy.registry import POLICIES
-from gotham_inbox.policy.resources import (
+from gotham_inbox.policy.inbox_resource import (
     INBOX_TYPES,
     InboxResource,
     StackContext,
     inbox_resource,
 )
+from gotham_inbox.policy.registry import POLICIES
 from gotham_inbox.policy.spec import (
     PACK_DESCRIPTION,
     PACK_DISPLAY_NAME,
@@ -60,7 +60,7 @@ def _plain(props: Mapping[str, Any]) -> dict[str, Any]:
 
 def stack_context() -> StackContext:
     """The stack as the engine described it to the pack (``ConfigureStack``), secrets left out;
-    the environment only when no ``ConfigureStack`` came (see :mod:`.stack_context`)."""
+    the environment only when no ``ConfigureStack`` came (see :mod:`.engine_state`)."""
     return engine_state.STATE.context()
 
 
@@ -79,7 +79,7 @@ def _validate_resource(spec: PolicySpec[Any]) -> Any:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type not in INBOX_TYPES:
             args.not_applicable("not a Gotham Global Inbox message (InboxMessage or batch)")
-        config = spec.parse_config(args.get_config())
+        config = spec.parse_properties(args.get_config())
         resource = _resource(args)
         if resource is not None:
             findings = run_resource_rule(spec, resource, config, stack_context())
@@ -90,7 +90,7 @@ def _validate_resource(spec: PolicySpec[Any]) -> Any:
 
 def _validate_stack(spec: PolicySpec[Any]) -> Any:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        config = spec.parse_config(args.get_config())
+        config = spec.parse_properties(args.get_config())
         resources = [
             found
             for item in args.resources
@@ -184,7 +184,7 @@ def build_policies() -> list[Policy]:
     """Every policy of the pack, in the registry's order.
 
     Also makes the pack's ``PolicyPack`` serve with the servicer that keeps the stack context
-    (:func:`.stack_context.install`): without it the rules would never learn the stack.
+    (:func:`.engine_state.install`): without it the rules would never learn the stack.
     """
     engine_state.install()
     return [build_policy(spec) for spec in POLICIES]

@@ -22,8 +22,8 @@ from typing import Any
 
 from gotham_inbox.documents import DocumentError, parse_json, read_bounded
 from gotham_inbox.policy.exceptions import PolicyException, parse_exceptions
+from gotham_inbox.policy.properties import PolicyConfigError, PolicyProperties
 from gotham_inbox.policy.registry import POLICIES, POLICIES_BY_NAME
-from gotham_inbox.policy.settings import PolicyConfig, PolicyConfigError
 from gotham_inbox.policy.violation import LEVEL_NAMES, EnforcementLevel
 from gotham_inbox.suggestions import did_you_mean
 from gotham_inbox.validation import short_repr
@@ -35,15 +35,15 @@ VERSION_2_KEYS = (VERSION_KEY, "policies", "exceptions")
 
 
 @dataclass(frozen=True)
-class PolicySettings:
+class ResolvedPolicy:
     """A policy's resolved level, its properties (as sent to Configure) and parsed config."""
 
     level: EnforcementLevel
     properties: Mapping[str, Any]
-    config: PolicyConfig
+    config: PolicyProperties
 
 
-PackConfig = Mapping[str, PolicySettings]
+PackConfig = Mapping[str, ResolvedPolicy]
 """The resolved settings of every policy of the pack, by policy name."""
 
 
@@ -84,7 +84,7 @@ def _unknown_policy(name: str) -> PolicyConfigError:
 class PackConfigFile:
     """What a policy config file says: every policy's settings, and the policy exceptions."""
 
-    settings: dict[str, PolicySettings]
+    settings: dict[str, ResolvedPolicy]
     exceptions: tuple[PolicyException, ...] = ()
 
 
@@ -133,7 +133,7 @@ def parse_pack_config(raw: Mapping[str, Any] | None = None) -> PackConfigFile:
     return PackConfigFile(_resolve_policies(raw), exceptions)
 
 
-def resolve_pack_config(raw: Mapping[str, Any] | None = None) -> dict[str, PolicySettings]:
+def resolve_pack_config(raw: Mapping[str, Any] | None = None) -> dict[str, ResolvedPolicy]:
     """Every policy's settings from a config file's content (``None``: all defaults)."""
     return parse_pack_config(raw).settings
 
@@ -145,7 +145,7 @@ def _refuse_environments() -> None:
     )
 
 
-def _resolve_policies(raw: Mapping[str, Any]) -> dict[str, PolicySettings]:
+def _resolve_policies(raw: Mapping[str, Any]) -> dict[str, ResolvedPolicy]:
     if "environments" in raw:
         _refuse_environments()
     for name in raw:
@@ -159,7 +159,7 @@ def _resolve_policies(raw: Mapping[str, Any]) -> dict[str, PolicySettings]:
                 "invalid policy config: 'all' takes only an enforcement level; put properties "
                 "under the policy they belong to"
             )
-    resolved: dict[str, PolicySettings] = {}
+    resolved: dict[str, ResolvedPolicy] = {}
     for spec in POLICIES:
         level = all_level or spec.default_level
         properties = spec.default_properties()
@@ -167,11 +167,11 @@ def _resolve_policies(raw: Mapping[str, Any]) -> dict[str, PolicySettings]:
             given_level, given = _split_entry(spec.name, raw[spec.name])
             level = given_level or level
             properties.update(given)
-        resolved[spec.name] = PolicySettings(level, properties, spec.parse_config(properties))
+        resolved[spec.name] = ResolvedPolicy(level, properties, spec.parse_properties(properties))
     return resolved
 
 
-def load_pack_config(path: Path) -> dict[str, PolicySettings]:
+def load_pack_config(path: Path) -> dict[str, ResolvedPolicy]:
     """Read and resolve a policy config file; :class:`PolicyConfigError` names the file."""
     return read_pack_config_file(path).settings
 

@@ -1,8 +1,10 @@
-"""Policy configuration models: the single source of each policy's config and JSON Schema.
+"""Each policy's properties: the single source of its config properties and their JSON Schema.
 
-Each policy declares a pydantic model of its properties (camelCase, unknown properties refused).
-The pack's ``config_schema`` and ``gotham-inbox check`` both derive from it, so a property means
-the same thing, with the same default, under ``pulumi preview`` and under ``check``.
+Each policy declares a pydantic model of its properties (a :class:`PolicyProperties`; camelCase,
+unknown properties refused). The pack's ``config_schema`` (pulumi_policy's name, made by
+:func:`properties_schema`) and ``gotham-inbox check`` both derive from it, so a property means
+the same thing, with the same default, under ``pulumi preview`` and under ``check``. The pack's
+config file, which sets each policy's level and properties, is :mod:`.pack_config`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from gotham_inbox.policy.resources import CALLER_REALM_KEY
+from gotham_inbox.policy.inbox_resource import CALLER_REALM_KEY
 from gotham_inbox.suggestions import did_you_mean
 from gotham_inbox.validation import format_location
 
@@ -23,8 +25,8 @@ class PolicyConfigError(ValueError):
     """A policy configuration that cannot be used; the text names the policy and property."""
 
 
-class PolicyConfig(BaseModel):
-    """Base of every policy's configuration model."""
+class PolicyProperties(BaseModel):
+    """Base of every policy's model of its config properties."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -38,7 +40,7 @@ class PolicyConfig(BaseModel):
 
 def caller_realm_field(purpose: str) -> Any:
     """The ``callerRealm`` property of a policy that resolves recipients (see
-    :meth:`~gotham_inbox.policy.resources.StackContext.caller_realm`); ``purpose`` opens its
+    :meth:`~gotham_inbox.policy.inbox_resource.StackContext.caller_realm`); ``purpose`` opens its
     description."""
     return Field(
         default=None,
@@ -67,7 +69,7 @@ def _inline_refs(node: Any, definitions: Mapping[str, Any]) -> Any:
     return node
 
 
-def config_schema(model: type[PolicyConfig]) -> dict[str, Any]:
+def properties_schema(model: type[PolicyProperties]) -> dict[str, Any]:
     """The JSON Schema of a policy's config: ``{"type": "object", "properties", ...}``.
 
     Self-contained (no ``$ref``), with the model's defaults, so Pulumi can both validate a
@@ -106,13 +108,13 @@ def _properties_at(schema: Mapping[str, Any], path: tuple[Any, ...]) -> list[str
     return sorted(node.get("properties", {}))
 
 
-def _explain(policy: str, model: type[PolicyConfig], error: Any) -> str:
+def _explain(policy: str, model: type[PolicyProperties], error: Any) -> str:
     location = format_location(error["loc"])
     where = f"{policy}.{location}" if location else policy
     kind = error["type"]
     if kind == "extra_forbidden":
         # The properties of the entry the typo is in: a group's for groups[0].nam.
-        known = _properties_at(config_schema(model), tuple(error["loc"][:-1]))
+        known = _properties_at(properties_schema(model), tuple(error["loc"][:-1]))
         hint = did_you_mean(str(error["loc"][-1]), known)
         allowed = ", ".join(known) or "none"
         return f"{where}: unknown property; {hint}remove it (properties: {allowed})"
@@ -125,12 +127,12 @@ def _explain(policy: str, model: type[PolicyConfig], error: Any) -> str:
     return f"{where}: {message}"
 
 
-ConfigT = TypeVar("ConfigT", bound=PolicyConfig)
+PropertiesT = TypeVar("PropertiesT", bound=PolicyProperties)
 
 
-def parse_policy_config(
-    policy: str, model: type[ConfigT], properties: Mapping[str, Any] | None
-) -> ConfigT:
+def parse_policy_properties(
+    policy: str, model: type[PropertiesT], properties: Mapping[str, Any] | None
+) -> PropertiesT:
     """Validate a policy's properties; :class:`PolicyConfigError` lists every problem."""
     try:
         return model.model_validate(dict(properties or {}))

@@ -16,14 +16,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from gotham_inbox.policy.messages import Recipient
-from gotham_inbox.policy.resources import (
+from gotham_inbox.policy.inbox_resource import (
     CALLER_REALM_KEY,
     InboxResource,
     MessageRef,
     StackContext,
 )
-from gotham_inbox.policy.settings import PolicyConfig, caller_realm_field
+from gotham_inbox.policy.messages import Recipient
+from gotham_inbox.policy.properties import PolicyProperties, caller_realm_field
 from gotham_inbox.policy.spec import PolicySpec, Severity
 from gotham_inbox.policy.unjudged import (
     MissingDirectory,
@@ -52,14 +52,14 @@ REMEDIATION_STEPS = (
 TAGS = ("security", "realms")
 
 
-class KnownGroup(PolicyConfig):
+class KnownGroup(PolicyProperties):
     """A group that exists, and the realm it lives in."""
 
     name: str = Field(min_length=1, description="The group's name.")
     realm: str = Field(min_length=1, description="The realm the group lives in.")
 
 
-class RealmRequirementsConfig(PolicyConfig):
+class RealmRequirementsProperties(PolicyProperties):
     """Properties of ``inbox-realm-requirements``."""
 
     caller_realm: str | None = caller_realm_field(
@@ -95,7 +95,7 @@ def _check_recipient(
     recipient: Recipient,
     caller_realm: str | None,
     known: dict[str, set[str]],
-    config: RealmRequirementsConfig,
+    config: RealmRequirementsProperties,
 ) -> tuple[str, str] | None:
     """The (field, message) of what is wrong with one recipient, if anything."""
     name = recipient.name
@@ -134,7 +134,7 @@ def _check_recipient(
 
 
 def refusal(
-    ref: MessageRef, config: RealmRequirementsConfig, context: StackContext
+    ref: MessageRef, config: RealmRequirementsProperties, context: StackContext
 ) -> tuple[str, str] | None:
     """The first recipient the server would refuse (``UnknownRecipients``), if any.
 
@@ -163,7 +163,7 @@ def refusal(
 def check_message(
     resource: InboxResource,
     ref: MessageRef,
-    config: RealmRequirementsConfig,
+    config: RealmRequirementsProperties,
     context: StackContext,
 ) -> list[Finding]:
     """Realm problems of every recipient of one message."""
@@ -180,7 +180,7 @@ def check_message(
 
 def check_stack(
     resources: Sequence[InboxResource],
-    config: RealmRequirementsConfig,
+    config: RealmRequirementsProperties,
     context: StackContext,
 ) -> list[Finding]:
     """Says so when no groups are known, so no recipient's group or realm was judged."""
@@ -192,7 +192,7 @@ SPEC = PolicySpec(
     name=NAME,
     description=DESCRIPTION,
     default_level=DEFAULT_LEVEL,
-    config_model=RealmRequirementsConfig,
+    properties_model=RealmRequirementsProperties,
     check_message=check_message,
     check_stack=check_stack,
     display_name=DISPLAY_NAME,

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 
 from pydantic import Field
 
-from gotham_inbox.policy.messages import UNKNOWN, Recipient, known_markings
-from gotham_inbox.policy.resources import (
+from gotham_inbox.policy.inbox_resource import (
     InboxResource,
     MessageRef,
     StackContext,
 )
-from gotham_inbox.policy.settings import PolicyConfig, caller_realm_field
+from gotham_inbox.policy.messages import UNKNOWN, Recipient, known_markings
+from gotham_inbox.policy.properties import PolicyProperties, caller_realm_field
 from gotham_inbox.policy.spec import PolicySpec, Severity
 from gotham_inbox.policy.unjudged import (
     MissingDirectory,
@@ -49,7 +49,7 @@ REMEDIATION_STEPS = (
 TAGS = ("security", "classification")
 
 
-class GroupClearance(PolicyConfig):
+class GroupClearance(PolicyProperties):
     """The markings the members of a group can read."""
 
     name: str = Field(min_length=1, description="The group's name.")
@@ -59,7 +59,7 @@ class GroupClearance(PolicyConfig):
     clearance: list[str] = Field(description="The markings the group's members can read.")
 
 
-class RecipientsCanReadConfig(PolicyConfig):
+class RecipientsCanReadProperties(PolicyProperties):
     """Properties of ``inbox-recipients-can-read``."""
 
     caller_realm: str | None = caller_realm_field(
@@ -100,7 +100,7 @@ def _group_clearance(
 def check_message(
     resource: InboxResource,
     ref: MessageRef,
-    config: RecipientsCanReadConfig,
+    config: RecipientsCanReadProperties,
     context: StackContext,
 ) -> list[Finding]:
     """The recipients of one message whose group's clearance lacks one of its markings."""
@@ -145,7 +145,7 @@ def _readable_recipient_count(ref: MessageRef) -> int:
 
 
 def check_stack(
-    resources: Sequence[InboxResource], config: RecipientsCanReadConfig, context: StackContext
+    resources: Sequence[InboxResource], config: RecipientsCanReadProperties, context: StackContext
 ) -> list[Finding]:
     """Says so when no group's clearance is known, so no recipient was judged."""
     lacks = ["groups"] if not config.groups and config.missing_directory == "flag" else []
@@ -156,7 +156,7 @@ SPEC = PolicySpec(
     name=NAME,
     description=DESCRIPTION,
     default_level=DEFAULT_LEVEL,
-    config_model=RecipientsCanReadConfig,
+    properties_model=RecipientsCanReadProperties,
     check_message=check_message,
     check_stack=check_stack,
     display_name=DISPLAY_NAME,

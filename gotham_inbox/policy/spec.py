@@ -1,7 +1,7 @@
 """How the pack and each of its policies describe themselves.
 
 A rule module declares its policy as a :class:`PolicySpec` (``SPEC``: name, default level,
-description, severity, remediation, config model and rules); :mod:`.registry` lists them. The
+description, severity, remediation, properties model and rules); :mod:`.registry` lists them. The
 pack's own name, description, repository and tags are here too: a policy's ``url`` points into
 the pack's documentation.
 """
@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from gotham_inbox.policy.resources import InboxResource, MessageRef, StackContext
-from gotham_inbox.policy.settings import PolicyConfig, config_schema, parse_policy_config
+from gotham_inbox.policy.inbox_resource import InboxResource, MessageRef, StackContext
+from gotham_inbox.policy.properties import (
+    PolicyProperties,
+    parse_policy_properties,
+    properties_schema,
+)
 from gotham_inbox.policy.violation import EnforcementLevel, Finding
 
 PACK_NAME = "gotham-inbox"
@@ -43,16 +47,16 @@ def policy_url(name: str) -> str:
     return f"{PACK_REPOSITORY}/blob/main/docs/policy-pack.md#{name}"
 
 
-ConfigT = TypeVar("ConfigT", bound=PolicyConfig)
+PropertiesT = TypeVar("PropertiesT", bound=PolicyProperties)
 
-ResourceRule = Callable[[InboxResource, ConfigT, StackContext], list[Finding]]
-MessageRule = Callable[[InboxResource, MessageRef, ConfigT, StackContext], list[Finding]]
-StackRule = Callable[[Sequence[InboxResource], ConfigT, StackContext], list[Finding]]
+ResourceRule = Callable[[InboxResource, PropertiesT, StackContext], list[Finding]]
+MessageRule = Callable[[InboxResource, MessageRef, PropertiesT, StackContext], list[Finding]]
+StackRule = Callable[[Sequence[InboxResource], PropertiesT, StackContext], list[Finding]]
 
 
 @dataclass(frozen=True)
-class PolicySpec(Generic[ConfigT]):
-    """One policy: its name, default level, description, config model and rules, and what
+class PolicySpec(Generic[PropertiesT]):
+    """One policy: its name, default level, description, properties model and rules, and what
     CrossGuard shows of it (display name, severity, remediation steps, tags).
 
     Each rule module declares its own, as ``SPEC``, at its end (after the rules it names).
@@ -64,10 +68,10 @@ class PolicySpec(Generic[ConfigT]):
     name: str
     description: str
     default_level: EnforcementLevel
-    config_model: type[ConfigT]
-    check_resource: ResourceRule[ConfigT] | None = None
-    check_stack: StackRule[ConfigT] | None = None
-    check_message: MessageRule[ConfigT] | None = None
+    properties_model: type[PropertiesT]
+    check_resource: ResourceRule[PropertiesT] | None = None
+    check_stack: StackRule[PropertiesT] | None = None
+    check_message: MessageRule[PropertiesT] | None = None
     display_name: str = ""
     severity: Severity = Severity.MEDIUM
     remediation_steps: str = ""
@@ -83,13 +87,13 @@ class PolicySpec(Generic[ConfigT]):
         """True when the policy has a rule for each resource (Analyze)."""
         return self.check_resource is not None or self.check_message is not None
 
-    def parse_config(self, properties: Mapping[str, Any] | None) -> ConfigT:
-        """The policy's config from its properties; :class:`PolicyConfigError` if invalid."""
-        return parse_policy_config(self.name, self.config_model, properties)
+    def parse_properties(self, properties: Mapping[str, Any] | None) -> PropertiesT:
+        """The policy's parsed properties; :class:`PolicyConfigError` if invalid."""
+        return parse_policy_properties(self.name, self.properties_model, properties)
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of the policy's properties."""
-        return config_schema(self.config_model)
+        return properties_schema(self.properties_model)
 
     def default_properties(self) -> dict[str, Any]:
         """The properties Pulumi fills in from the schema's defaults."""

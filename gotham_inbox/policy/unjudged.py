@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from gotham_inbox.policy.resources import InboxResource, MessageRef
+from gotham_inbox.policy.inbox_resource import InboxResource, MessageRef
 from gotham_inbox.policy.violation import Finding, resource_finding
 
 MissingDirectory = Literal["flag", "ignore"]

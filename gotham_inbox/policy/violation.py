@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from gotham_inbox.policy.resources import InboxResource, MessageRef
+from gotham_inbox.policy.inbox_resource import InboxResource, MessageRef
 
 
 class EnforcementLevel(StrEnum):

@@ -10,42 +10,34 @@ you can swap any piece::
     @given(gs.messages(recipients=gs.group_recipients(names=st.just("platform-team"))))
     def test_my_rule(message): ...
 
-Everything is importable from this package; each piece lives in a module with one job:
+Import everything from this package (its modules are private, one job each):
 
-- :mod:`~gotham_inbox.strategies.text`: text and names (:func:`texts`, :func:`readable_names`,
-  :func:`realm_names`, :func:`group_names`, :func:`portion_markings`, :func:`source_ids`) and
-  arbitrary :func:`json_values`;
-- :mod:`~gotham_inbox.strategies.wire`: message parts and messages (:func:`group_recipients`,
-  :func:`senders`, :func:`titles`, :func:`bodies`, :func:`securities`, :func:`messages`,
-  :func:`batches`);
-- :mod:`~gotham_inbox.strategies.field_breakages`: one field broken at a time
-  (:func:`near_valid_messages`, :func:`break_field`; :data:`BREAKAGE_NAMES`,
-  :data:`EMPTY_BREAKAGE_NAMES`);
-- :mod:`~gotham_inbox.strategies.id_pools`: sourceIds that collide (:func:`source_id_pools`,
-  :func:`colliding_source_ids`);
-- :mod:`~gotham_inbox.strategies.directory_generation`: directories in the emulator's file
-  format (:func:`directories`, :func:`example_directory`, :func:`directory_data`);
-- :mod:`~gotham_inbox.strategies.directory_queries`: what a directory contains, as the
-  directory model reads it (:func:`caller_of`, :func:`foreign_groups`,
-  :func:`over_clearance_markings`, :func:`unreadable_pairs`, ...);
-- :mod:`~gotham_inbox.strategies.directory_messages`: messages for a directory and caller
-  (:func:`valid_messages_for`, :func:`unreadable_messages_for`);
-- :mod:`~gotham_inbox.strategies.directory_breakages`: one directory rule broken at a time
-  (:func:`directory_broken_messages_for`, :func:`break_directory_rule`,
-  :data:`DIRECTORY_BREAKAGE_NAMES`);
-- :mod:`~gotham_inbox.strategies.kinds` and :mod:`~gotham_inbox.strategies.catalogue`: every
-  breakage is tagged with a :class:`BreakageKind` (``FIELD``, ``EMPTY_LIST``, ``REALM``,
-  ``MARKING``); pick them with :func:`breakage_names` and tell them apart with :func:`kind_of`;
-- :mod:`~gotham_inbox.strategies.limits`: the directory's Inbox limits
-  (:func:`directory_limits`, ``directories(limits=True)``, :func:`limits_of`,
-  :func:`within_limits`), and messages exactly at or one past a limit
+- text and names (:func:`texts`, :func:`readable_names`, :func:`realm_names`,
+  :func:`group_names`, :func:`portion_markings`, :func:`source_ids`) and arbitrary
+  :func:`json_values`;
+- message parts and messages (:func:`group_recipients`, :func:`senders`, :func:`titles`,
+  :func:`bodies`, :func:`securities`, :func:`messages`, :func:`batches`);
+- one field broken at a time (:func:`near_valid_messages`, :func:`break_field`;
+  :data:`BREAKAGE_NAMES`, :data:`EMPTY_BREAKAGE_NAMES`);
+- sourceIds that collide (:func:`source_id_pools`, :func:`colliding_source_ids`);
+- directories in the emulator's file format (:func:`directories`, :func:`example_directory`,
+  :func:`directory_data`);
+- what a directory contains, as the directory model reads it (:func:`caller_of`,
+  :func:`foreign_groups`, :func:`over_clearance_markings`, :func:`unreadable_pairs`, ...);
+- messages for a directory and caller (:func:`valid_messages_for`,
+  :func:`unreadable_messages_for`);
+- one directory rule broken at a time (:func:`directory_broken_messages_for`,
+  :func:`break_directory_rule`, :data:`DIRECTORY_BREAKAGE_NAMES`);
+- breakage kinds: every breakage is tagged with a :class:`BreakageKind` (``FIELD``,
+  ``EMPTY_LIST``, ``REALM``, ``MARKING``); pick them with :func:`breakage_names` and tell them
+  apart with :func:`kind_of`;
+- the directory's Inbox limits (:func:`directory_limits`, ``directories(limits=True)``,
+  :func:`limits_of`, :func:`within_limits`), and messages exactly at or one past a limit
   (:func:`limit_straddling_messages_for`, :data:`LIMIT_LABELS`);
-- :mod:`~gotham_inbox.strategies.labelled`: batches mixing all of them, labelled
-  (:func:`labelled_batches_for`, :func:`batches_for`);
-- :mod:`~gotham_inbox.strategies.policy_edges`: edge values of the policies
-  (:func:`caller_clearances` with ``[]``, :func:`recipient_realms` with ``""``,
-  :func:`marking_and_ceiling`, :func:`batch_sizes_around`, a sample of every built-in
-  credential pattern: :func:`credential_samples`, :func:`texts_with_credentials`).
+- batches mixing all of them, labelled (:func:`labelled_batches_for`, :func:`batches_for`);
+- edge values of the policies (:func:`caller_clearances` with ``[]``, :func:`recipient_realms`
+  with ``""``, :func:`marking_and_ceiling`, :func:`batch_sizes_around`, a sample of every
+  built-in credential pattern: :func:`credential_samples`, :func:`texts_with_credentials`).
 
 Names shrink to short readable ones (``"0"``, ``"0-realm"``) and never come from a filter that
 could reject most draws. Requires ``hypothesis``: ``pip install "gotham-inbox[testing]"``.
@@ -63,8 +55,8 @@ except ImportError as error:
         name=error.name,
     ) from error
 
-from gotham_inbox.strategies.catalogue import breakage_names, kind_of
-from gotham_inbox.strategies.directory_breakages import (
+from gotham_inbox.strategies._breakage_catalogue import breakage_names, kind_of
+from gotham_inbox.strategies._directory_breakages import (
     DIRECTORY_BREAKAGE_NAMES,
     DIRECTORY_BREAKAGES,
     DirectoryBreakage,
@@ -72,20 +64,20 @@ from gotham_inbox.strategies.directory_breakages import (
     directory_breakages_for,
     directory_broken_messages_for,
 )
-from gotham_inbox.strategies.directory_generation import (
+from gotham_inbox.strategies._directory_generation import (
     directories,
     directory_data,
     example_directory,
     marking_lists,
 )
-from gotham_inbox.strategies.directory_messages import (
+from gotham_inbox.strategies._directory_messages import (
     limit_straddling_messages_for,
     recipient_for,
     unreadable_messages_for,
     valid_messages_for,
     valid_recipients_for,
 )
-from gotham_inbox.strategies.directory_queries import (
+from gotham_inbox.strategies._directory_queries import (
     DirectoryData,
     caller_of,
     clearance_of,
@@ -95,7 +87,7 @@ from gotham_inbox.strategies.directory_queries import (
     recipient_groups,
     unreadable_pairs,
 )
-from gotham_inbox.strategies.field_breakages import (
+from gotham_inbox.strategies._field_breakages import (
     BREAKAGE_NAMES,
     EMPTY_BREAKAGE_NAMES,
     FIELD_BREAKAGES,
@@ -103,9 +95,9 @@ from gotham_inbox.strategies.field_breakages import (
     break_field,
     near_valid_messages,
 )
-from gotham_inbox.strategies.id_pools import colliding_source_ids, source_id_pools
-from gotham_inbox.strategies.kinds import BreakageKind
-from gotham_inbox.strategies.labelled import (
+from gotham_inbox.strategies._id_pools import colliding_source_ids, source_id_pools
+from gotham_inbox.strategies._kinds import BreakageKind
+from gotham_inbox.strategies._labelled import (
     JUNK,
     UNREADABLE,
     VALID,
@@ -113,14 +105,14 @@ from gotham_inbox.strategies.labelled import (
     labelled_batches_for,
     labelled_messages_for,
 )
-from gotham_inbox.strategies.limits import (
+from gotham_inbox.strategies._limits import (
     LIMIT_LABELS,
     LIMIT_NAMES,
     directory_limits,
     limits_of,
     within_limits,
 )
-from gotham_inbox.strategies.policy_edges import (
+from gotham_inbox.strategies._policy_edges import (
     batch_sizes_around,
     caller_clearances,
     credential_samples,
@@ -128,7 +120,7 @@ from gotham_inbox.strategies.policy_edges import (
     recipient_realms,
     texts_with_credentials,
 )
-from gotham_inbox.strategies.text import (
+from gotham_inbox.strategies._text import (
     group_names,
     json_values,
     portion_markings,
@@ -137,7 +129,7 @@ from gotham_inbox.strategies.text import (
     source_ids,
     texts,
 )
-from gotham_inbox.strategies.wire import (
+from gotham_inbox.strategies._wire import (
     Message,
     batches,
     bodies,

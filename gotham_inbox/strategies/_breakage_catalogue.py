@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gotham_inbox.strategies.directory_breakages import DIRECTORY_BREAKAGES, DirectoryBreakage
-from gotham_inbox.strategies.field_breakages import FIELD_BREAKAGES, FieldBreakage
-from gotham_inbox.strategies.kinds import BreakageKind
+from gotham_inbox.strategies._directory_breakages import DIRECTORY_BREAKAGES, DirectoryBreakage
+from gotham_inbox.strategies._field_breakages import FIELD_BREAKAGES, FieldBreakage
+from gotham_inbox.strategies._kinds import BreakageKind
 
 _ALL: tuple[FieldBreakage | DirectoryBreakage, ...] = FIELD_BREAKAGES + DIRECTORY_BREAKAGES
 

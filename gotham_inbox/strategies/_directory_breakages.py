@@ -9,13 +9,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from gotham_inbox.strategies.directory_generation import fresh_name
-from gotham_inbox.strategies.directory_messages import (
+from gotham_inbox.strategies._directory_generation import fresh_name
+from gotham_inbox.strategies._directory_messages import (
     replace_marking,
     replace_recipient,
     valid_messages_for,
 )
-from gotham_inbox.strategies.directory_queries import (
+from gotham_inbox.strategies._directory_queries import (
     DirectoryData,
     foreign_groups,
     model_of,
@@ -23,9 +23,9 @@ from gotham_inbox.strategies.directory_queries import (
     realms_of,
     recipient_groups,
 )
-from gotham_inbox.strategies.kinds import BreakageKind
-from gotham_inbox.strategies.text import group_names, readable_names, realm_names
-from gotham_inbox.strategies.wire import Message
+from gotham_inbox.strategies._kinds import BreakageKind
+from gotham_inbox.strategies._text import group_names, readable_names, realm_names
+from gotham_inbox.strategies._wire import Message
 
 Breaker = Callable[[st.DrawFn, DirectoryData, str, Message], Message]
 """``(draw, directory, caller, valid message)`` -> the message with one directory rule broken."""

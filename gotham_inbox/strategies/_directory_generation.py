@@ -12,7 +12,7 @@ from gotham_inbox.directory import (
     LimitsEntry,
     as_directory,
 )
-from gotham_inbox.strategies.directory_queries import (
+from gotham_inbox.strategies._directory_queries import (
     DirectoryData,
     caller_of,
     clearance_of,
@@ -21,8 +21,8 @@ from gotham_inbox.strategies.directory_queries import (
     names_in_realm,
     unreadable_pairs,
 )
-from gotham_inbox.strategies.limits import directory_limits
-from gotham_inbox.strategies.text import group_names, portion_markings, realm_names
+from gotham_inbox.strategies._limits import directory_limits
+from gotham_inbox.strategies._text import group_names, portion_markings, realm_names
 
 
 def fresh_name(name: str, taken: set[str]) -> str:

@@ -8,15 +8,15 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from gotham_inbox.strategies.directory_queries import (
+from gotham_inbox.strategies._directory_queries import (
     DirectoryData,
     caller_of,
     clearance_of,
     recipient_groups,
     unreadable_pairs,
 )
-from gotham_inbox.strategies.limits import limits_of, straddle, within_limits
-from gotham_inbox.strategies.wire import Message, messages
+from gotham_inbox.strategies._limits import limits_of, straddle, within_limits
+from gotham_inbox.strategies._wire import Message, messages
 
 
 def recipient_for(group: dict[str, Any], caller_realm: str, *, omit_realm: bool) -> Message:

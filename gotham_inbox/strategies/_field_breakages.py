@@ -9,8 +9,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from gotham_inbox.strategies.kinds import BreakageKind
-from gotham_inbox.strategies.wire import Message, messages
+from gotham_inbox.strategies._kinds import BreakageKind
+from gotham_inbox.strategies._wire import Message, messages
 
 
 @dataclass(frozen=True)

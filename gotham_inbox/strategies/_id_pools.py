@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
-from gotham_inbox.strategies.text import source_ids
+from gotham_inbox.strategies._text import source_ids
 
 
 def source_id_pools(min_size: int = 1, max_size: int = 3) -> st.SearchStrategy[list[str]]:

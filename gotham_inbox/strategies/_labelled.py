@@ -6,18 +6,18 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from gotham_inbox.strategies.catalogue import breakage_names
-from gotham_inbox.strategies.directory_breakages import directory_broken_messages_for
-from gotham_inbox.strategies.directory_messages import (
+from gotham_inbox.strategies._breakage_catalogue import breakage_names
+from gotham_inbox.strategies._directory_breakages import directory_broken_messages_for
+from gotham_inbox.strategies._directory_messages import (
     limit_straddling_messages_for,
     unreadable_messages_for,
     valid_messages_for,
 )
-from gotham_inbox.strategies.directory_queries import DirectoryData, unreadable_pairs
-from gotham_inbox.strategies.field_breakages import near_valid_messages
-from gotham_inbox.strategies.id_pools import colliding_source_ids, source_id_pools
-from gotham_inbox.strategies.kinds import BreakageKind
-from gotham_inbox.strategies.text import json_values, source_ids
+from gotham_inbox.strategies._directory_queries import DirectoryData, unreadable_pairs
+from gotham_inbox.strategies._field_breakages import near_valid_messages
+from gotham_inbox.strategies._id_pools import colliding_source_ids, source_id_pools
+from gotham_inbox.strategies._kinds import BreakageKind
+from gotham_inbox.strategies._text import json_values, source_ids
 
 VALID = "valid"
 """The label of a message the server accepts."""

@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from gotham_inbox.models import TEXT_FORMAT_STYLES
-from gotham_inbox.strategies.directory_queries import DirectoryData
-from gotham_inbox.strategies.text import texts
-from gotham_inbox.strategies.wire import Message
+from gotham_inbox.strategies._directory_queries import DirectoryData
+from gotham_inbox.strategies._text import texts
+from gotham_inbox.strategies._wire import Message
 
 LIMIT_NAMES: tuple[str, ...] = (
     "max_recipients_per_message",

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
-from gotham_inbox.strategies.directory_generation import ordered_subsets
-from gotham_inbox.strategies.text import realm_names, texts
+from gotham_inbox.strategies._directory_generation import ordered_subsets
+from gotham_inbox.strategies._text import realm_names, texts
 
 
 def caller_clearances(markings: Sequence[str]) -> st.SearchStrategy[list[str] | None]:

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from gotham_inbox.models import TEXT_FORMAT_STYLES
-from gotham_inbox.strategies.text import (
+from gotham_inbox.strategies._text import (
     group_names,
     portion_markings,
     realm_names,

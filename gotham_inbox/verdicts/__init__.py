@@ -11,9 +11,9 @@ A toolkit for property tests that the policy pack tells the truth about the serv
 - :func:`side_by_side` renders both for a failing example, message by message.
 """
 
-from gotham_inbox.verdicts.compare import side_by_side
-from gotham_inbox.verdicts.policy import PolicyChecker, PolicyVerdict
-from gotham_inbox.verdicts.server import InProcessEmulator, ServerVerdict
+from gotham_inbox.verdicts._compare import side_by_side
+from gotham_inbox.verdicts._policy_verdict import PolicyChecker, PolicyVerdict
+from gotham_inbox.verdicts._server_verdict import InProcessEmulator, ServerVerdict
 
 __all__ = [
     "InProcessEmulator",

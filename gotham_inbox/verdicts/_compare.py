@@ -6,8 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gotham_inbox.verdicts.policy import PolicyVerdict
-from gotham_inbox.verdicts.server import ServerVerdict
+from gotham_inbox.verdicts._policy_verdict import PolicyVerdict
+from gotham_inbox.verdicts._server_verdict import ServerVerdict
 
 
 def _shown(value: Any) -> str:

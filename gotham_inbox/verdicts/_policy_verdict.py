@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gotham_inbox.directory import Directory, DirectorySource, User, as_directory
+from gotham_inbox.policy.directory_config import policy_config_from_directory
 from gotham_inbox.policy.engine import evaluate
-from gotham_inbox.policy.generate import policy_config_from_directory
-from gotham_inbox.policy.pack_config import PackConfig, resolve_pack_config
-from gotham_inbox.policy.resources import (
+from gotham_inbox.policy.inbox_resource import (
     INBOX_MESSAGE_BATCH_TYPE,
     INBOX_MESSAGE_TYPE,
     InboxResource,
     StackContext,
     inbox_resource,
 )
+from gotham_inbox.policy.pack_config import PackConfig, resolve_pack_config
 from gotham_inbox.policy.violation import EnforcementLevel, Violation
 
 

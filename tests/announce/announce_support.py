@@ -14,7 +14,7 @@ import yaml
 from gotham_inbox.cli import main
 from gotham_inbox.directory import example_directory_path, load_directory
 from gotham_inbox.emulator.testing import RunningEmulator
-from gotham_inbox.policy.generate import policy_config_from_directory
+from gotham_inbox.policy.directory_config import policy_config_from_directory
 
 PROJECT = "shop"
 STACK = "prod"

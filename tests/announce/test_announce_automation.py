@@ -17,10 +17,10 @@ import pytest
 from pulumi import automation as auto
 from pulumi.automation import CommandResult
 
+from gotham_inbox._retry import NO_RETRIES
 from gotham_inbox.announce import AnnounceRefused
 from gotham_inbox.announce.automation import announced_up, stack_announcer
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
-from gotham_inbox.retry import NO_RETRIES
 from tests.announce.announce_support import (
     CI_VARIABLES,
     FAILED_UP_EVENTS,

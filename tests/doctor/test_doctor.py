@@ -271,7 +271,7 @@ def _hostile_gotham(request: Any) -> Any:
 def test_no_finding_shows_an_access_token_the_server_echoes() -> None:
     import httpx
 
-    from gotham_inbox.auth import ClientCredentialsAuth
+    from gotham_inbox._auth import ClientCredentialsAuth
     from gotham_inbox.client import InboxClient
     from gotham_inbox.doctor import Doctor as DoctorRun
 
@@ -289,7 +289,7 @@ def test_no_finding_shows_an_access_token_the_server_echoes() -> None:
 def test_the_probe_answer_is_read_within_the_client_s_size_limit() -> None:
     import httpx
 
-    from gotham_inbox.auth import TokenAuth
+    from gotham_inbox._auth import TokenAuth
     from gotham_inbox.client import InboxClient
     from gotham_inbox.doctor import Doctor as DoctorRun
 

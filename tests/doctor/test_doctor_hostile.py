@@ -16,7 +16,7 @@ import pytest
 
 from gotham_inbox import InboxClient, RetryPolicy, TokenAuth
 from gotham_inbox.cli import main
-from gotham_inbox.doctor import Diagnosis, Finding
+from gotham_inbox.doctor import Diagnosis, DoctorFinding
 from gotham_inbox.doctor import Doctor as DoctorRun
 from tests.doctor.doctor_support import Answer, scripted_host
 from tests.doctor.test_doctor import CREDENTIAL_VARIABLES
@@ -145,7 +145,7 @@ def diagnose(answer: httpx.Response | None = None, **client: object) -> Diagnosi
         return DoctorRun(inbox).run()
 
 
-def the_only_failure(diagnosis: Diagnosis, check: str) -> Finding:
+def the_only_failure(diagnosis: Diagnosis, check: str) -> DoctorFinding:
     """The failed finding ``check``, after which nothing the answer cannot prove is claimed."""
     assert not diagnosis.works
     found = {finding.check: finding.status for finding in diagnosis.findings}

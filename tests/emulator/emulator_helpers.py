@@ -13,7 +13,7 @@ from gotham import PalantirRPCException
 from gotham_inbox.directory import Directory, load_directory
 from gotham_inbox.emulator.app import create_app
 from gotham_inbox.emulator.store import MessageStore
-from gotham_inbox.verdicts.server import InProcessTransport
+from gotham_inbox.verdicts._server_verdict import InProcessTransport
 
 SEND = "/api/gotham/v1/inbox/messages?preview=true"
 RELEASE_BOT = {"Authorization": "Bearer dev-release-bot-token"}

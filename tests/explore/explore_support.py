@@ -13,7 +13,7 @@ import yaml
 
 from gotham_inbox.cli import main
 from gotham_inbox.directory import load_directory
-from gotham_inbox.policy.generate import policy_config_from_directory
+from gotham_inbox.policy.directory_config import policy_config_from_directory
 
 FIXTURE_PROJECT = "explore-fixture"
 BODY_LIMIT = 200

@@ -53,7 +53,7 @@ def test_generated_ids_invoke_results_and_stack_outputs_reach_the_program(tmp_pa
 def test_the_explore_file_describes_stack_outputs_and_ids(tmp_path: Path) -> None:
     from hypothesis import find
 
-    from gotham_inbox.explore.generate import outputs_strategy
+    from gotham_inbox.explore.config_strategies import outputs_strategy
     from gotham_inbox.explore.schema_file import load_explore_schemas
 
     schema_file = tmp_path / "gotham-inbox-explore.yaml"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from gotham_inbox.explore.generate import HYPOTHESIS_RANGE, hypothesis_requirement
+from gotham_inbox.explore.config_strategies import HYPOTHESIS_RANGE, hypothesis_requirement
 from tests.explore.explore_support import (
     Fixture,
     announcement_program,

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from gotham_inbox import InboxClient, RetryPolicy, TokenAuth
-from gotham_inbox.delivery import HostMemory
+from gotham_inbox._delivery import HostMemory
 from tests.support import FakeClock
 
 TOKEN = "tok-very-secret-123"

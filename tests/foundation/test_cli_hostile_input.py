@@ -26,7 +26,7 @@ from gotham_inbox.check.project import ProjectError, load_project
 from gotham_inbox.cli import exit_codes, main
 from gotham_inbox.directory import DirectoryError, load_directory
 from gotham_inbox.policy.pack_config import load_pack_config
-from gotham_inbox.policy.settings import PolicyConfigError
+from gotham_inbox.policy.properties import PolicyConfigError
 
 BILLION_LAUGHS = "\n".join(
     [

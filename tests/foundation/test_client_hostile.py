@@ -38,8 +38,8 @@ from gotham_inbox import (
     TokenAuth,
     TokenEndpointError,
 )
+from gotham_inbox._retry import parse_retry_after
 from gotham_inbox.errors import IncompleteAnswerError, InternalServerError
-from gotham_inbox.retry import parse_retry_after
 from gotham_inbox.source_ids import derive_source_id, with_source_id
 from tests.foundation.client_support import (
     CLIENT_SECRET,

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 import trustme
 
+from gotham_inbox._retry import NO_RETRIES
 from gotham_inbox.cli import main
 from gotham_inbox.errors import RequestNotSentError
 from gotham_inbox.providers.settings import ProviderSettings
-from gotham_inbox.retry import NO_RETRIES
 
 TOKEN = "tls-test-token-value"
 MESSAGE = {

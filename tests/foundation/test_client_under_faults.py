@@ -1,7 +1,7 @@
 """The client against a misbehaving emulator: for each fault, how many messages Gotham holds,
 what the caller is told, and whether sending again is safe.
 
-The rule under test (gotham_inbox/retry.py): a request is re-sent only on an answer that proves
+The rule under test (gotham_inbox/_retry.py): a request is re-sent only on an answer that proves
 nothing was processed (429, a refused connection), or when it is idempotent: every message
 carries a sourceId AND the host was seen to honour sourceIds. Under the ``ignore`` and
 ``reject`` modes nothing is ever idempotent, so no retry can deliver a message twice.
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gotham_inbox import InboxClient, OutcomeUnknownError, RetryPolicy, TokenAuth
-from gotham_inbox.delivery import Delivery, HostMemory
+from gotham_inbox._delivery import Delivery, HostMemory
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 from gotham_inbox.errors import GothamAPIError, InternalServerError
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from gotham_inbox import BadRequestError, OutcomeUnknownError
-from gotham_inbox.delivery import HostMemory, SourceIdPolicy, match_answer
+from gotham_inbox._delivery import HostMemory, SourceIdPolicy, match_answer
 from gotham_inbox.models import SendMessagesResponse
 from tests.foundation.client_support import MESSAGE, Recorder, envelope, make_client, with_ids
 

@@ -14,8 +14,8 @@ import yaml
 from gotham_inbox.cli import build_parser, main
 from gotham_inbox.directory import load_directory
 from gotham_inbox.models import SendMessageRequest
-from gotham_inbox.policy.generate import policy_config_from_directory
-from gotham_inbox.policy.resources import MESSAGE_TYPES
+from gotham_inbox.policy.directory_config import policy_config_from_directory
+from gotham_inbox.policy.inbox_resource import MESSAGE_TYPES
 from tests.distribution_support import REPO
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]

@@ -30,7 +30,7 @@ from gotham_inbox.distribution.state_migration import (
     migrate_export,
     pickled_globals,
 )
-from gotham_inbox.strategies.text import json_values
+from gotham_inbox.strategies._text import json_values
 from tests.distribution_support import REPO
 
 GOLDEN = json.loads((REPO / "tests/provider/golden/provider-references.json").read_text())

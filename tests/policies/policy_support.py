@@ -31,8 +31,8 @@ from gotham_inbox.policy import (
     evaluate,
     resolve_pack_config,
 )
-from gotham_inbox.policy.generate import policy_config_from_directory
-from gotham_inbox.policy.pack_config import PolicySettings
+from gotham_inbox.policy.directory_config import policy_config_from_directory
+from gotham_inbox.policy.pack_config import ResolvedPolicy
 from gotham_inbox.unknowns import UNKNOWN_STRING
 from tests.support import RELEASE_MESSAGE, changed
 
@@ -145,7 +145,7 @@ class Case:
     def context(self) -> StackContext:
         return StackContext(stack=self.stack, config=dict(self.stack_config))
 
-    def settings(self) -> dict[str, PolicySettings]:
+    def settings(self) -> dict[str, ResolvedPolicy]:
         return resolve_pack_config(self.config)
 
 
@@ -1156,7 +1156,7 @@ def struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
 
 
 def configure_request(
-    settings: Mapping[str, PolicySettings],
+    settings: Mapping[str, ResolvedPolicy],
 ) -> analyzer_pb2.ConfigureAnalyzerRequest:
     """Configure as the Pulumi CLI sends it: every policy, its resolved level and properties."""
     return analyzer_pb2.ConfigureAnalyzerRequest(
@@ -1234,7 +1234,7 @@ class Analyzer:
     def info(self) -> Any:
         return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
 
-    def configure(self, settings: Mapping[str, PolicySettings]) -> None:
+    def configure(self, settings: Mapping[str, ResolvedPolicy]) -> None:
         self.stub.Configure(configure_request(settings))
 
     @staticmethod
@@ -1260,7 +1260,7 @@ class Analyzer:
         return list(self.stub.AnalyzeStack(request).diagnostics)
 
     def report(
-        self, resources: Sequence[InboxResource], settings: Mapping[str, PolicySettings]
+        self, resources: Sequence[InboxResource], settings: Mapping[str, ResolvedPolicy]
     ) -> list[Reported]:
         """Configure, Analyze each resource, AnalyzeStack: what the engine would show."""
         self.configure(settings)

@@ -16,8 +16,8 @@ from gotham_inbox.policy import (
     load_pack_config,
     resolve_pack_config,
 )
-from gotham_inbox.policy.content import ContentConfig
-from gotham_inbox.policy.markings import MarkingsConfig
+from gotham_inbox.policy.content import ContentProperties
+from gotham_inbox.policy.markings import MarkingsProperties
 
 
 def test_defaults_are_each_policys_own_level_and_schema_defaults() -> None:
@@ -41,7 +41,7 @@ def test_defaults_are_each_policys_own_level_and_schema_defaults() -> None:
         "maxBodyLength": server.max_body_length,
     }
     content = settings["inbox-content"].config
-    assert isinstance(content, ContentConfig)
+    assert isinstance(content, ContentProperties)
     assert content.broadcast_groups == ["Everyone"]
     assert not content.allow_broadcast
 
@@ -66,7 +66,7 @@ def test_level_string_object_and_all_follow_pulumi_semantics() -> None:
     assert settings["inbox-batch-atomicity"].level is EnforcementLevel.ADVISORY
     assert settings["inbox-batch-atomicity"].properties["maxBatchSize"] == 5
     markings = settings["inbox-markings"].config
-    assert isinstance(markings, MarkingsConfig)
+    assert isinstance(markings, MarkingsProperties)
     assert markings.ceiling_for("any-stack") == "A"
 
 

@@ -12,11 +12,11 @@ from jsonschema import Draft202012Validator
 from gotham_inbox.cli import main
 from gotham_inbox.directory import LimitsEntry, example_directory_path
 from gotham_inbox.policy import resolve_pack_config
-from gotham_inbox.policy.batch_atomicity import BatchAtomicityConfig
-from gotham_inbox.policy.markings import MarkingsConfig
-from gotham_inbox.policy.message_valid import MessageValidConfig
-from gotham_inbox.policy.realm_requirements import RealmRequirementsConfig
-from gotham_inbox.policy.recipients_can_read import RecipientsCanReadConfig
+from gotham_inbox.policy.batch_atomicity import BatchAtomicityProperties
+from gotham_inbox.policy.markings import MarkingsProperties
+from gotham_inbox.policy.message_valid import MessageValidProperties
+from gotham_inbox.policy.realm_requirements import RealmRequirementsProperties
+from gotham_inbox.policy.recipients_can_read import RecipientsCanReadProperties
 
 
 def generate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -32,15 +32,15 @@ def test_config_for_a_caller_comes_from_the_directory(capsys: pytest.CaptureFixt
     assert code == 0
     settings = resolve_pack_config(json.loads(out))
     realm = settings["inbox-realm-requirements"].config
-    assert isinstance(realm, RealmRequirementsConfig)
+    assert isinstance(realm, RealmRequirementsProperties)
     assert realm.caller_realm == "partner-realm"
     assert ("partner-ops", "partner-realm") in {(g.name, g.realm) for g in realm.groups}
     markings = settings["inbox-markings"].config
-    assert isinstance(markings, MarkingsConfig)
+    assert isinstance(markings, MarkingsProperties)
     assert markings.allowed_markings == ["UNCLASSIFIED", "SENSITIVE", "SECRET"]
     assert markings.caller_clearance == ["UNCLASSIFIED"]
     readers = settings["inbox-recipients-can-read"].config
-    assert isinstance(readers, RecipientsCanReadConfig)
+    assert isinstance(readers, RecipientsCanReadProperties)
     assert readers.caller_realm == "partner-realm"
     # Groups without a clearance read everything in the directory, so they are not listed.
     assert {(g.name, g.realm, tuple(g.clearance)) for g in readers.groups} == {
@@ -78,10 +78,10 @@ def test_the_directorys_limits_go_to_the_policies_that_enforce_them(
     assert "inbox-content" not in written
     settings = resolve_pack_config(written)
     valid = settings["inbox-message-valid"].config
-    assert isinstance(valid, MessageValidConfig)
+    assert isinstance(valid, MessageValidProperties)
     assert (valid.max_recipients_per_message, valid.max_title_length) == (3, 40)
     batch = settings["inbox-batch-atomicity"].config
-    assert isinstance(batch, BatchAtomicityConfig)
+    assert isinstance(batch, BatchAtomicityProperties)
     assert batch.max_messages_per_request == 7
 
 

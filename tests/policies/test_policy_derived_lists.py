@@ -9,8 +9,8 @@ import pulumi_policy
 
 from gotham_inbox.check.report import FORMATS, RENDERERS
 from gotham_inbox.cli.check import register
-from gotham_inbox.explore.report import EXPLORE_RENDERERS
-from gotham_inbox.policy.generate import pack_config_schema
+from gotham_inbox.explore.counterexample_report import EXPLORE_RENDERERS
+from gotham_inbox.policy.directory_config import pack_config_schema
 from gotham_inbox.policy.violation import LEVEL_NAMES
 
 

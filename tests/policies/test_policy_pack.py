@@ -67,7 +67,7 @@ def test_schema_is_self_contained_and_agrees_with_the_model(spec: object) -> Non
     validator = Draft7Validator({"type": "object", "properties": schema["properties"]})
     defaults = spec.default_properties()
     assert list(validator.iter_errors(defaults)) == []
-    assert spec.parse_config(defaults) == spec.parse_config({})
+    assert spec.parse_properties(defaults) == spec.parse_properties({})
 
 
 def test_schema_and_model_refuse_the_same_bad_value() -> None:
@@ -78,7 +78,7 @@ def test_schema_and_model_refuse_the_same_bad_value() -> None:
     with pytest.raises(
         ValueError, match=r"unknownGroups: must be one of 'flag' or 'ignore'; got 'warn'"
     ):
-        spec.parse_config(bad)
+        spec.parse_properties(bad)
 
 
 def test_pack_reads_the_caller_realm_from_the_stack_config(

@@ -13,7 +13,7 @@ import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
 from gotham_inbox.policy import resolve_pack_config
-from gotham_inbox.policy.stack_context import (
+from gotham_inbox.policy.engine_state import (
     context_from_configure_stack,
     context_from_environment,
 )

@@ -16,10 +16,10 @@ from hypothesis import event, given, note
 from hypothesis import strategies as st
 
 from gotham_inbox import strategies as gs
+from gotham_inbox._retry import RetryPolicy
 from gotham_inbox.directory import parse_directory
 from gotham_inbox.providers.provider import InboxMessageBatchProvider, InboxProviderError
 from gotham_inbox.providers.settings import ProviderSettings
-from gotham_inbox.retry import RetryPolicy
 from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker
 from tests.properties.property_support import CALLER, directories_of_every_kind, judge
 

@@ -36,7 +36,8 @@ from hypothesis.stateful import (
 )
 
 from gotham_inbox import strategies as gs
-from gotham_inbox.delivery import HostMemory
+from gotham_inbox._delivery import HostMemory
+from gotham_inbox._retry import RetryPolicy
 from gotham_inbox.emulator.app import MESSAGES_PATH
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.providers.provider import (
@@ -45,7 +46,6 @@ from gotham_inbox.providers.provider import (
     InboxProviderError,
 )
 from gotham_inbox.providers.settings import ProviderSettings
-from gotham_inbox.retry import RetryPolicy
 from gotham_inbox.source_ids import canonical_message, with_source_id
 from tests.support import LosesAnswers
 

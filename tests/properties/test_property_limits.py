@@ -20,7 +20,7 @@ from gotham_inbox import strategies as gs
 from gotham_inbox.directory import parse_directory
 from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES
 from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker
-from gotham_inbox.verdicts.server import IN_PROCESS_BASE_URL
+from gotham_inbox.verdicts._server_verdict import IN_PROCESS_BASE_URL
 from tests.properties.property_support import CALLER, flags, judge, objects_to
 
 MESSAGE_VALID = "inbox-message-valid"

@@ -23,7 +23,7 @@ import yaml
 from hypothesis import given
 
 from gotham_inbox import strategies as gs
-from gotham_inbox.auth import TokenAuth
+from gotham_inbox._auth import TokenAuth
 from gotham_inbox.cli import main
 from gotham_inbox.client import InboxClient
 from gotham_inbox.directory import load_directory, parse_directory
@@ -33,7 +33,7 @@ from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.errors import BadRequestError
 from gotham_inbox.redaction import redact
 from gotham_inbox.verdicts import InProcessEmulator, PolicyChecker
-from gotham_inbox.verdicts.server import IN_PROCESS_BASE_URL, InProcessTransport
+from gotham_inbox.verdicts._server_verdict import IN_PROCESS_BASE_URL, InProcessTransport
 from tests.properties.property_support import CALLER, directories_of_every_kind
 from tests.support import run_pytest
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pulumi
 
+from gotham_inbox._retry import RetryPolicy
 from gotham_inbox.providers.settings import ProviderSettings
-from gotham_inbox.retry import RetryPolicy
 from tests.support import RELEASE_MESSAGE, changed
 
 SECRET_TOKEN = "tok-7f3aQ9xvK2mwZ8rtL4cy"  # random, as a real one is: any 8 of it are redacted

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from gotham_inbox.auth import TokenAuth
+from gotham_inbox._auth import TokenAuth
+from gotham_inbox._delivery import Delivery, HostMemory, match_answer
 from gotham_inbox.client import InboxClient
-from gotham_inbox.delivery import Delivery, HostMemory, match_answer
 from gotham_inbox.models import SendMessagesResponse
 from gotham_inbox.providers.outcome import PartialSendError, outcome_of, require_all_delivered
 from gotham_inbox.providers.provider import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gotham_inbox.auth import ClientCredentialsAuth
+from gotham_inbox._auth import ClientCredentialsAuth
 from gotham_inbox.errors import ConfigurationError
 from gotham_inbox.providers.provider import InboxMessageProvider, InboxProviderError
 from gotham_inbox.providers.settings import ProviderSettings, parse_scopes

@@ -20,7 +20,7 @@ from pulumi.runtime.proto import provider_pb2
 
 from gotham_inbox.emulator.testing import RunningEmulator, running_emulator
 from gotham_inbox.models import SendMessageRequest
-from gotham_inbox.policy.resources import PLUGIN_MESSAGE_BATCH_TYPE, PLUGIN_MESSAGE_TYPE
+from gotham_inbox.policy.inbox_resource import PLUGIN_MESSAGE_BATCH_TYPE, PLUGIN_MESSAGE_TYPE
 from gotham_inbox.source_ids import derive_source_id
 from tests.provider.host_support import Host, from_struct, secret, to_struct
 from tests.provider.protocol_support import PROJECT, STACK, stack_config, urn

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gotham_inbox.auth import ClientCredentialsAuth, TokenAuth
+from gotham_inbox._auth import ClientCredentialsAuth, TokenAuth
 from gotham_inbox.errors import ConfigurationError
 from gotham_inbox.providers.settings import (
     CONFIG_KEYS,

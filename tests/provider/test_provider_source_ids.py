@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gotham_inbox.delivery import HostMemory
+from gotham_inbox._delivery import HostMemory
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.providers.provider import (
     InboxMessageBatchProvider,

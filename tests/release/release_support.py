@@ -18,10 +18,10 @@ import dill
 import pulumi
 from pulumi.runtime import mocks
 
+from gotham_inbox._retry import RetryPolicy
 from gotham_inbox.emulator.testing import RunningEmulator
-from gotham_inbox.policy.resources import unwrap_secrets
+from gotham_inbox.policy.inbox_resource import unwrap_secrets
 from gotham_inbox.providers.settings import ProviderSettings
-from gotham_inbox.retry import RetryPolicy
 from tests.mock_engine import RecordingMonitor, Registration
 
 INBOX_TYPES = {

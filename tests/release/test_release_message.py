@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from gotham_inbox.directory import load_directory
 from gotham_inbox.models import GroupRecipient
+from gotham_inbox.policy.directory_config import policy_config_from_directory
 from gotham_inbox.policy.engine import evaluate
-from gotham_inbox.policy.generate import policy_config_from_directory
+from gotham_inbox.policy.inbox_resource import INBOX_MESSAGE_TYPE, StackContext, inbox_resource
 from gotham_inbox.policy.pack_config import resolve_pack_config
-from gotham_inbox.policy.resources import INBOX_MESSAGE_TYPE, StackContext, inbox_resource
 from gotham_inbox.providers.announcement import (
     AnnouncementError,
     announcement_message,
