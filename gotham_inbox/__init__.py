@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gotham_inbox._auth import ClientCredentialsAuth, TokenAuth
+    from gotham_inbox._delivery import (
+        HOST_MEMORY,
+        Delivery,
+        HostMemory,
+        MessageResult,
+        SourceIdPolicy,
+    )
     from gotham_inbox._retry import NO_RETRIES, RetryPolicy
     from gotham_inbox.client import InboxClient
     from gotham_inbox.errors import (

@@ -30,3 +30,4 @@ POLICIES: tuple[PolicySpec[Any], ...] = (
 """Every policy of the pack, in the order the pack runs them."""
 
 POLICIES_BY_NAME: Mapping[str, PolicySpec[Any]] = {spec.name: spec for spec in POLICIES}
+"""Every policy of the pack by its name (``inbox-message-valid``, ...)."""
