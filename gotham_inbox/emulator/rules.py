@@ -26,7 +26,7 @@ from gotham_inbox.emulator.catalogue import (
     UNPROCESSABLE_ENTITY,
 )
 from gotham_inbox.emulator.envelope import MAX_LISTED_PROBLEMS, EmulatorError, spec_error
-from gotham_inbox.emulator.store import NewMessage, Recipient
+from gotham_inbox.emulator.store import NewMessage, ResolvedRecipient
 from gotham_inbox.models import SendMessageRequest, parse_message, parse_request
 from gotham_inbox.realms import resolved_realm
 from gotham_inbox.validation import Problem, advice_for, format_location, semantic_problems
@@ -81,10 +81,10 @@ class BatchReview:
         )
 
 
-def resolve_recipients(message: SendMessageRequest, caller: User) -> tuple[Recipient, ...]:
+def resolve_recipients(message: SendMessageRequest, caller: User) -> tuple[ResolvedRecipient, ...]:
     """Each group recipient with its realm: the explicit one, else the caller's."""
     return tuple(
-        Recipient(recipient.name, resolved_realm(recipient.realm, caller.realm))
+        ResolvedRecipient(recipient.name, resolved_realm(recipient.realm, caller.realm))
         for recipient in message.group_recipients
     )
 

@@ -35,7 +35,7 @@ class StoreError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Recipient:
+class ResolvedRecipient:
     """A group recipient with its realm resolved (explicit, else the caller's)."""
 
     name: str
@@ -54,7 +54,7 @@ class NewMessage:
     message: dict[str, Any]
     """The message exactly as the caller sent it (wire form)."""
     caller: str
-    recipients: tuple[Recipient, ...]
+    recipients: tuple[ResolvedRecipient, ...]
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ class MessageStore:
                 source_id=source_id,
                 message=json.loads(message),
                 caller=caller,
-                recipients=tuple(Recipient(**item) for item in json.loads(recipients)),
+                recipients=tuple(ResolvedRecipient(**item) for item in json.loads(recipients)),
                 received_at=received_at,
             )
             for source_id, message, caller, recipients, received_at in rows

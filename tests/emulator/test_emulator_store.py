@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gotham_inbox.emulator.store import MessageStore, NewMessage, Recipient, StoreError
+from gotham_inbox.emulator.store import MessageStore, NewMessage, ResolvedRecipient, StoreError
 
 
 def new(source_id: str, title: Any = "hello") -> NewMessage:
@@ -17,7 +17,7 @@ def new(source_id: str, title: Any = "hello") -> NewMessage:
         source_id=source_id,
         message={"title": {"value": title}},
         caller="release-bot",
-        recipients=(Recipient("platform-team", "palantir-internal-realm"),),
+        recipients=(ResolvedRecipient("platform-team", "palantir-internal-realm"),),
     )
 
 
@@ -53,7 +53,7 @@ def test_a_file_database_survives_reopening(tmp_path: Path) -> None:
     with MessageStore(path) as store:
         (record,) = store.messages()
         assert record.source_id == source_id
-        assert record.recipients == (Recipient("platform-team", "palantir-internal-realm"),)
+        assert record.recipients == (ResolvedRecipient("platform-team", "palantir-internal-realm"),)
         assert store.add_batch([new(source_id)]) == [False]
 
 
