@@ -1,7 +1,7 @@
 """The ``gotham-inbox`` CrossGuard policies as pure functions, shared by the pack and ``check``.
 
 One module per policy (``message_valid``, ``batch_atomicity``, ``realm_requirements``,
-``markings``, ``recipients_can_read``, ``content``) holds its config model, its rule functions
+``markings``, ``recipients_can_read``, ``content``) holds its properties model, its rule functions
 and its :class:`PolicySpec` (``SPEC``); :mod:`.registry` lists them; :func:`evaluate` runs them
 over :class:`InboxResource` objects with a config resolved by :func:`resolve_pack_config`
 (Pulumi's policy-pack config format). ``gotham-inbox check``'s own machinery (the project, the

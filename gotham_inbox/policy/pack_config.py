@@ -36,7 +36,7 @@ VERSION_2_KEYS = (VERSION_KEY, "policies", "exceptions")
 
 @dataclass(frozen=True)
 class ResolvedPolicy:
-    """A policy's resolved level, its properties (as sent to Configure) and parsed config."""
+    """A policy's resolved level, its properties (as sent to Configure) and those parsed."""
 
     level: EnforcementLevel
     properties: Mapping[str, Any]
@@ -44,7 +44,7 @@ class ResolvedPolicy:
 
 
 PackConfig = Mapping[str, ResolvedPolicy]
-"""The resolved settings of every policy of the pack, by policy name."""
+"""Every policy of the pack resolved (a :class:`ResolvedPolicy`), by policy name."""
 
 
 def _level(name: str, value: object) -> EnforcementLevel:
