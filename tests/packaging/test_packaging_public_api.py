@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import re
 from pathlib import Path
 
@@ -227,7 +228,8 @@ def _docstring(dotted: str, name: str) -> str | None:
                 if (alias.asname or alias.name) != name:
                     continue
                 if node.module.split(".")[0] != "gotham_inbox":
-                    return getattr(importlib.import_module(node.module), alias.name).__doc__
+                    found = getattr(importlib.import_module(node.module), alias.name)
+                    return inspect.getdoc(found)
                 return _docstring(node.module, alias.name)
     body = tree.body
     for index, node in enumerate(body):
@@ -288,7 +290,11 @@ def _declared_all(dotted: str) -> set[str]:
             )
             and isinstance(node.value, ast.List | ast.Tuple)
         ):
-            return {item.value for item in node.value.elts if isinstance(item, ast.Constant)}
+            return {
+                item.value
+                for item in node.value.elts
+                if isinstance(item, ast.Constant) and isinstance(item.value, str)
+            }
     return set()
 
 
