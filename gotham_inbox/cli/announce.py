@@ -19,22 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.announce.announcer import Announcement, Announcer
-from gotham_inbox.announce.identity import EVENTS, ONCE_PER, DeployIdentity, IdentityError, ci_run
-from gotham_inbox.announce.routes import RoutesError
+from gotham_inbox.announce.identity import EVENTS, ONCE_PER, DeployIdentity, ci_run
 from gotham_inbox.announce.stack_settings import stack_settings
-from gotham_inbox.announce.summary import (
-    DeploySummary,
-    SummaryError,
-    read_event_log,
-    read_summary,
-)
+from gotham_inbox.announce.summary import DeploySummary, read_event_log, read_summary
 from gotham_inbox.check.project import ProjectError, load_project
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.cli.project_arguments import add_policy_config, add_project_dir
-from gotham_inbox.errors import ConfigurationError
-from gotham_inbox.policy.settings import PolicyConfigError
+from gotham_inbox.errors import ConfigurationError, UserError
 from gotham_inbox.providers.outcome import MessageOutcome
 from gotham_inbox.providers.provider import InboxProviderError
+from gotham_inbox.redaction import redact
 
 JSON_REPORT_VERSION = 1
 """The version of the ``--format json`` document (its ``"version"`` field)."""
@@ -285,24 +279,28 @@ def _failed(args: argparse.Namespace, code: int, text: str) -> int:
     """Report a failure (exit ``code``) on stderr and, with ``--format json``, as the one
     document on stdout, so a caller parsing stdout always has something to parse."""
     print(f"{COMMAND}: {text}", file=sys.stderr)
+    _write_error_document(args, code, text)
+    return code
+
+
+def _write_error_document(args: argparse.Namespace, code: int, text: str) -> None:
     if args.format == "json":
         document = {"version": JSON_REPORT_VERSION, "status": "error", "exitCode": code}
         sys.stdout.write(json.dumps({**document, "error": text}, indent=2) + "\n")
-    return code
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        announcer, announcement, withheld = _prepare(args)
-    except (
-        ProjectError,
-        PolicyConfigError,
-        IdentityError,
-        RoutesError,
-        SummaryError,
-        ConfigurationError,
-    ) as error:
-        return _failed(args, exit_codes.BAD_INPUT, str(error))
+        return _run(args)
+    except UserError as error:
+        # Bad input (nothing sent): the document first, then the command line's one handler
+        # prints the line and exits with the error's code.
+        _write_error_document(args, error.exit_code, redact(str(error)))
+        raise
+
+
+def _run(args: argparse.Namespace) -> int:
+    announcer, announcement, withheld = _prepare(args)
     outcome: MessageOutcome | None = None
     sendable = announcement.message is not None and not announcement.mandatory
     if sendable and not args.dry_run:
@@ -310,7 +308,8 @@ def run(args: argparse.Namespace) -> int:
             announcer.settings.client().close()  # a missing or broken setting is bad input
             announcer.settings.source_id_policy()
         except ConfigurationError as error:
-            return _failed(args, exit_codes.BAD_INPUT, announcer.settings.redact(str(error)))
+            # The stack's own secrets too (the process's are redacted by main).
+            raise ConfigurationError(announcer.settings.redact(str(error))) from None
         try:
             outcome = announcer.send(announcement)
         except InboxProviderError as error:
