@@ -25,8 +25,9 @@ from gotham_inbox.announce.summary import DeploySummary, read_event_log, read_su
 from gotham_inbox.check.project import ProjectError, load_project
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.cli.project_arguments import add_policy_config, add_project_dir
+from gotham_inbox.delivery import MessageResult
 from gotham_inbox.errors import ConfigurationError, UserError
-from gotham_inbox.providers.outcome import MessageOutcome
+from gotham_inbox.providers.outcome import status_of
 from gotham_inbox.providers.provider import InboxProviderError
 from gotham_inbox.redaction import redact
 
@@ -172,17 +173,17 @@ def _prepare(args: argparse.Namespace) -> tuple[Announcer, Announcement, str | N
     return announcer, announcer.prepare(args.event, summary), _withheld(found.undecrypted)
 
 
-def _status(announcement: Announcement, outcome: MessageOutcome | None, dry_run: bool) -> str:
+def _status(announcement: Announcement, outcome: MessageResult | None, dry_run: bool) -> str:
     if announcement.message is None:
         return "not-routed"
     if announcement.mandatory:
         return "refused"
     if dry_run:
         return "dry-run"
-    return outcome.status if outcome is not None and outcome.status else "sent"
+    return status_of(outcome) if outcome is not None else "sent"
 
 
-def _guarantee(outcome: MessageOutcome | None) -> str:
+def _guarantee(outcome: MessageResult | None) -> str:
     if outcome is None:
         return ""
     if outcome.idempotent:
@@ -198,7 +199,7 @@ def _guarantee(outcome: MessageOutcome | None) -> str:
 def _document(
     announcement: Announcement,
     status: str,
-    outcome: MessageOutcome | None,
+    outcome: MessageResult | None,
     withheld: str | None = None,
 ) -> dict[str, Any]:
     identity = announcement.identity
@@ -218,7 +219,7 @@ def _document(
             "anchor": identity.anchor,
         },
         "status": status,
-        "sourceId": outcome.source_id if outcome is not None else announcement.source_id,
+        "sourceId": outcome.server_id if outcome is not None else announcement.source_id,
         "idempotent": outcome.idempotent if outcome is not None else None,
         # Already announced: this run's text was not sent, and is not shown as if it were.
         "message": None if status == "adopted" else message,
@@ -231,7 +232,7 @@ def _document(
 def _text(
     announcement: Announcement,
     status: str,
-    outcome: MessageOutcome | None,
+    outcome: MessageResult | None,
     withheld: str | None = None,
 ) -> str:
     identity = announcement.identity
@@ -301,7 +302,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     announcer, announcement, withheld = _prepare(args)
-    outcome: MessageOutcome | None = None
+    outcome: MessageResult | None = None
     sendable = announcement.message is not None and not announcement.mandatory
     if sendable and not args.dry_run:
         try:
