@@ -74,9 +74,10 @@ def evaluate(
     for resource in inbox:
         for spec, policy in enabled:
             findings = run_resource_rule(spec, resource, policy.config, context)
-            violations.extend(
-                Violation.of(spec.name, policy.level, finding) for finding in findings
-            )
+            if findings:  # most are clean: no generator built for nothing
+                violations.extend(
+                    Violation.of(spec.name, policy.level, finding) for finding in findings
+                )
     for spec, policy in enabled:
         findings = run_stack_rule(spec, inbox, policy.config, context)
         violations.extend(Violation.of(spec.name, policy.level, finding) for finding in findings)
