@@ -5,7 +5,7 @@ the server become a :class:`GothamAPIError` subclass chosen by HTTP status, carr
 Palantir error envelope. No exception text ever contains a token or a client secret.
 
 **Bad input a user can fix** derives from :class:`UserError`, which carries the command line's
-exit code (2 unless a subclass says otherwise), as click's ``ClickException`` does: a command
+exit code (2; 3 for :class:`UnavailableError`), as click's ``ClickException`` does: a command
 lets it go, and ``gotham_inbox.cli.main`` prints ``gotham-inbox <command>: <message>`` on
 standard error and exits with that code, in one place. Besides :class:`ConfigurationError`
 here, the user errors live beside the code that reads the input they name (each module keeps
@@ -58,6 +58,16 @@ class UserError(GothamInboxError):
     exit_code: int = 2
     """:data:`gotham_inbox.cli.exit_codes.BAD_INPUT` (not imported: the ``cli`` package imports
     every command, which import this module; ``test_user_errors`` holds the two equal)."""
+
+
+class UnavailableError(UserError):
+    """The environment refused what was asked: a port in use, a message Gotham did not take.
+
+    Not the user's input, but told the same way, in one line that says what to do; exit 3.
+    """
+
+    exit_code = 3
+    """:data:`gotham_inbox.cli.exit_codes.UNAVAILABLE`."""
 
 
 class ConfigurationError(UserError):

@@ -26,7 +26,7 @@ from gotham_inbox.check.project import ProjectError, load_project
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.cli.project_arguments import add_policy_config, add_project_dir
 from gotham_inbox.delivery import MessageResult
-from gotham_inbox.errors import ConfigurationError, UserError
+from gotham_inbox.errors import ConfigurationError, UnavailableError, UserError
 from gotham_inbox.providers.outcome import status_of
 from gotham_inbox.providers.provider import InboxProviderError
 from gotham_inbox.redaction import redact
@@ -276,27 +276,18 @@ def _text(
     return "\n".join(lines) + "\n"
 
 
-def _failed(args: argparse.Namespace, code: int, text: str) -> int:
-    """Report a failure (exit ``code``) on stderr and, with ``--format json``, as the one
-    document on stdout, so a caller parsing stdout always has something to parse."""
-    print(f"{COMMAND}: {text}", file=sys.stderr)
-    _write_error_document(args, code, text)
-    return code
-
-
-def _write_error_document(args: argparse.Namespace, code: int, text: str) -> None:
-    if args.format == "json":
-        document = {"version": JSON_REPORT_VERSION, "status": "error", "exitCode": code}
-        sys.stdout.write(json.dumps({**document, "error": text}, indent=2) + "\n")
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except UserError as error:
-        # Bad input (nothing sent): the document first, then the command line's one handler
-        # prints the line and exits with the error's code.
-        _write_error_document(args, error.exit_code, redact(str(error)))
+        # Bad input (2), or not delivered (3): with --format json the one document on stdout,
+        # so a caller parsing stdout always has something to parse; then the command line's one
+        # handler prints the same line on stderr and exits with the error's code.
+        if args.format == "json":
+            code = error.exit_code
+            document = {"version": JSON_REPORT_VERSION, "status": "error", "exitCode": code}
+            text = redact(str(error))
+            sys.stdout.write(json.dumps({**document, "error": text}, indent=2) + "\n")
         raise
 
 
@@ -314,7 +305,7 @@ def _run(args: argparse.Namespace) -> int:
         try:
             outcome = announcer.send(announcement)
         except InboxProviderError as error:
-            return _failed(args, exit_codes.UNAVAILABLE, f"not announced: {error}")
+            raise UnavailableError(f"not announced: {error}") from None
     status = _status(announcement, outcome, args.dry_run)
     if args.format == "json":
         document = _document(announcement, status, outcome, withheld)

@@ -19,7 +19,7 @@ from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer
 from gotham_inbox.emulator.source_ids import DEFAULT_SOURCE_ID_MODE, SOURCE_ID_MODES
 from gotham_inbox.emulator.store import MessageStore
-from gotham_inbox.errors import UserError
+from gotham_inbox.errors import UnavailableError, UserError
 from gotham_inbox.hosts import is_loopback_host
 
 logger = logging.getLogger("gotham_inbox.emulator")
@@ -178,12 +178,10 @@ def run(args: argparse.Namespace) -> int:
                 f"--host {args.host[:100]!r} is not a host name or address ({type(error).__name__})"
             ) from None
         except OSError as error:
-            print(
-                f"gotham-inbox emulator: cannot listen on {args.host}:{args.port}: "
-                f"{error.strerror or error}; pick another --port",
-                file=sys.stderr,
-            )
-            return exit_codes.UNAVAILABLE
+            raise UnavailableError(
+                f"cannot listen on {args.host}:{args.port}: {error.strerror or error}; "
+                "pick another --port"
+            ) from None
         if not is_loopback_host(args.host):
             logger.warning(
                 "listening on %s, which is not loopback: tokens arrive over plain http",

@@ -13,7 +13,7 @@ import gotham_inbox
 from gotham_inbox import errors
 from gotham_inbox.cli import exit_codes, main
 from gotham_inbox.cli import schema as schema_cli
-from gotham_inbox.errors import GothamInboxError, UserError
+from gotham_inbox.errors import GothamInboxError, UnavailableError, UserError
 
 NOT_USER_ERRORS = {
     "gotham_inbox.announce.announcer.AnnounceRefused": "a verdict of the announce API (exit 1)",
@@ -51,11 +51,14 @@ CLASSES = _exception_classes()
 def test_a_user_error_exits_with_the_tables_bad_input_code() -> None:
     # errors.py cannot import the table (the cli package imports every command): equal here.
     assert UserError.exit_code == exit_codes.BAD_INPUT
-    assert all(
-        cls.exit_code == exit_codes.BAD_INPUT
-        for cls in CLASSES.values()
+    assert UnavailableError.exit_code == exit_codes.UNAVAILABLE
+    assert [
+        name
+        for name, cls in CLASSES.items()
         if issubclass(cls, UserError)
-    )
+        and not issubclass(cls, UnavailableError)
+        and cls.exit_code != exit_codes.BAD_INPUT
+    ] == []
 
 
 @pytest.mark.parametrize("name", sorted(CLASSES))
