@@ -73,6 +73,23 @@ class MessageResult:
         """True if this message may or may not have been delivered by this request."""
         return self.status == UNKNOWN
 
+    @property
+    def adopted(self) -> bool:
+        """True if refused as ``CONFLICTING_SOURCE_ID`` on the id we sent: a message with it is
+        in Gotham already. The provider (and ``announce``) adopt it as sent by an earlier
+        attempt, since every id they send belongs to that one message (docs/source-ids.md)."""
+        return self.status == CONFLICT and self.reason == "CONFLICTING_SOURCE_ID"
+
+    @property
+    def delivered(self) -> bool:
+        """True if the message is in Gotham: sent now, or adopted."""
+        return self.delivered_now or self.adopted
+
+    @property
+    def idempotent(self) -> bool:
+        """True if a repeat of this message would be refused instead of delivered twice."""
+        return self.honoured is True
+
 
 @dataclass(frozen=True)
 class Delivery:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
@@ -25,6 +26,7 @@ from gotham_inbox._delivery import (
     HOST_MEMORY,
     Delivery,
     HostMemory,
+    MessageResult,
     SourceIdPolicy,
     behaviour_shown,
     match_answer,
@@ -216,6 +218,10 @@ class InboxClient:
         try:
             parsed = self._validated(messages)
             answer, _ = self._exchange(parsed, omit_ids=False)
+            # What the answer shows of the host's handling of ids is remembered all the same;
+            # an answer that cannot be matched is returned as it is (deliver() refuses it).
+            with contextlib.suppress(OutcomeUnknownError):
+                self._matched(parsed, answer, ids_sent=True)
             require_complete(answer, len(parsed))
             return answer
         except GothamInboxError as error:
@@ -306,13 +312,25 @@ class InboxClient:
             # the messages went without ids (no protection against a second delivery).
             self.memory.record(self.host_key, "refuses")
             response, idempotent = self._exchange(parsed, omit_ids=True)
+        results = self._matched(parsed, response, ids_sent=not omit)
+        return Delivery(results, response, idempotent, ids_sent=not omit)
+
+    def _matched(
+        self, parsed: list[SendMessageRequest], answer: SendMessagesResponse, *, ids_sent: bool
+    ) -> tuple[MessageResult, ...]:
+        """``answer`` matched to the request (:func:`match_answer`); what it shows of this
+        host's handling of sourceIds is remembered for the next request.
+
+        Raises:
+            OutcomeUnknownError: the answer cannot be matched unambiguously.
+        """
         requested = [str(message.source_id) if message.source_id else None for message in parsed]
-        sent = [None] * len(parsed) if omit else requested
-        results = match_answer(requested, sent, response)
+        sent = requested if ids_sent else [None] * len(parsed)
+        results = match_answer(requested, sent, answer)
         shown = behaviour_shown(results)
         if shown is not None:
             self.memory.record(self.host_key, shown)
-        return Delivery(results, response, idempotent, ids_sent=not omit)
+        return results
 
     def _validated(
         self, messages: Sequence[SendMessageRequest | dict[str, Any]]
@@ -346,14 +364,6 @@ class InboxClient:
                 f"the server answered {response.status_code} with a body that is not a "
                 f"SendMessagesResponse ({type(error).__name__}); the messages may have been sent"
             ) from None
-        if not omit_ids:
-            requested = [str(m.source_id) if m.source_id else None for m in parsed]
-            try:
-                shown = behaviour_shown(match_answer(requested, requested, answer))
-            except OutcomeUnknownError:
-                shown = None
-            if shown is not None:
-                self.memory.record(self.host_key, shown)
         return answer, idempotent
 
     def _attempt(self, body: bytes, deadline: Deadline, *, preview: bool) -> httpx.Response:

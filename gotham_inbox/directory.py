@@ -47,6 +47,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError, PydanticKnownError
 from pydantic_core.core_schema import ErrorType
 
 from gotham_inbox.documents import DocumentError, load_document
+from gotham_inbox.errors import UserError
 from gotham_inbox.schema import generate
 from gotham_inbox.validation import advice_for, format_location, short_repr
 
@@ -188,7 +189,7 @@ _ENTRY_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-class DirectoryError(ValueError):
+class DirectoryError(UserError, ValueError):
     """A directory file that cannot be used; the text names the file, the entry and the fix."""
 
     def __init__(self, source: str, problems: Sequence[str]) -> None:

@@ -26,6 +26,8 @@ from typing import Any, BinaryIO, Literal
 
 import yaml
 
+from gotham_inbox.errors import UserError
+
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 """4 MiB: a directory of 10,000 groups is under 1 MiB."""
 DEFAULT_MAX_NODES = 1_000_000
@@ -50,7 +52,7 @@ _PlainDataLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.
 _PLAIN_SCALARS = (str, int, float, bool, type(None))
 
 
-class DocumentError(ValueError):
+class DocumentError(UserError, ValueError):
     """A file that cannot be used as a document; ``str()`` is one line: the file, then why."""
 
     def __init__(self, path: str | Path, reason: str) -> None:

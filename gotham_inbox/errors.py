@@ -1,8 +1,39 @@
-"""Every exception gotham-inbox raises, in one module.
+"""The exception tree of gotham-inbox: the client's errors here, and the one user-error base.
 
-All derive from :class:`GothamInboxError`. Answers from the server become a
-:class:`GothamAPIError` subclass chosen by HTTP status, carrying the Palantir error envelope.
-No exception text ever contains a token or a client secret.
+Every error gotham-inbox raises on purpose derives from :class:`GothamInboxError`. Answers from
+the server become a :class:`GothamAPIError` subclass chosen by HTTP status, carrying the
+Palantir error envelope. No exception text ever contains a token or a client secret.
+
+**Bad input a user can fix** derives from :class:`UserError`, which carries the command line's
+exit code (2; 3 for :class:`UnavailableError`), as click's ``ClickException`` does: a command
+lets it go, and ``gotham_inbox.cli.main`` prints ``gotham-inbox <command>: <message>`` on
+standard error and exits with that code, in one place. Besides :class:`ConfigurationError`
+here, the user errors live beside the code that reads the input they name (each module keeps
+its own error; ``tests/foundation/test_user_errors.py`` holds this list equal to the package):
+
+- ``gotham_inbox.documents.DocumentError``: a file that cannot be read as YAML or JSON;
+- ``gotham_inbox.directory.DirectoryError``: an emulator directory file;
+- ``gotham_inbox.policy.properties.PolicyConfigError``: a policy config;
+- ``gotham_inbox.check.project.ProjectError``: a Pulumi project or stack config;
+- ``gotham_inbox.check.mock_answers.MockAnswersError``: ``check --mocks``;
+- ``gotham_inbox.check.runner.ProgramError``: the stack's program failed under ``check``;
+- ``gotham_inbox.explore.schema_file.ExploreSchemaError``: an explore file;
+- ``gotham_inbox.explore.config_strategies.ExploreExtraMissing``: the ``explore`` extra is missing;
+- ``gotham_inbox.cli.explore.FlagError``: an explore flag;
+- ``gotham_inbox.distribution.pack_dir.PackDirectoryError``: ``policy-pack DIR``;
+- ``gotham_inbox.distribution.state_migration.StateMigrationError``: a stack export;
+- ``gotham_inbox.announce.routes.RoutesError``: ``announce --routes``;
+- ``gotham_inbox.announce.identity.IdentityError``: a deploy without a run id or version;
+- ``gotham_inbox.announce.summary.SummaryError``: ``announce``'s deploy summary;
+- ``gotham_inbox.providers.announcement.AnnouncementError``: a ``ReleaseAnnouncement``'s inputs;
+- ``gotham_inbox.emulator.store.StoreError``: the emulator's ``--db`` file.
+
+Those that were ``ValueError`` keep it as a second base (pydantic turns a ``ValueError`` raised
+in a validator into a field's error). Not user errors, and kept where they are: the provider's
+``InboxProviderError`` (what the Pulumi engine shows for a failed create), the
+``PartialSendError`` it reports, ``AnnounceRefused`` (a verdict, exit 1, of the announce API),
+and the emulator's ``EmulatorError`` and ``OAuthError`` (answers it sends, not exceptions that
+leave it).
 """
 
 from __future__ import annotations
@@ -17,7 +48,29 @@ class GothamInboxError(Exception):
     """Base class of every gotham-inbox error."""
 
 
-class ConfigurationError(GothamInboxError):
+class UserError(GothamInboxError):
+    """Bad input a user can fix: a file, flag or setting that cannot be used.
+
+    The message names what is wrong and what to do. ``exit_code`` is what the command line
+    exits with for it (``gotham_inbox.cli.exit_codes``); a subclass may set another.
+    """
+
+    exit_code: int = 2
+    """:data:`gotham_inbox.cli.exit_codes.BAD_INPUT` (not imported: the ``cli`` package imports
+    every command, which import this module; ``test_user_errors`` holds the two equal)."""
+
+
+class UnavailableError(UserError):
+    """The environment refused what was asked: a port in use, a message Gotham did not take.
+
+    Not the user's input, but told the same way, in one line that says what to do; exit 3.
+    """
+
+    exit_code = 3
+    """:data:`gotham_inbox.cli.exit_codes.UNAVAILABLE`."""
+
+
+class ConfigurationError(UserError):
     """The client or provider is configured wrongly; the message names the setting to fix."""
 
 

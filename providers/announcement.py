@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gotham_inbox.errors import UserError
 from gotham_inbox.source_ids import SOURCE_ID_KEY, canonical_json, keyed_uuid, plain
 from gotham_inbox.suggestions import closest
 
@@ -30,7 +31,7 @@ DEFAULT_TITLE_TEMPLATE = "{service} {version} is released"
 DEFAULT_BODY_TEMPLATE = "**{service} {version}** is released.\n\n{changelog}"
 
 
-class AnnouncementError(ValueError):
+class AnnouncementError(UserError, ValueError):
     """An argument of a release announcement is unusable; the text names it and the fix."""
 
 

@@ -42,6 +42,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from gotham_inbox._delivery import MessageResult
 from gotham_inbox.client import InboxClient
 from gotham_inbox.errors import GothamAPIError, GothamInboxError, OutcomeUnknownError
 from gotham_inbox.providers.checks import check_batch, check_single, contains_unknown
@@ -51,7 +52,7 @@ from gotham_inbox.providers.explanations import (
     explain_unknown,
     nothing_was_sent,
 )
-from gotham_inbox.providers.outcome import MessageOutcome, require_all_delivered
+from gotham_inbox.providers.outcome import require_all_delivered, status_of
 from gotham_inbox.providers.settings import ProviderSettings, unknown_setting_problems
 from gotham_inbox.realms import resolved_realm
 from gotham_inbox.source_ids import SOURCE_ID_KEY, SOURCE_ID_NAMESPACE, canonical_message
@@ -170,7 +171,7 @@ class _InboxProvider(ResourceProvider):
         failures += [CheckFailure("", problem) for problem in self._config_problems]
         return CheckResult(news, failures)
 
-    def deliver(self, what: str, messages: Sequence[dict[str, Any]]) -> list[MessageOutcome]:
+    def deliver(self, what: str, messages: Sequence[dict[str, Any]]) -> list[MessageResult]:
         """Send ``messages`` (each with its sourceId) as a create does: one request, adoption
         of a ``CONFLICTING_SOURCE_ID`` on our own id, redacted errors that say whether a re-run
         is safe. ``what`` names them in errors (``message`` or ``messages``).
@@ -183,7 +184,7 @@ class _InboxProvider(ResourceProvider):
         """
         return self._send(what, messages)
 
-    def _send(self, what: str, messages: Sequence[dict[str, Any]]) -> list[MessageOutcome]:
+    def _send(self, what: str, messages: Sequence[dict[str, Any]]) -> list[MessageResult]:
         """Send ``messages`` in one request; the outcome of each, or a clear error."""
         settings = self.settings
         missing = [
@@ -308,17 +309,17 @@ class InboxMessageProvider(_InboxProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Send the message; adopt it if an earlier attempt already sent it."""
         message = canonical_message(props["message"])
-        (outcome,) = self._send("message", [message])
+        (result,) = self._send("message", [message])
         return CreateResult(
-            str(outcome.source_id),
+            str(result.server_id),
             {
-                "sourceId": outcome.source_id,
-                "requestedSourceId": outcome.requested_id,
-                "idempotent": outcome.idempotent,
-                "status": outcome.status,
+                "sourceId": result.server_id,
+                "requestedSourceId": result.requested_id,
+                "idempotent": result.idempotent,
+                "status": status_of(result),
                 "message": message,
                 "recipients": _recipients(message, self.settings.realm),
-                "sentAt": _now() if outcome.status == "sent" else None,
+                "sentAt": _now() if result.delivered_now else None,
                 "hostname": self.settings.hostname,
             },
         )
@@ -348,16 +349,16 @@ class InboxMessageBatchProvider(_InboxProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Send every message in one request; adopt those an earlier attempt already sent."""
         messages = [canonical_message(item) for item in props["messages"]]
-        outcomes = self._send("messages", messages)
-        source_ids = [str(outcome.source_id) for outcome in outcomes]
-        statuses = [outcome.status for outcome in outcomes]
+        results = self._send("messages", messages)
+        source_ids = [str(result.server_id) for result in results]
+        statuses = [status_of(result) for result in results]
         batch_id = str(uuid.uuid5(SOURCE_ID_NAMESPACE, "batch:" + ",".join(source_ids)))
         return CreateResult(
             batch_id,
             {
                 "sourceIds": source_ids,
-                "requestedSourceIds": [outcome.requested_id for outcome in outcomes],
-                "idempotent": all(outcome.idempotent for outcome in outcomes),
+                "requestedSourceIds": [result.requested_id for result in results],
+                "idempotent": all(result.idempotent for result in results),
                 "statuses": statuses,
                 "messages": messages,
                 "recipients": [_recipients(m, self.settings.realm) for m in messages],

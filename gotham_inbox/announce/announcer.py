@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox._delivery import MessageResult
 from gotham_inbox.announce.identity import EVENTS, DeployIdentity
 from gotham_inbox.announce.message import render
 from gotham_inbox.announce.routes import Routes, StackDefaults, load_routes
@@ -25,7 +26,6 @@ from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.inbox_resource import INBOX_MESSAGE_TYPE, StackContext, inbox_resource
 from gotham_inbox.policy.pack_config import ResolvedPolicy
 from gotham_inbox.policy.violation import Violation
-from gotham_inbox.providers.outcome import MessageOutcome
 from gotham_inbox.providers.provider import InboxMessageProvider
 from gotham_inbox.providers.settings import ProviderSettings
 
@@ -138,7 +138,7 @@ class Announcer:
         found before the deploy starts (the Automation API wrapper does this first)."""
         return [self.prepare(event) for event in EVENTS]
 
-    def send(self, announcement: Announcement) -> MessageOutcome | None:
+    def send(self, announcement: Announcement) -> MessageResult | None:
         """Send it once: ``sent``, or ``adopted`` when this event was announced already.
 
         ``None`` when its route sends nothing.

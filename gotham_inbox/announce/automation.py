@@ -34,11 +34,11 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from gotham_inbox._delivery import MessageResult
 from gotham_inbox.announce.announcer import Announcer, AnnounceRefused
 from gotham_inbox.announce.identity import DeployIdentity, ci_run
 from gotham_inbox.announce.summary import DeploySummary, SummaryBuilder
 from gotham_inbox.check.project import StackProject
-from gotham_inbox.providers.outcome import MessageOutcome
 from gotham_inbox.providers.provider import InboxProviderError
 from gotham_inbox.providers.settings import ProviderSettings
 
@@ -48,7 +48,7 @@ class AnnouncedUp:
     """A finished, announced ``up``: its result, each event's outcome, what went wrong."""
 
     result: auto.UpResult
-    outcomes: dict[str, MessageOutcome | None] = field(default_factory=dict)
+    outcomes: dict[str, MessageResult | None] = field(default_factory=dict)
     summary: DeploySummary = field(default_factory=DeploySummary)
     problems: list[str] = field(default_factory=list)
     """Announcements that could not be sent after the deploy started (the text says why)."""

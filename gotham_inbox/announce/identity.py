@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from gotham_inbox.errors import UserError
 from gotham_inbox.source_ids import canonical_json, keyed_uuid
 
 ANNOUNCE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:gotham-inbox:deploy-announcement:v1")
@@ -41,7 +42,7 @@ def _printable(text: str) -> bool:
     return not any(unicodedata.category(char) in _UNPRINTABLE_CATEGORIES for char in text)
 
 
-class IdentityError(ValueError):
+class IdentityError(UserError, ValueError):
     """The deploy cannot be identified; the text names the flag or variable to set."""
 
 

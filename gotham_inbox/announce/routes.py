@@ -30,6 +30,7 @@ from typing import Any
 
 from gotham_inbox.announce.identity import EVENTS
 from gotham_inbox.documents import DocumentError, load_document
+from gotham_inbox.errors import UserError
 from gotham_inbox.providers.announcement import (
     AnnouncementError,
     check_markings,
@@ -68,7 +69,7 @@ ROUTE_KEYS = ("send", "sender", "recipients", "markings", "title", "body")
 TOP_KEYS = (*ROUTE_KEYS, "events")
 
 
-class RoutesError(ValueError):
+class RoutesError(UserError, ValueError):
     """The routes (file or stack config) cannot be used; the text names the key and the fix."""
 
 

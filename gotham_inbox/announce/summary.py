@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from gotham_inbox.documents import DocumentError, read_bounded
+from gotham_inbox.errors import UserError
 
 MAX_SUMMARY_BYTES = 64 * 1024 * 1024
 """The largest summary file or event log read (a stack's whole event log fits many times)."""
@@ -41,7 +42,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _TRACEBACK = "Traceback (most recent call last):"
 
 
-class SummaryError(ValueError):
+class SummaryError(UserError, ValueError):
     """A summary file that cannot be read; the text names the file and the document."""
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.documents import DocumentError, load_document
+from gotham_inbox.errors import UserError
 
 MOCKS_FILE = "gotham-inbox-mocks.yaml"
 """The declared answers ``check`` reads from beside Pulumi.yaml when the file exists."""
@@ -38,7 +39,7 @@ Answers = Mapping[str, Mapping[str, Mapping[str, Any]]]
 """``{"resources": {type: {prop: value}}, "calls": {token: {...}}, "stacks": {name: {...}}}``."""
 
 
-class MockAnswersError(Exception):
+class MockAnswersError(UserError):
     """The mocks file cannot be used; the text names the file, the entry and the fix."""
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.documents import DocumentError, load_document
+from gotham_inbox.errors import UserError
 from gotham_inbox.policy.pack_config import (
     PackConfigFile,
     ResolvedPolicy,
@@ -30,7 +31,7 @@ DEFAULT_STACK = "dev"
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 
 
-class ProjectError(Exception):
+class ProjectError(UserError):
     """The project, its program or its stack config cannot be used; the text says why."""
 
 

@@ -44,6 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from gotham_inbox.errors import UserError
+
 if TYPE_CHECKING:
     from gotham_inbox.check.project import StackProject
     from gotham_inbox.policy.inbox_resource import InboxResource, SourceLocation
@@ -71,7 +73,7 @@ _CREDENTIAL_NAME = re.compile(
 )
 
 
-class ProgramError(Exception):
+class ProgramError(UserError):
     """The program could not be run to completion; the text says why."""
 
     def __init__(self, text: str, location: SourceLocation | None = None) -> None:

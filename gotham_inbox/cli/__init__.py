@@ -4,6 +4,12 @@ Each subcommand lives in its own module of this package and exposes
 ``register(subparsers)``, which adds its parser and sets ``run`` to a function taking the parsed
 arguments and returning the exit code. They are imported here explicitly, so a subcommand that
 fails to import fails the command line loudly instead of going missing.
+
+Bad input is a :class:`~gotham_inbox.errors.UserError` (a file, flag or setting that cannot be
+used): ``run`` raises it, or lets it go, and :func:`main` alone turns it into the line
+``gotham-inbox <command>: <message>`` on standard error and the error's ``exit_code``. A
+command that promises a document on standard output whatever happens (``check --format
+json|sarif``, ``announce --format json``) writes it for the error and raises it again.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from gotham_inbox.cli import (
     policy_pack,
     schema,
 )
+from gotham_inbox.errors import UserError
+from gotham_inbox.redaction import redact
 
 TRACEBACK_VARIABLE = "GOTHAM_INBOX_TRACEBACK"
 """Set it to 1 to get the traceback of an unexpected error instead of the one-line message."""
@@ -48,13 +56,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code (see :mod:`.exit_codes`).
 
     Whatever happens, the user gets one line on standard error and a code from the table, never
-    a traceback: a bug is :data:`~.exit_codes.INTERNAL_ERROR` (70), Ctrl-C
-    :data:`~.exit_codes.INTERRUPTED` (130).
+    a traceback: bad input is its :class:`~gotham_inbox.errors.UserError`'s ``exit_code``
+    (:data:`~.exit_codes.BAD_INPUT`, 2, unless it says otherwise), a bug
+    :data:`~.exit_codes.INTERNAL_ERROR` (70), Ctrl-C :data:`~.exit_codes.INTERRUPTED` (130).
     """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
+    except UserError as error:
+        # Redacted as every text we print: a message may quote a value read from a setting.
+        print(f"gotham-inbox {args.command}: {redact(str(error))}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
         print(f"gotham-inbox {args.command}: interrupted", file=sys.stderr)
         return exit_codes.INTERRUPTED

@@ -18,23 +18,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox._delivery import MessageResult
 from gotham_inbox.announce.announcer import Announcement, Announcer
-from gotham_inbox.announce.identity import EVENTS, ONCE_PER, DeployIdentity, IdentityError, ci_run
-from gotham_inbox.announce.routes import RoutesError
+from gotham_inbox.announce.identity import EVENTS, ONCE_PER, DeployIdentity, ci_run
 from gotham_inbox.announce.stack_settings import stack_settings
-from gotham_inbox.announce.summary import (
-    DeploySummary,
-    SummaryError,
-    read_event_log,
-    read_summary,
-)
+from gotham_inbox.announce.summary import DeploySummary, read_event_log, read_summary
 from gotham_inbox.check.project import ProjectError, load_project
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.cli.project_arguments import add_policy_config, add_project_dir
-from gotham_inbox.errors import ConfigurationError
-from gotham_inbox.policy.properties import PolicyConfigError
-from gotham_inbox.providers.outcome import MessageOutcome
+from gotham_inbox.errors import ConfigurationError, UnavailableError, UserError
+from gotham_inbox.providers.outcome import status_of
 from gotham_inbox.providers.provider import InboxProviderError
+from gotham_inbox.redaction import redact
 
 JSON_REPORT_VERSION = 1
 """The version of the ``--format json`` document (its ``"version"`` field)."""
@@ -178,17 +173,17 @@ def _prepare(args: argparse.Namespace) -> tuple[Announcer, Announcement, str | N
     return announcer, announcer.prepare(args.event, summary), _withheld(found.undecrypted)
 
 
-def _status(announcement: Announcement, outcome: MessageOutcome | None, dry_run: bool) -> str:
+def _status(announcement: Announcement, outcome: MessageResult | None, dry_run: bool) -> str:
     if announcement.message is None:
         return "not-routed"
     if announcement.mandatory:
         return "refused"
     if dry_run:
         return "dry-run"
-    return outcome.status if outcome is not None and outcome.status else "sent"
+    return status_of(outcome) if outcome is not None else "sent"
 
 
-def _guarantee(outcome: MessageOutcome | None) -> str:
+def _guarantee(outcome: MessageResult | None) -> str:
     if outcome is None:
         return ""
     if outcome.idempotent:
@@ -204,7 +199,7 @@ def _guarantee(outcome: MessageOutcome | None) -> str:
 def _document(
     announcement: Announcement,
     status: str,
-    outcome: MessageOutcome | None,
+    outcome: MessageResult | None,
     withheld: str | None = None,
 ) -> dict[str, Any]:
     identity = announcement.identity
@@ -224,7 +219,7 @@ def _document(
             "anchor": identity.anchor,
         },
         "status": status,
-        "sourceId": outcome.source_id if outcome is not None else announcement.source_id,
+        "sourceId": outcome.server_id if outcome is not None else announcement.source_id,
         "idempotent": outcome.idempotent if outcome is not None else None,
         # Already announced: this run's text was not sent, and is not shown as if it were.
         "message": None if status == "adopted" else message,
@@ -237,7 +232,7 @@ def _document(
 def _text(
     announcement: Announcement,
     status: str,
-    outcome: MessageOutcome | None,
+    outcome: MessageResult | None,
     withheld: str | None = None,
 ) -> str:
     identity = announcement.identity
@@ -281,40 +276,36 @@ def _text(
     return "\n".join(lines) + "\n"
 
 
-def _failed(args: argparse.Namespace, code: int, text: str) -> int:
-    """Report a failure (exit ``code``) on stderr and, with ``--format json``, as the one
-    document on stdout, so a caller parsing stdout always has something to parse."""
-    print(f"{COMMAND}: {text}", file=sys.stderr)
-    if args.format == "json":
-        document = {"version": JSON_REPORT_VERSION, "status": "error", "exitCode": code}
-        sys.stdout.write(json.dumps({**document, "error": text}, indent=2) + "\n")
-    return code
-
-
 def run(args: argparse.Namespace) -> int:
     try:
-        announcer, announcement, withheld = _prepare(args)
-    except (
-        ProjectError,
-        PolicyConfigError,
-        IdentityError,
-        RoutesError,
-        SummaryError,
-        ConfigurationError,
-    ) as error:
-        return _failed(args, exit_codes.BAD_INPUT, str(error))
-    outcome: MessageOutcome | None = None
+        return _run(args)
+    except UserError as error:
+        # Bad input (2), or not delivered (3): with --format json the one document on stdout,
+        # so a caller parsing stdout always has something to parse; then the command line's one
+        # handler prints the same line on stderr and exits with the error's code.
+        if args.format == "json":
+            code = error.exit_code
+            document = {"version": JSON_REPORT_VERSION, "status": "error", "exitCode": code}
+            text = redact(str(error))
+            sys.stdout.write(json.dumps({**document, "error": text}, indent=2) + "\n")
+        raise
+
+
+def _run(args: argparse.Namespace) -> int:
+    announcer, announcement, withheld = _prepare(args)
+    outcome: MessageResult | None = None
     sendable = announcement.message is not None and not announcement.mandatory
     if sendable and not args.dry_run:
         try:
             announcer.settings.client().close()  # a missing or broken setting is bad input
             announcer.settings.source_id_policy()
         except ConfigurationError as error:
-            return _failed(args, exit_codes.BAD_INPUT, announcer.settings.redact(str(error)))
+            # The stack's own secrets too (the process's are redacted by main).
+            raise ConfigurationError(announcer.settings.redact(str(error))) from None
         try:
             outcome = announcer.send(announcement)
         except InboxProviderError as error:
-            return _failed(args, exit_codes.UNAVAILABLE, f"not announced: {error}")
+            raise UnavailableError(f"not announced: {error}") from None
     status = _status(announcement, outcome, args.dry_run)
     if args.format == "json":
         document = _document(announcement, status, outcome, withheld)

@@ -10,18 +10,15 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gotham_inbox.check.collect import DEFAULT_TIMEOUT, ProgramError, collect_resources
-from gotham_inbox.check.mock_answers import (
-    MOCKS_FILE,
-    MockAnswersError,
-    default_mocks_file,
-    load_mock_answers,
-)
+from gotham_inbox.check.mock_answers import MOCKS_FILE, default_mocks_file, load_mock_answers
 from gotham_inbox.check.project import (
     ProjectError,
+    StackProject,
     load_policy_config_file,
     load_project,
     setting_problems,
@@ -35,11 +32,12 @@ from gotham_inbox.check.report import (
 )
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.cli import explore as explore_cli
+from gotham_inbox.cli.explore import FlagError
 from gotham_inbox.cli.project_arguments import add_policy_config, add_project_dir
+from gotham_inbox.errors import UserError
 from gotham_inbox.policy.engine import evaluate
 from gotham_inbox.policy.exceptions import apply_exceptions
 from gotham_inbox.policy.inbox_resource import StackContext
-from gotham_inbox.policy.properties import PolicyConfigError
 
 
 def _seconds(text: str) -> float:
@@ -100,19 +98,40 @@ def write_failure_document(args: argparse.Namespace, failure: CheckFailure) -> N
         sys.stdout.write(render(failure))
 
 
-def _failed(args: argparse.Namespace, failure: CheckFailure, command: str = "check") -> int:
-    """Exit 2 with the reason on standard error; JSON and SARIF still get their document."""
-    print(f"gotham-inbox {command}: {failure.message}", file=sys.stderr)
-    write_failure_document(args, failure)
-    return exit_codes.BAD_INPUT
+@dataclass
+class CheckedStack:
+    """What a failure document can say of the stack under check: its project, once loaded."""
+
+    project: StackProject | None = None
+
+    def failure(self, error: UserError) -> CheckFailure:
+        """The document's account of ``error``: at the program's own line when it failed there."""
+        project = self.project
+        if project is None:
+            return CheckFailure(str(error), exit_code=error.exit_code)
+        path: Path | None = None
+        line: int | None = None
+        if isinstance(error, ProgramError):
+            location = error.location
+            path = project.directory / location.path if location else project.program
+            line = location.line if location else None
+        return CheckFailure(
+            str(error), project.project, project.stack, path, line, exit_code=error.exit_code
+        )
 
 
 def run(args: argparse.Namespace) -> int:
+    checked = CheckedStack()
     try:
-        return _run(args)
+        return _run(args, checked)
+    except UserError as error:
+        # The reason goes on to the command line's one handler (stderr, its exit code); the
+        # document goes to stdout first, so a CI upload step finds one on every exit 2.
+        write_failure_document(args, checked.failure(error))
+        raise
     except Exception as error:
-        # A bug: the document says the run failed (a CI upload step still finds one), and the
-        # error goes on to the command line's one handler, which reports it as 70.
+        # A bug: the document says the run failed, and the error goes on to the one handler,
+        # which reports it as 70.
         write_failure_document(
             args,
             CheckFailure(
@@ -123,48 +142,28 @@ def run(args: argparse.Namespace) -> int:
         raise
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, checked: CheckedStack) -> int:
     if args.explore:
         if args.mocks is not None:
-            return _failed(
-                args,
-                CheckFailure(
-                    "--mocks does not go with --explore; describe the outputs, calls and "
-                    "stacks to explore in the explore file"
-                ),
+            raise FlagError(
+                "--mocks does not go with --explore; describe the outputs, calls and stacks to "
+                "explore in the explore file"
             )
-        return explore_cli.run(args)
+        args.command = "check --explore"  # from here on, main's messages name the mode
+        return explore_cli.run(args, checked)
     misused = explore_cli.misused_flags(args)
     if misused:
-        return _failed(args, CheckFailure(f"{', '.join(misused)} only go with --explore"))
-    try:
-        project = load_project(args.project_dir, args.stack)
-    except ProjectError as error:
-        return _failed(args, CheckFailure(str(error)))
-    try:
-        problems = setting_problems(project)
-        if problems:
-            # The provider fails every check on them, so `pulumi preview` would stop too.
-            raise ProjectError("; ".join(problems))
-        config_path, config_file = load_policy_config_file(project, args.policy_config)
-        answers = load_mock_answers(args.mocks or default_mocks_file(project.directory))
-        collected = collect_resources(
-            project, timeout=args.timeout, answers=answers, full_traceback=args.traceback
-        )
-    except (PolicyConfigError, MockAnswersError, ProjectError) as error:
-        return _failed(args, CheckFailure(str(error), project.project, project.stack))
-    except ProgramError as error:
-        location = error.location
-        return _failed(
-            args,
-            CheckFailure(
-                str(error),
-                project.project,
-                project.stack,
-                project.directory / location.path if location else project.program,
-                location.line if location else None,
-            ),
-        )
+        raise FlagError(f"{', '.join(misused)} only go with --explore")
+    project = checked.project = load_project(args.project_dir, args.stack)
+    problems = setting_problems(project)
+    if problems:
+        # The provider fails every check on them, so `pulumi preview` would stop too.
+        raise ProjectError("; ".join(problems))
+    config_path, config_file = load_policy_config_file(project, args.policy_config)
+    answers = load_mock_answers(args.mocks or default_mocks_file(project.directory))
+    collected = collect_resources(
+        project, timeout=args.timeout, answers=answers, full_traceback=args.traceback
+    )
     context = StackContext(stack=project.stack, config=project.plain_config)
     violations = apply_exceptions(
         evaluate(collected.resources, config_file.settings, context), config_file.exceptions

@@ -15,7 +15,6 @@ import argparse
 import dataclasses
 import json
 import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,7 @@ from typing import Any
 from gotham_inbox._delivery import HostMemory
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.doctor import Diagnosis, Doctor
-from gotham_inbox.errors import ConfigurationError, InsecureTransportError
-from gotham_inbox.redaction import redact
+from gotham_inbox.errors import ConfigurationError, InsecureTransportError, UserError
 
 _MARKS = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "info": "info"}
 
@@ -61,11 +59,6 @@ def register(subparsers: Any) -> None:
         "--marking", default="UNCLASSIFIED", help="the test message's portion marking"
     )
     parser.set_defaults(run=run)
-
-
-def _bad_input(text: str) -> int:
-    print(f"gotham-inbox doctor: {redact(text)}", file=sys.stderr)
-    return exit_codes.BAD_INPUT
 
 
 def _stack_config(args: argparse.Namespace) -> tuple[dict[str, str], frozenset[str]]:
@@ -139,13 +132,11 @@ def render_text(diagnosis: Diagnosis) -> str:
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
     environ = os.environ if environ is None else environ
     if args.project_dir is None and not args.hostname:
-        return _bad_input("give --hostname HOST, or a PROJECT_DIR (with --stack) to read it from")
+        raise UserError("give --hostname HOST, or a PROJECT_DIR (with --stack) to read it from")
     if args.send_test_message and not args.to_group:
-        return _bad_input("--send-test-message needs --to-group NAME (the group to send it to)")
+        raise UserError("--send-test-message needs --to-group NAME (the group to send it to)")
     problems: list[str] = []
     try:
-        from gotham_inbox.check.project import ProjectError
-
         problems = _setting_problems(args)
         settings = _settings(args, environ)
         policy = settings.source_id_policy()
@@ -166,9 +157,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
         )
         _add_setting_findings(diagnosis, problems)
         return _report(args, diagnosis.redacted(settings.secrets()))
-    except (ConfigurationError, ProjectError) as error:
+    except UserError as error:
+        if not problems:
+            raise
         # A misspelt key is often why a setting is missing: say both.
-        return _bad_input("; ".join([str(error), *problems]))
+        raise UserError("; ".join([str(error), *problems])) from None
     with client:
         doctor = Doctor(client, source_id_setting=policy)
         diagnosis = doctor.run()

@@ -13,13 +13,14 @@ from typing import Any
 
 from gotham_inbox._hosts import is_loopback_host
 from gotham_inbox.cli import exit_codes
-from gotham_inbox.directory import DIRECTORY_SCHEMA, DirectoryError, load_directory
+from gotham_inbox.directory import DIRECTORY_SCHEMA, load_directory
 from gotham_inbox.emulator.app import DEFAULT_MAX_BODY_BYTES, create_app
 from gotham_inbox.emulator.faults import FAULT_KINDS, FaultPlan, FaultRule, parse_fault
 from gotham_inbox.emulator.oauth import DEFAULT_TOKEN_LIFETIME_SECONDS
 from gotham_inbox.emulator.server import EmulatorServer
 from gotham_inbox.emulator.source_id_modes import DEFAULT_SOURCE_ID_MODE, SOURCE_ID_MODES
-from gotham_inbox.emulator.store import MessageStore, StoreError
+from gotham_inbox.emulator.store import MessageStore
+from gotham_inbox.errors import UnavailableError, UserError
 
 logger = logging.getLogger("gotham_inbox.emulator")
 
@@ -155,12 +156,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(DIRECTORY_SCHEMA, indent=2))
         return exit_codes.OK
     _configure_logging(args.log_level)
-    try:
-        directory = load_directory(args.directory)
-        store = MessageStore(args.db)
-    except (DirectoryError, StoreError) as error:
-        print(f"gotham-inbox emulator: {error}", file=sys.stderr)
-        return exit_codes.BAD_INPUT
+    directory = load_directory(args.directory)
+    store = MessageStore(args.db)
     chosen_token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV)
     admin_token = chosen_token or "emu-admin-" + secrets.token_urlsafe(24)
     faults = FaultPlan(seed=args.fault_seed, rules=list(args.fault))
@@ -177,19 +174,14 @@ def run(args: argparse.Namespace) -> int:
         try:
             server = EmulatorServer(app, host=args.host, port=args.port)
         except (UnicodeError, ValueError, socket.gaierror) as error:  # "a..b", "no.such.host"
-            print(
-                f"gotham-inbox emulator: --host {args.host[:100]!r} is not a host name or "
-                f"address ({type(error).__name__})",
-                file=sys.stderr,
-            )
-            return exit_codes.BAD_INPUT
+            raise UserError(
+                f"--host {args.host[:100]!r} is not a host name or address ({type(error).__name__})"
+            ) from None
         except OSError as error:
-            print(
-                f"gotham-inbox emulator: cannot listen on {args.host}:{args.port}: "
-                f"{error.strerror or error}; pick another --port",
-                file=sys.stderr,
-            )
-            return exit_codes.UNAVAILABLE
+            raise UnavailableError(
+                f"cannot listen on {args.host}:{args.port}: {error.strerror or error}; "
+                "pick another --port"
+            ) from None
         if not is_loopback_host(args.host):
             logger.warning(
                 "listening on %s, which is not loopback: tokens arrive over plain http",

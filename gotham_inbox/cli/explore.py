@@ -14,23 +14,15 @@ import random
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from gotham_inbox.check.collect import ProgramError
-from gotham_inbox.check.project import (
-    ProjectError,
-    StackProject,
-    load_policy_config,
-    load_project,
-)
-from gotham_inbox.check.report import FAILURE_RENDERERS, CheckFailure
+from gotham_inbox.check.project import load_policy_config, load_project
 from gotham_inbox.cli import exit_codes
-from gotham_inbox.explore.config_strategies import ExploreExtraMissing
+from gotham_inbox.errors import UserError
 from gotham_inbox.explore.counterexample_report import EXPLORE_RENDERERS, ExploreReport
 from gotham_inbox.explore.domains import declared_keys
 from gotham_inbox.explore.schema_file import (
     EXPLORE_FILE,
-    ExploreSchemaError,
     default_explore_file,
     load_explore_schemas,
 )
@@ -41,13 +33,15 @@ from gotham_inbox.explore.search import (
     Budget,
     explore,
 )
-from gotham_inbox.policy.properties import PolicyConfigError
+
+if TYPE_CHECKING:  # check imports this module
+    from gotham_inbox.cli.check import CheckedStack
 
 DATABASE_DIR = ".gotham-inbox"
 """The folder beside Pulumi.yaml that holds the hypothesis database (it ignores itself in git)."""
 
 
-class FlagError(Exception):
+class FlagError(UserError):
     """An explore flag has a value that cannot be used."""
 
 
@@ -164,41 +158,24 @@ def _budget(args: argparse.Namespace, database: Path, timeout: float) -> Budget:
     return Budget(max_examples, max_seconds, seed, database, timeout)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``check --explore`` with ``check``'s parsed arguments."""
+def run(args: argparse.Namespace, checked: CheckedStack) -> int:
+    """Run ``check --explore`` with ``check``'s parsed arguments.
 
-    project: StackProject | None = None
-
-    def broken(error: Any) -> int:
-        print(f"gotham-inbox check --explore: {error}", file=sys.stderr)
-        render = FAILURE_RENDERERS.get(args.format)
-        if render is not None:  # JSON and SARIF get their document on every exit 2
-            where = (project.project, project.stack) if project is not None else (None, None)
-            sys.stdout.write(render(CheckFailure(str(error), *where)))
-        return exit_codes.BAD_INPUT
-
-    try:
-        project = load_project(args.project_dir, args.stack)
-        config_path, policy = load_policy_config(project, args.policy_config)
-        keys = declared_keys(project)
-        schema_path = args.explore_schema or default_explore_file(project.directory)
-        schemas = load_explore_schemas(schema_path, keys, project.project)
-        budget = _budget(
-            args, _database(project.directory, project.stack, args.explore_database), args.timeout
-        )
-        result = explore(project, keys, schemas, policy, budget)
-    except (
-        ProjectError,
-        PolicyConfigError,
-        ProgramError,
-        ExploreSchemaError,
-        ExploreExtraMissing,
-        FlagError,
-    ) as error:
-        return broken(error)
+    Bad input is raised (a :class:`~gotham_inbox.errors.UserError`); ``checked`` learns the
+    project as soon as it is loaded, for the failure document ``check`` writes then.
+    """
+    project = checked.project = load_project(args.project_dir, args.stack)
+    config_path, policy = load_policy_config(project, args.policy_config)
+    keys = declared_keys(project)
+    schema_path = args.explore_schema or default_explore_file(project.directory)
+    schemas = load_explore_schemas(schema_path, keys, project.project)
+    budget = _budget(
+        args, _database(project.directory, project.stack, args.explore_database), args.timeout
+    )
+    result = explore(project, keys, schemas, policy, budget)
     if result.baseline is None and result.counterexample is None:
         # Not even the stack's current config was judged: passing would pass the unjudged.
-        return broken(
+        raise FlagError(
             f"no example finished within --max-seconds {budget.max_seconds:g} (the program "
             f"{project.program} was not judged once); raise --max-seconds"
         )

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from gotham_inbox.cli import exit_codes
-from gotham_inbox.distribution.state_migration import StateMigrationError, migrate_export
+from gotham_inbox.distribution.state_migration import migrate_export
 from gotham_inbox.documents import DocumentError, parse_json, read_bounded, read_bounded_stream
+from gotham_inbox.errors import UserError
 from gotham_inbox.output_files import write_atomically
 
 STDIN = "-"
@@ -66,11 +67,6 @@ def _positive_bytes(text: str) -> int:
     return value
 
 
-def _fail(message: str) -> int:
-    print(f"gotham-inbox migrate-state: {message}", file=sys.stderr)
-    return exit_codes.BAD_INPUT
-
-
 def run(args: argparse.Namespace) -> int:
     source = "standard input" if args.export == STDIN else args.export
     hint = "; create it with `pulumi stack export --file FILE`"
@@ -84,11 +80,8 @@ def run(args: argparse.Namespace) -> int:
     except DocumentError as error:
         if "-byte limit" in error.reason:
             hint = "; pass --max-bytes N to read a larger export"
-        return _fail(f"{error}{hint}")
-    try:
-        migration = migrate_export(exported, str(source))
-    except StateMigrationError as error:
-        return _fail(str(error))
+        raise UserError(f"{error}{hint}") from None
+    migration = migrate_export(exported, str(source))
     document = json.dumps(migration.document, indent=4) + "\n"
     if args.output is None:
         sys.stdout.write(document)
@@ -96,9 +89,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             write_atomically(args.output, document.encode("utf-8"))
         except OSError as error:
-            return _fail(
+            raise UserError(
                 f"cannot write {args.output}: {error.strerror or error}; {args.output} is unchanged"
-            )
+            ) from None
     if migration.rewritten:
         print(
             f"gotham-inbox migrate-state: rewrote {len(migration.rewritten)} __provider value(s) "

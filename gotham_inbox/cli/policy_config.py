@@ -11,10 +11,10 @@ from typing import Any
 from gotham_inbox.cli import exit_codes
 from gotham_inbox.directory import (
     PRODUCER_GROUP,
-    DirectoryError,
     example_directory_path,
     load_directory,
 )
+from gotham_inbox.errors import UserError
 from gotham_inbox.output_files import write_atomically
 from gotham_inbox.policy.directory_config import pack_config_schema, policy_config_from_directory
 
@@ -55,12 +55,9 @@ def _emit(document: dict[str, Any], output: Path | None) -> int:
     try:
         write_atomically(output, text.encode("utf-8"))
     except OSError as error:
-        print(
-            f"gotham-inbox policy-config: cannot write {output}: {error.strerror or error}; "
-            f"{output} is unchanged",
-            file=sys.stderr,
-        )
-        return exit_codes.BAD_INPUT
+        raise UserError(
+            f"cannot write {output}: {error.strerror or error}; {output} is unchanged"
+        ) from None
     print(f"wrote {output}", file=sys.stderr)
     return exit_codes.OK
 
@@ -69,23 +66,15 @@ def run(args: argparse.Namespace) -> int:
     if args.schema:
         return _emit(pack_config_schema(), args.output)
     if not args.caller:
-        print("gotham-inbox policy-config: --caller USER is required", file=sys.stderr)
-        return exit_codes.BAD_INPUT
-    try:
-        directory = load_directory(args.directory or example_directory_path())
-    except DirectoryError as error:
-        print(f"gotham-inbox policy-config: {error}", file=sys.stderr)
-        return exit_codes.BAD_INPUT
+        raise UserError("--caller USER is required")
+    directory = load_directory(args.directory or example_directory_path())
     try:
         caller = directory.user(args.caller)
     except KeyError:
         users = ", ".join(user.name for user in directory.users)
-        print(
-            f"gotham-inbox policy-config: no user '{args.caller}' in {directory.source}; "
-            f"choose one of: {users}",
-            file=sys.stderr,
-        )
-        return exit_codes.BAD_INPUT
+        raise UserError(
+            f"no user '{args.caller}' in {directory.source}; choose one of: {users}"
+        ) from None
     if not caller.is_inbox_producer:
         print(
             f"gotham-inbox policy-config: warning: '{caller.name}' is not in the group "

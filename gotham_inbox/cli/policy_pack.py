@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import sys
 from pathlib import Path
 from typing import Any
 
 from gotham_inbox.cli import exit_codes
-from gotham_inbox.distribution.pack_dir import VIRTUALENV, PackDirectoryError, lay_out
+from gotham_inbox.distribution.pack_dir import VIRTUALENV, lay_out
 
 
 def register(subparsers: Any) -> None:
@@ -31,11 +30,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        laid_out = lay_out(args.directory, force=args.force)
-    except PackDirectoryError as error:
-        print(f"gotham-inbox policy-pack: {error}", file=sys.stderr)
-        return exit_codes.BAD_INPUT
+    laid_out = lay_out(args.directory, force=args.force)
     where = shlex.quote(str(args.directory))
     written = ", ".join(laid_out.written) if laid_out.written else "nothing (already up to date)"
     print(f"gotham-inbox {laid_out.version} policy pack in {args.directory}: wrote {written}")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from gotham_inbox import schema
 from gotham_inbox.cli import exit_codes
+from gotham_inbox.errors import UserError
 
 
 def register(subparsers: Any) -> None:
@@ -25,12 +25,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             written = schema.write_all()
         except OSError as error:
-            print(
-                f"gotham-inbox schema: cannot write {schema.SCHEMA_DIR}: "
-                f"{error.strerror or error}; the schema files are unchanged",
-                file=sys.stderr,
-            )
-            return exit_codes.BAD_INPUT
+            raise UserError(
+                f"cannot write {schema.SCHEMA_DIR}: {error.strerror or error}; the schema files "
+                "are unchanged"
+            ) from None
         for path in written:
             print(f"wrote {path}")
     else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 
+from gotham_inbox.errors import UserError
 from gotham_inbox.output_files import write_files_atomically
 
 DISTRIBUTION = "gotham-inbox"
@@ -25,7 +26,7 @@ VIRTUALENV = "venv"
 """Where the pack's PulumiPolicy.yaml says its virtualenv is (relative to the pack)."""
 
 
-class PackDirectoryError(Exception):
+class PackDirectoryError(UserError):
     """The pack cannot be laid out there; the message names the path and what to do."""
 
 

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from gotham_inbox.errors import UserError
+
 PROVIDER_KEY = "__provider"
 OLD_MODULE = "providers.provider"
 PROVIDER_CLASSES = ("InboxMessageProvider", "InboxMessageBatchProvider")
@@ -38,7 +40,7 @@ INBOX_TYPES = (
 _STRING_OPS = {"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "SHORT_BINSTRING"}
 
 
-class StateMigrationError(Exception):
+class StateMigrationError(UserError):
     """The document cannot be migrated; the message says where and what to do."""
 
 

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gotham_inbox.errors import UserError
+
 SCHEMA_VERSION = 1
 
 _CREATE = """
@@ -30,7 +32,7 @@ CREATE TABLE IF NOT EXISTS messages (
 """
 
 
-class StoreError(RuntimeError):
+class StoreError(UserError, RuntimeError):
     """The database file cannot be used (not SQLite, or written by an incompatible version)."""
 
 

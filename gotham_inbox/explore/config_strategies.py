@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
+from gotham_inbox.errors import UserError
 from gotham_inbox.explore.domains import DeclaredKey
 from gotham_inbox.explore.schema_file import ExploreSchemaError, ExploreSchemas
 
@@ -25,7 +26,7 @@ two together). hypothesis-jsonschema 0.23 calls ``many.more()``, a hypothesis in
 6.170.10 replaced: from that release on, every ``type: object`` schema fails to generate."""
 
 
-class ExploreExtraMissing(Exception):
+class ExploreExtraMissing(UserError):
     """``check --explore`` needs packages of the ``explore`` extra that are not installed (or
     not in the range the extra pins)."""
 

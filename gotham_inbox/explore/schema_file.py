@@ -30,6 +30,7 @@ from typing import Any
 import jsonschema
 
 from gotham_inbox.documents import DocumentError, load_document
+from gotham_inbox.errors import UserError
 from gotham_inbox.explore.domains import DeclaredKey
 
 EXPLORE_FILE = "gotham-inbox-explore.yaml"
@@ -52,7 +53,7 @@ _BOUND_PAIRS = (
 _SECTIONS = ("config", "outputs", "calls", "stacks")
 
 
-class ExploreSchemaError(Exception):
+class ExploreSchemaError(UserError):
     """The explore file cannot be used; the text names the file, the entry and the fix."""
 
 

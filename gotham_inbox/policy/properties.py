@@ -16,12 +16,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from gotham_inbox.errors import UserError
 from gotham_inbox.policy.inbox_resource import CALLER_REALM_KEY
 from gotham_inbox.suggestions import did_you_mean
 from gotham_inbox.validation import format_location
 
 
-class PolicyConfigError(ValueError):
+class PolicyConfigError(UserError, ValueError):
     """A policy configuration that cannot be used; the text names the policy and property."""
 
 

@@ -10,7 +10,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "gotham_inbox"
 
 VOCABULARY = {"directory", "realms", "source_ids", "unknowns", "suggestions"}
 """The shared vocabulary's modules (docs/development.md, "The shared vocabulary")."""
-BELOW_THE_VOCABULARY = {"models", "validation", "schema", "documents"}
+BELOW_THE_VOCABULARY = {"models", "validation", "schema", "documents", "errors"}
+"""``errors`` too: every room's bad input derives from its ``UserError`` (docs/development.md)."""
 
 
 def _modules() -> dict[str, Path]:

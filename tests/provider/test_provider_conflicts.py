@@ -16,7 +16,7 @@ from gotham_inbox._auth import TokenAuth
 from gotham_inbox._delivery import Delivery, HostMemory, match_answer
 from gotham_inbox.client import InboxClient
 from gotham_inbox.models import SendMessagesResponse
-from gotham_inbox.providers.outcome import PartialSendError, outcome_of, require_all_delivered
+from gotham_inbox.providers.outcome import PartialSendError, require_all_delivered, status_of
 from gotham_inbox.providers.provider import (
     InboxMessageBatchProvider,
     InboxMessageProvider,
@@ -107,8 +107,7 @@ def test_ids_are_matched_whatever_their_letter_case() -> None:
     source_id = with_id()["sourceId"]
     response = SendMessagesResponse.model_validate({"responses": [{"sourceId": source_id.upper()}]})
     (result,) = match_answer([source_id.upper()], [source_id.upper()], response)
-    outcome = outcome_of(result)
-    assert (outcome.status, outcome.source_id, outcome.honoured) == ("sent", source_id, True)
+    assert (status_of(result), result.server_id, result.honoured) == ("sent", source_id, True)
 
 
 def test_a_scripted_gotham_remembering_ids_makes_a_repeat_an_adoption(
@@ -134,14 +133,15 @@ def test_a_message_without_a_source_id_is_refused_before_anything_is_sent(
     assert scripted_gotham.requests == []
 
 
-def test_partial_send_error_keeps_the_outcomes_for_callers() -> None:
+def test_partial_send_error_keeps_the_results_for_callers() -> None:
     messages = [with_id(), with_id()]
     ids = [m["sourceId"] for m in messages]
     gotham = answering([ids[0]], [(ids[1], "UNKNOWN")])
     delivery = delivered_by_a_fresh_client(gotham, messages)
     with pytest.raises(PartialSendError) as caught:
         require_all_delivered("messages", delivery)
-    assert [(o.index, o.status) for o in caught.value.outcomes] == [(0, "sent"), (1, None)]
+    results = [(r.index, r.delivered, r.status, r.reason) for r in caught.value.results]
+    assert results == [(0, True, "sent", None), (1, False, "conflict", "UNKNOWN")]
 
 
 # --- transient failures ---------------------------------------------------------------------
