@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from gotham_inbox.cli import main
-from tests.policies.policy_support import REALM, example_config
+from tests.policies.builders import REALM, example_config
 
 MESSAGE_HELPERS = textwrap.dedent(
     """\

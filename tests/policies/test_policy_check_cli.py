@@ -17,7 +17,7 @@ from gotham_inbox.check.report import JSON_REPORT_VERSION
 from gotham_inbox.cli import main
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.policy import POLICIES, POLICIES_BY_NAME
-from tests.policies.policy_support import POLICY_NAMES, REALM, example_config, without_directory
+from tests.policies.builders import POLICY_NAMES, REALM, example_config, without_directory
 
 PROGRAM_HEADER = """\
 import pulumi

@@ -17,17 +17,16 @@ from gotham_inbox.policy.stack_context import (
     context_from_configure_stack,
     context_from_environment,
 )
-from tests.policies.policy_support import (
+from tests.policies.builders import (
     PROJECT,
     REALM,
-    Analyzer,
     marked,
     message,
     single,
-    struct,
     to,
     without_directory,
 )
+from tests.policies.harness import Analyzer, struct
 
 CEILING = without_directory(
     {
