@@ -103,6 +103,10 @@ def ceiling(**properties: Any) -> dict[str, Any]:
     }
 
 
+EXAMPLE: Mapping[str, Any] = example_config()
+"""The policy config generated from the example directory, shared by the cases (read only)."""
+
+
 def without_directory(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``config`` with ``missingDirectory: ignore`` on every policy that needs the directory:
     a case about another rule says explicitly that it has no directory."""

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from tests.policies.builders import (
+    EXAMPLE,
     batch,
     ceiling,
-    example_config,
     marked,
     message,
     numbered_messages,
@@ -19,9 +19,6 @@ from tests.policies.builders import (
     without_directory,
 )
 from tests.policies.cases.case import Case, Expect, advice
-
-EXAMPLE = example_config()
-"""The policy config generated from the example directory."""
 
 SHARED_SOURCE_ID = source_id("shared")
 """A sourceId two resources both use."""

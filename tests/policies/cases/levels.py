@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from gotham_inbox.policy import EnforcementLevel
 from tests.policies.builders import (
+    EXAMPLE,
     REALM,
-    example_config,
     message,
     single,
     to,
 )
 from tests.policies.cases.case import Case, Expect, advice
-
-EXAMPLE = example_config()
-"""The policy config generated from the example directory."""
 
 CASES: list[Case] = [
     Case(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tests.policies.builders import (
+    EXAMPLE,
     batch,
     ceiling,
-    example_config,
     marked,
     message,
     single,
@@ -13,9 +13,6 @@ from tests.policies.builders import (
     without_directory,
 )
 from tests.policies.cases.case import Case, Expect
-
-EXAMPLE = example_config()
-"""The policy config generated from the example directory."""
 
 CASES: list[Case] = [
     Case(

@@ -4,18 +4,15 @@ caller's realm taken from the policy config, else the stack."""
 from __future__ import annotations
 
 from tests.policies.builders import (
+    EXAMPLE,
     REALM,
     batch,
-    example_config,
     message,
     single,
     to,
     without_directory,
 )
 from tests.policies.cases.case import Case, Expect
-
-EXAMPLE = example_config()
-"""The policy config generated from the example directory."""
 
 CASES: list[Case] = [
     Case(

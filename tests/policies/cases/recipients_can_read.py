@@ -8,18 +8,15 @@ from typing import Any
 from gotham_inbox.policy import EnforcementLevel, InboxResource
 from gotham_inbox.unknowns import UNKNOWN_STRING
 from tests.policies.builders import (
+    EXAMPLE,
     REALM,
     batch,
-    example_config,
     marked,
     message,
     single,
     to,
 )
 from tests.policies.cases.case import Case, Expect, advice
-
-EXAMPLE = example_config()
-"""The policy config generated from the example directory."""
 
 PARTNER_OPS = to(("partner-ops", "partner-realm"))
 """A group whose clearance (UNCLASSIFIED) lacks SENSITIVE."""

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from gotham_inbox.unknowns import UNKNOWN_STRING
 from tests.policies.builders import (
+    EXAMPLE,
     POLICY_NAMES,
     REALM,
     batch,
-    example_config,
     marked,
     message,
     single,
@@ -18,9 +18,6 @@ from tests.policies.builders import (
     without_directory,
 )
 from tests.policies.cases.case import Case, Expect, advice
-
-EXAMPLE = example_config()
-"""The policy config generated from the example directory."""
 
 UNJUDGED = single(
     "restricted",
