@@ -28,7 +28,13 @@ CASES: list[Case] = [
                     message(
                         title={"value": "x" * 11},
                         body={"value": "é" * 6, "formatStyle": "UNFORMATTED"},
-                    )
+                    ),
+                    # At the limits exactly: no finding (the counts below are of message 0).
+                    message(
+                        "at",
+                        title={"value": "x" * 10},
+                        body={"value": "é" * 5, "formatStyle": "UNFORMATTED"},
+                    ),
                 ],
             )
         ],
