@@ -12,16 +12,25 @@ worker (the wait is interrupted and the worker killed) or in the regular-express
 counting it as a failure of the example or saving it to the example database, as it does for
 Ctrl-C. Where there is no ``SIGALRM`` (Windows) or the search does not run in the main thread,
 only the clock read between examples bounds it (see :func:`hard_deadline`).
+
+Where Python cannot let an exception through (a garbage-collector callback such as hypothesis's,
+a ``__del__``, a weakref callback), it reports it to :func:`sys.unraisablehook` and drops it.
+While the bound holds, an :class:`OutOfTime` dropped so is caught there and the timer fires again
+:data:`RETRY_SECONDS` later, until it lands in ordinary code.
 """
 
 from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from types import FrameType
+
+RETRY_SECONDS = 0.01
+"""How soon the timer fires again after an :class:`OutOfTime` that Python dropped."""
 
 
 class OutOfTime(KeyboardInterrupt):
@@ -47,11 +56,23 @@ def hard_deadline(at: float) -> Iterator[bool]:
     def expire(signum: int, frame: FrameType | None) -> None:
         raise OutOfTime()
 
+    previous_hook = sys.unraisablehook
+
+    def dropped(unraisable: sys.UnraisableHookArgs) -> None:
+        if isinstance(unraisable.exc_value, OutOfTime):
+            # Raised where Python drops exceptions: not lost, the timer fires again shortly.
+            # Re-armed only here, not on every alarm, so no alarm outlives one that got through.
+            signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
+            return
+        previous_hook(unraisable)
+
     previous = signal.signal(signal.SIGALRM, expire)
+    sys.unraisablehook = dropped
     try:
         # setitimer(0) would disarm it: a deadline already past fires at once.
         signal.setitimer(signal.ITIMER_REAL, max(at - time.monotonic(), 1e-3))
         yield True
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        sys.unraisablehook = previous_hook
         signal.signal(signal.SIGALRM, previous)
