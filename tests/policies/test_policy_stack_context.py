@@ -13,19 +13,8 @@ import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
 from gotham_inbox.policy import resolve_pack_config
-from gotham_inbox.policy.stack_context import (
-    context_from_configure_stack,
-    context_from_environment,
-)
-from tests.policies.builders import (
-    PROJECT,
-    REALM,
-    marked,
-    message,
-    single,
-    to,
-    without_directory,
-)
+from gotham_inbox.policy.stack_context import context_from_configure_stack, context_from_environment
+from tests.policies.builders import PROJECT, REALM, marked, message, single, to, without_directory
 from tests.policies.harness import Analyzer, struct
 
 CEILING = without_directory(

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from tests.policies.builders import (
-    batch,
-    message,
-    single,
-    to,
-)
+from tests.policies.builders import batch, message, single, to
 from tests.policies.cases.case import Case, Expect, advice
 
 CASES: list[Case] = [

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 from gotham_inbox.policy import EnforcementLevel
-from tests.policies.builders import (
-    EXAMPLE,
-    REALM,
-    message,
-    single,
-    to,
-)
+from tests.policies.builders import EXAMPLE, REALM, message, single, to
 from tests.policies.cases.case import Case, Expect, advice
 
 CASES: list[Case] = [

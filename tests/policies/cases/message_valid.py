@@ -4,14 +4,7 @@ resource shapes (a missing input, an empty or non-list batch, values unknown in 
 from __future__ import annotations
 
 from gotham_inbox.unknowns import UNKNOWN_STRING
-from tests.policies.builders import (
-    POLICY_NAMES,
-    batch,
-    message,
-    single,
-    to,
-    without_directory,
-)
+from tests.policies.builders import POLICY_NAMES, batch, message, single, to, without_directory
 from tests.policies.cases.case import Case, Expect
 
 CASES: list[Case] = [

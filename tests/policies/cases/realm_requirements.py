@@ -3,15 +3,7 @@ caller's realm taken from the policy config, else the stack."""
 
 from __future__ import annotations
 
-from tests.policies.builders import (
-    EXAMPLE,
-    REALM,
-    batch,
-    message,
-    single,
-    to,
-    without_directory,
-)
+from tests.policies.builders import EXAMPLE, REALM, batch, message, single, to, without_directory
 from tests.policies.cases.case import Case, Expect
 
 CASES: list[Case] = [

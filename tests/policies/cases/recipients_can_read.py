@@ -7,15 +7,7 @@ from typing import Any
 
 from gotham_inbox.policy import EnforcementLevel, InboxResource
 from gotham_inbox.unknowns import UNKNOWN_STRING
-from tests.policies.builders import (
-    EXAMPLE,
-    REALM,
-    batch,
-    marked,
-    message,
-    single,
-    to,
-)
+from tests.policies.builders import EXAMPLE, REALM, batch, marked, message, single, to
 from tests.policies.cases.case import Case, Expect, advice
 
 PARTNER_OPS = to(("partner-ops", "partner-realm"))
