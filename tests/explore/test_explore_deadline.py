@@ -3,7 +3,8 @@
 hypothesis measures garbage collection with a ``gc`` callback. An :class:`OutOfTime` raised
 while such a callback runs is dropped by Python (it only reports it), so the bound fell back to
 the clock read between rounds: minutes late for a slow example. The alarm here goes off in a
-callback on purpose (``SIGALRM`` sent while it runs), as the timer would at the wrong moment.
+callback on purpose (``SIGALRM`` sent while it runs), as the timer would at the wrong moment,
+or in code that catches it.
 """
 
 from __future__ import annotations
@@ -69,6 +70,17 @@ def test_an_alarm_dropped_in_a_gc_callback_fires_again_in_ordinary_code(
     assert reached_after_the_callback
 
 
+def test_an_alarm_swallowed_by_the_code_it_lands_in_fires_again() -> None:
+    swallowed = False
+    with pytest.raises(OutOfTime), hard_deadline(time.monotonic() + LATER):
+        try:
+            _alarm_now()
+        except OutOfTime:
+            swallowed = True
+        _ordinary_code()
+    assert swallowed
+
+
 def test_no_alarm_outlives_the_bound_once_it_got_through(
     in_gc_callback: Callable[[Callable[[], None]], None],
 ) -> None:
@@ -80,9 +92,10 @@ def test_no_alarm_outlives_the_bound_once_it_got_through(
     assert signal.getsignal(signal.SIGALRM) is handler_before
 
 
-def test_other_dropped_exceptions_still_reach_the_previous_hook(
+def test_only_other_dropped_exceptions_reach_the_previous_hook(
     in_gc_callback: Callable[[Callable[[], None]], None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A dropped OutOfTime is no error: nothing printed ("Exception ignored in ..."), no warning.
     reported: list[BaseException | None] = []
 
     def report(unraisable: Any) -> None:
@@ -93,7 +106,9 @@ def test_other_dropped_exceptions_still_reach_the_previous_hook(
     def fail() -> None:
         raise ValueError("a callback's own error")
 
-    with hard_deadline(time.monotonic() + LATER):
+    with pytest.raises(OutOfTime), hard_deadline(time.monotonic() + LATER):
         in_gc_callback(fail)
+        in_gc_callback(_alarm_now)
+        _ordinary_code()
     assert [type(error) for error in reported] == [ValueError]
     assert sys.unraisablehook is report
