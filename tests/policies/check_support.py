@@ -1,5 +1,5 @@
-"""Projects on disk for ``gotham-inbox check``'s runner tests: a program, its stack, the files
-beside it (a policy config, a mocks file)."""
+"""Projects on disk for the tests of ``gotham-inbox check``: a program, its stacks, the files
+beside it (a policy config, a mocks file), and ``check`` run in this process."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from gotham_inbox.cli import main
-from tests.policies.policy_support import REALM, example_config
+from tests.policies.builders import REALM, example_config
 
 MESSAGE_HELPERS = textwrap.dedent(
     """\
@@ -39,6 +39,30 @@ MESSAGE_HELPERS = textwrap.dedent(
 )
 
 
+def write_project(
+    root: Path,
+    program: str,
+    *,
+    name: str = "inbox-fixture",
+    stacks: dict[str, dict[str, Any]] | None = None,
+    policy_config: dict[str, Any] | None = None,
+    policy_config_name: str = "policy-config.dev.json",
+) -> Path:
+    """A Pulumi project on disk: Pulumi.yaml, the program, a file per stack (``dev`` alone by
+    default) with the example's realm, and a policy config when given."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Pulumi.yaml").write_text(
+        f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
+    )
+    (root / "__main__.py").write_text(program)
+    for stack, config in (stacks if stacks is not None else {"dev": {}}).items():
+        settings = {"config": {"gotham:realm": REALM, "gotham:hostname": "127.0.0.1:9", **config}}
+        (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(settings))
+    if policy_config is not None:
+        (root / policy_config_name).write_text(json.dumps(policy_config))
+    return root
+
+
 def write_check_project(
     root: Path,
     body: str,
@@ -48,14 +72,13 @@ def write_check_project(
 ) -> Path:
     """A project whose program is :data:`MESSAGE_HELPERS` then ``body`` (dedented), with the
     example's policy config and, when given, a ``gotham-inbox-mocks.yaml``."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "Pulumi.yaml").write_text("name: runner-fixture\nruntime: python\n")
-    (root / "__main__.py").write_text(MESSAGE_HELPERS + textwrap.dedent(body))
-    settings = {
-        "config": {"gotham:realm": REALM, "gotham:hostname": "127.0.0.1:9", **(config or {})}
-    }
-    (root / "Pulumi.dev.yaml").write_text(yaml.safe_dump(settings))
-    (root / "policy-config.dev.json").write_text(json.dumps(example_config()))
+    write_project(
+        root,
+        MESSAGE_HELPERS + textwrap.dedent(body),
+        name="runner-fixture",
+        stacks={"dev": dict(config or {})},
+        policy_config=example_config(),
+    )
     if mocks is not None:
         (root / "gotham-inbox-mocks.yaml").write_text(yaml.safe_dump(mocks))
     return root
@@ -66,7 +89,11 @@ def check(*args: str | Path) -> int:
     return main(["check", *map(str, args)])
 
 
+def line_in(program: str, text: str) -> int:
+    """The line of ``program`` (its text) that holds ``text``."""
+    return next(number for number, line in enumerate(program.splitlines(), 1) if text in line)
+
+
 def program_line(root: Path, text: str) -> int:
     """The line of the project's program that holds ``text``."""
-    lines = (root / "__main__.py").read_text().splitlines()
-    return next(number for number, line in enumerate(lines, 1) if text in line)
+    return line_in((root / "__main__.py").read_text(), text)

@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from gotham_inbox.check.report import JSON_REPORT_VERSION
-from gotham_inbox.cli import main
 from gotham_inbox.emulator.testing import RunningEmulator
 from gotham_inbox.policy import POLICIES, POLICIES_BY_NAME
-from tests.policies.policy_support import POLICY_NAMES, REALM, example_config, without_directory
+from tests.policies.builders import POLICY_NAMES, example_config, without_directory
+from tests.policies.check_support import check, line_in, write_project
 
 PROGRAM_HEADER = """\
 import pulumi
@@ -63,36 +62,6 @@ VIOLATING_PROGRAM = PROGRAM_HEADER + textwrap.dedent(
     InboxMessage("everyone", message("all hands", "Everyone"))
     """
 )
-
-
-def write_project(
-    root: Path,
-    program: str,
-    *,
-    stacks: dict[str, dict[str, Any]] | None = None,
-    policy_config: dict[str, Any] | None = None,
-    policy_config_name: str = "policy-config.dev.json",
-) -> Path:
-    """A Pulumi project on disk: Pulumi.yaml, the program, stack files, a policy config."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "Pulumi.yaml").write_text(
-        "name: inbox-fixture\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
-    )
-    (root / "__main__.py").write_text(program)
-    for stack, config in (stacks if stacks is not None else {"dev": {}}).items():
-        settings = {"config": {"gotham:realm": REALM, "gotham:hostname": "127.0.0.1:9", **config}}
-        (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(settings))
-    if policy_config is not None:
-        (root / policy_config_name).write_text(json.dumps(policy_config))
-    return root
-
-
-def check(*args: str | Path) -> int:
-    return main(["check", *map(str, args)])
-
-
-def line_of(program: str, text: str) -> int:
-    return next(number for number, line in enumerate(program.splitlines(), 1) if text in line)
 
 
 def test_clean_program_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,7 +110,7 @@ def test_text_report_says_where_and_how_to_fix(
     project = write_project(tmp_path / "app", VIOLATING_PROGRAM, policy_config=example_config())
     assert check(project) == 1
     out = capsys.readouterr().out
-    line = line_of(VIOLATING_PROGRAM, '"partner-alert"')
+    line = line_in(VIOLATING_PROGRAM, '"partner-alert"')
     assert "[mandatory, severity high] inbox-realm-requirements  partner-alert\n  at " in out
     assert f"__main__.py:{line}" in out
     assert "message.groupRecipients[0].realm: group 'partner-ops' lives in realm" in out
@@ -224,7 +193,7 @@ def test_sarif_points_at_the_declaring_line(
     assert secret["level"] == "error"
     location = secret["locations"][0]
     assert location["physicalLocation"]["artifactLocation"]["uri"].endswith("app/__main__.py")
-    assert location["physicalLocation"]["region"]["startLine"] == line_of(
+    assert location["physicalLocation"]["region"]["startLine"] == line_in(
         VIOLATING_PROGRAM, '"secret"'
     )
     assert location["logicalLocations"][0]["name"] == "secret"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gotham_inbox.check.report import JSON_REPORT_VERSION, CheckReport, render_json
 from gotham_inbox.policy import POLICIES, evaluate, resolve_pack_config
-from tests.policies.policy_support import REPO, message, single
+from tests.policies.builders import REPO, message, single
 
 DOC = (REPO / "docs" / "policy-pack.md").read_text(encoding="utf-8")
 

@@ -15,7 +15,7 @@ import pytest
 from gotham_inbox.policy import EnforcementLevel, PolicyConfigError, StackContext, evaluate
 from gotham_inbox.policy.exceptions import apply_exceptions
 from gotham_inbox.policy.pack_config import parse_pack_config
-from tests.policies.policy_support import example_config, marked, message, single
+from tests.policies.builders import example_config, marked, message, single
 
 SECRET = single("secret-notice", message(security=marked("SECRET")))
 OTHER = single("other-notice", message("o", security=marked("SECRET")))

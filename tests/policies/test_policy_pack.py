@@ -15,17 +15,8 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from gotham_inbox.policy import PACK_NAME, POLICIES, PolicyConfigError, resolve_pack_config
 from gotham_inbox.policy.spec import PACK_DISPLAY_NAME, PACK_REPOSITORY, PACK_TAGS
-from tests.policies.policy_support import (
-    PACK_DIR,
-    REALM,
-    Analyzer,
-    configure_request,
-    message,
-    single,
-    struct,
-    to,
-    without_directory,
-)
+from tests.policies.builders import PACK_DIR, REALM, message, single, to, without_directory
+from tests.policies.harness import Analyzer, configure_request, struct
 
 
 def test_pack_project_runs_python_in_the_project_virtualenv() -> None:

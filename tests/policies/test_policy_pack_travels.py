@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,8 @@ from pulumi.runtime.proto import analyzer_pb2
 from gotham_inbox.distribution.pack_dir import PACK_FILES, VIRTUALENV
 from gotham_inbox.policy import PACK_NAME, POLICIES
 from tests.distribution_support import DISTRIBUTION, TravelledPack, Wheel
-from tests.policies.policy_support import CASES, Analyzer, Case, reported_by_evaluate
+from tests.policies.cases import CASES, Case
+from tests.policies.harness import Analyzer, AnalyzerPool, reported_by_evaluate
 
 
 @pytest.fixture(scope="module")
@@ -29,22 +30,9 @@ def travelled_analyzer_for(
     travelled_pack: TravelledPack,
 ) -> Iterator[Callable[..., Analyzer]]:
     """``travelled_analyzer_for(stack, config)``: the travelled pack, started in its own venv."""
-    started: dict[tuple[str, tuple[tuple[str, str], ...]], Analyzer] = {}
-
-    def get(stack: str = "dev", config: Mapping[str, str] | None = None) -> Analyzer:
-        key = (stack, tuple(sorted((config or {}).items())))
-        if key not in started:
-            started[key] = Analyzer(
-                stack,
-                config or {},
-                python=travelled_pack.venv.python,
-                pack_dir=travelled_pack.directory,
-            )
-        return started[key]
-
-    yield get
-    for analyzer in started.values():
-        analyzer.close()
+    pool = AnalyzerPool(python=travelled_pack.venv.python, pack_dir=travelled_pack.directory)
+    yield pool.get
+    pool.close()
 
 
 def test_the_laid_out_pack_holds_its_files_and_its_own_virtualenv_only(

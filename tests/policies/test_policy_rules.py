@@ -1,8 +1,9 @@
 """Each rule, positive and negative, through the pure functions and through the real pack.
 
-The cases live in ``policy_support.CASES``. ``evaluate`` is what ``gotham-inbox check`` runs;
-the analyzer is ``policies/__main__.py`` started as Pulumi starts it and driven over gRPC with
-Configure (resolved as the Pulumi CLI resolves it), Analyze and AnalyzeStack.
+The cases live in ``tests/policies/cases/``, one module per policy. ``evaluate`` is what
+``gotham-inbox check`` runs; the analyzer is ``policies/__main__.py`` started as Pulumi starts
+it and driven over gRPC with Configure (resolved as the Pulumi CLI resolves it), Analyze and
+AnalyzeStack (``tests/policies/harness.py``).
 """
 
 from __future__ import annotations
@@ -12,13 +13,8 @@ from dataclasses import replace
 
 import pytest
 
-from tests.policies.policy_support import (
-    CASES,
-    Analyzer,
-    Case,
-    assert_expectations,
-    reported_by_evaluate,
-)
+from tests.policies.cases import CASES, Case, assert_expectations
+from tests.policies.harness import Analyzer, reported_by_evaluate
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)

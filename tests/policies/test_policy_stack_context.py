@@ -13,21 +13,9 @@ import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
 from gotham_inbox.policy import resolve_pack_config
-from gotham_inbox.policy.engine_state import (
-    context_from_configure_stack,
-    context_from_environment,
-)
-from tests.policies.policy_support import (
-    PROJECT,
-    REALM,
-    Analyzer,
-    marked,
-    message,
-    single,
-    struct,
-    to,
-    without_directory,
-)
+from gotham_inbox.policy.engine_state import context_from_configure_stack, context_from_environment
+from tests.policies.builders import PROJECT, REALM, marked, message, single, to, without_directory
+from tests.policies.harness import Analyzer, struct
 
 CEILING = without_directory(
     {
