@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 SEND = "/api/gotham/v1/inbox/messages?preview=true"
-TOKEN = "dev-release-bot-token"
+TOKEN = "emu-7c41e9a3f05b2d86"
 _LISTENING = re.compile(r"listening on (http://\S+)")
 
 

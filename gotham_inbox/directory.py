@@ -11,7 +11,7 @@ A directory file is YAML or JSON::
       - {name: Everyone, realm: palantir-internal-realm, clearance: [UNCLASSIFIED, SENSITIVE]}
       - {name: External Inbox Alert Producers, realm: palantir-internal-realm}
     users:
-      - {name: release-bot, realm: palantir-internal-realm, token: dev-release-bot-token,
+      - {name: release-bot, realm: palantir-internal-realm, token: emu-7c41e9a3f05b2d86,
          groups: [External Inbox Alert Producers], clearance: [UNCLASSIFIED, SENSITIVE]}
     clients:
       - {client_id: release-pipeline, client_secret: dev-secret, user: release-bot}

@@ -40,8 +40,8 @@ def _forget_what_hosts_do_with_source_ids() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _hold_no_secret_of_another_test(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts with an empty register of held credentials, as a process does: any 8
-    characters of a held one are redacted, so a readable secret an earlier test held (the
-    emulator's ``dev-release-pipeline-secret``) would otherwise redact ``pipeline`` here."""
+    characters of a held one are redacted, so a secret an earlier test held would otherwise
+    redact text of this one that shares 8 characters with it."""
     monkeypatch.setattr(redaction, "HELD_SECRETS", redaction.HeldSecrets())
 
 

@@ -460,7 +460,7 @@ def test_an_unreachable_gotham_is_unavailable_and_says_nothing_was_sent(
     assert done.code == exit_codes.UNAVAILABLE
     assert "not announced" in done.err
     assert "Nothing was sent" in done.err
-    assert "dev-release-bot-token" not in done.err
+    assert "emu-7c41e9a3f05b2d86" not in done.err
 
 
 def test_a_project_of_any_runtime_is_announced(

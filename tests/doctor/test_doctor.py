@@ -104,7 +104,7 @@ def test_client_credentials_are_used_like_the_provider_uses_them(
 ) -> None:
     with running_emulator() as emulator:
         monkeypatch.setenv("GOTHAM_CLIENT_ID", "release-pipeline")
-        monkeypatch.setenv("GOTHAM_CLIENT_SECRET", "dev-release-pipeline-secret")
+        monkeypatch.setenv("GOTHAM_CLIENT_SECRET", "emu-secret-5a3e8c19d07f42b6")
         assert doctor("--hostname", emulator.base_url)[0] == 0
         monkeypatch.setenv("GOTHAM_CLIENT_SECRET", "not-the-secret-1234")
         code, report = doctor("--hostname", emulator.base_url)

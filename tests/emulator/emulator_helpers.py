@@ -16,9 +16,9 @@ from gotham_inbox.emulator.store import MessageStore
 from gotham_inbox.verdicts._server_verdict import InProcessTransport
 
 SEND = "/api/gotham/v1/inbox/messages?preview=true"
-RELEASE_BOT = {"Authorization": "Bearer dev-release-bot-token"}
-PARTNER_BOT = {"Authorization": "Bearer dev-partner-bot-token"}
-INTERN = {"Authorization": "Bearer dev-intern-token"}
+RELEASE_BOT = {"Authorization": "Bearer emu-7c41e9a3f05b2d86"}
+PARTNER_BOT = {"Authorization": "Bearer emu-b28f6d0a947e13c5"}
+INTERN = {"Authorization": "Bearer emu-0e9d35c7a1f84b62"}
 ADMIN_TOKEN = "test-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 """The admin token of apps made by :func:`app_client` (``/emulator/messages``)."""

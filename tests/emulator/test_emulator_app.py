@@ -25,7 +25,7 @@ from tests.support import FakeClock
 TOKEN_FORM = {
     "grant_type": "client_credentials",
     "client_id": "release-pipeline",
-    "client_secret": "dev-release-pipeline-secret",
+    "client_secret": "emu-secret-5a3e8c19d07f42b6",
 }
 
 
@@ -51,7 +51,7 @@ def test_no_token_is_401_and_nothing_is_stored(client: httpx.Client) -> None:
     ("header", "error_name"),
     [
         ("Bearer not-a-token", "Default:Unauthorized"),
-        ("bearer dev-release-bot-token-2", "Default:Unauthorized"),
+        ("bearer emu-7c41e9a3f05b2d86-2", "Default:Unauthorized"),
         ("Basic ZGV2OmRldg==", "MissingCredentials"),
         ("Bearer ", "MissingCredentials"),
     ],
@@ -454,7 +454,7 @@ def test_one_log_line_per_request_without_secrets(
     token = client.post("/multipass/api/oauth2/token", data=TOKEN_FORM).json()["access_token"]
     client.post(SEND, json={"messages": [message()]}, headers={"Authorization": f"Bearer {token}"})
     client.post(SEND, json={"messages": [message()]}, headers=INTERN)
-    client.post(SEND + "&token=dev-release-bot-token", json={"messages": []}, headers=RELEASE_BOT)
+    client.post(SEND + "&token=emu-7c41e9a3f05b2d86", json={"messages": []}, headers=RELEASE_BOT)
     lines = [record.getMessage() for record in caplog.records]
     assert len(lines) == 4
     assert lines[0].startswith(
@@ -464,5 +464,5 @@ def test_one_log_line_per_request_without_secrets(
     assert lines[2].startswith("POST /api/gotham/v1/inbox/messages 403 caller=intern ")
     assert all(line.endswith("ms") for line in lines)
     text = json.dumps(lines)
-    for secret in (token, "dev-release-bot-token", "dev-intern-token", "dev-release-pipeline"):
+    for secret in (token, "emu-7c41e9a3f05b2d86", "emu-0e9d35c7a1f84b62", "emu-secret-5a3e8c19d07f42b6"):
         assert secret not in text

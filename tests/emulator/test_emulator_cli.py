@@ -32,7 +32,7 @@ def test_serves_logs_each_request_and_exits_0_on_sigterm() -> None:
     assert "POST /api/gotham/v1/inbox/messages 200 caller=release-bot" in request_lines[0]
     assert "POST /api/gotham/v1/inbox/messages 400 caller=release-bot" in request_lines[1]
     assert "stopped" in emulator.log[-1]
-    assert not any("dev-release-bot-token" in line for line in emulator.log)
+    assert not any("emu-7c41e9a3f05b2d86" in line for line in emulator.log)
 
 
 def test_ctrl_c_also_exits_0() -> None:
@@ -82,7 +82,7 @@ def test_a_custom_directory_and_body_limit_are_used(tmp_path: Path) -> None:
 
         assert post("ci-token", {"messages": [ours]}) == 200
         assert post("viewer-token", {"messages": [ours]}) == 403
-        assert post("dev-release-bot-token", {"messages": [ours]}) == 401
+        assert post("emu-7c41e9a3f05b2d86", {"messages": [ours]}) == 401
         assert post("ci-token", {"messages": [message()]}) == 400  # the example's names
         assert post("ci-token", {"messages": [ours] * 3}) == 413
         assert emulator.stop() == 0

@@ -31,7 +31,7 @@ def problems_of(data: Any) -> list[str]:
 
 def test_example_directory_loads_with_the_users_other_parts_rely_on() -> None:
     directory = load_directory()
-    release_bot = directory.user_for_token("dev-release-bot-token")
+    release_bot = directory.user_for_token("emu-7c41e9a3f05b2d86")
     assert release_bot is not None
     assert release_bot.name == "release-bot"
     assert release_bot.realm == "palantir-internal-realm"
@@ -41,7 +41,7 @@ def test_example_directory_loads_with_the_users_other_parts_rely_on() -> None:
     assert not directory.user("intern").is_inbox_producer
     client = directory.client("release-pipeline")
     assert client is not None
-    assert client.client_secret == "dev-release-pipeline-secret"
+    assert client.client_secret == "emu-secret-5a3e8c19d07f42b6"
     assert client.user == "release-bot"
 
 
@@ -226,6 +226,6 @@ def test_references_and_duplicates_are_checked() -> None:
 def test_secrets_stay_out_of_reprs() -> None:
     directory = load_directory()
     text = repr(directory)
-    assert "dev-release-bot-token" not in text
-    assert "dev-release-pipeline-secret" not in text
+    assert "emu-7c41e9a3f05b2d86" not in text
+    assert "emu-secret-5a3e8c19d07f42b6" not in text
     assert "release-bot" in text

@@ -269,7 +269,7 @@ def test_a_client_that_hangs_up_mid_body_is_logged_without_a_traceback(
         with socket.create_connection((host, int(port))) as raw:
             raw.sendall(
                 b"POST /api/gotham/v1/inbox/messages?preview=true HTTP/1.1\r\n"
-                b"Host: x\r\nAuthorization: Bearer dev-release-bot-token\r\n"
+                b"Host: x\r\nAuthorization: Bearer emu-7c41e9a3f05b2d86\r\n"
                 b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
                 b'{"messages": ['
             )

@@ -62,7 +62,7 @@ def test_conflicting_source_ids_come_back_as_typed_failures(
 
 def test_confidential_client_auth_gets_a_token_and_sends(gotham_emulator: RunningEmulator) -> None:
     client = gotham.GothamClient(
-        auth=gotham.ConfidentialClientAuth("release-pipeline", "dev-release-pipeline-secret"),
+        auth=gotham.ConfidentialClientAuth("release-pipeline", "emu-secret-5a3e8c19d07f42b6"),
         hostname=gotham_emulator.hostname,
         config=gotham.Config(scheme="http"),
     )
@@ -212,7 +212,7 @@ def test_unknown_api_path_is_the_official_api_not_found_error(
     gotham_emulator: RunningEmulator,
 ) -> None:
     client = ApiClient(
-        auth=gotham.UserTokenAuth("dev-release-bot-token"),
+        auth=gotham.UserTokenAuth("emu-7c41e9a3f05b2d86"),
         hostname=gotham_emulator.hostname,
         config=gotham.Config(scheme="http"),
     )

@@ -63,7 +63,7 @@ def test_gotham_fault_options_make_every_fixture_emulator_misbehave(tmp_path: Pa
 
             def test_the_first_send_is_throttled(gotham_emulator, gotham_faults):
                 url = gotham_emulator.base_url + "/api/gotham/v1/inbox/messages?preview=true"
-                headers = {"Authorization": "Bearer dev-release-bot-token"}
+                headers = {"Authorization": "Bearer emu-7c41e9a3f05b2d86"}
                 first = httpx.post(url, json={"messages": []}, headers=headers)
                 second = httpx.post(url, json={"messages": []}, headers=headers)
                 assert (first.status_code, first.headers["Retry-After"]) == (429, "3")

@@ -99,7 +99,7 @@ def test_configure_reads_stack_config_and_create_uses_it(
     config = {
         "gotham:hostname": gotham_emulator.base_url,
         "gotham:clientId": "release-pipeline",
-        "gotham:clientSecret": "dev-release-pipeline-secret",
+        "gotham:clientSecret": "emu-secret-5a3e8c19d07f42b6",
         "gotham:realm": "palantir-internal-realm",
         "other:key": "ignored",
     }

@@ -51,10 +51,10 @@ def attempt(action: Callable[[], Any], results: list[Any], errors: list[str]) ->
 @pytest.mark.parametrize(
     "credentials",
     [
-        {"gotham:token": "dev-release-bot-token"},
+        {"gotham:token": "emu-7c41e9a3f05b2d86"},
         {
             "gotham:clientId": "release-pipeline",
-            "gotham:clientSecret": "dev-release-pipeline-secret",
+            "gotham:clientSecret": "emu-secret-5a3e8c19d07f42b6",
         },
     ],
     ids=["token", "client-credentials"],
