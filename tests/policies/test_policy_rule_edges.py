@@ -1,5 +1,6 @@
 """The rules at their edges: a limit reached and one past it, a malformed resource, a sourceId
-shared by three resources, a recipient whose realm cannot be told.
+shared across resources, a recipient whose realm cannot be told, a credential in each field,
+the markings to use instead, a value unknown during preview.
 
 Each case was a gap the mutation run (`make mutation`) found: a rule changed there and no test
 failed. The example directory's checker (``gotham_inbox.verdicts``) runs the whole pack, as
@@ -22,6 +23,8 @@ from gotham_inbox.policy.resources import (
     StackContext,
     inbox_resource,
 )
+from gotham_inbox.policy.violation import Violation
+from gotham_inbox.unknowns import UNKNOWN_STRING
 from gotham_inbox.verdicts import PolicyChecker
 from tests.support import RELEASE_MESSAGE, changed
 
@@ -198,16 +201,22 @@ def test_a_batch_is_refused_for_an_unknown_group_after_a_known_one() -> None:
     assert "group 'no-such-team' is not a known group" in refused.text
 
 
-def test_without_the_callers_realm_a_recipient_without_one_is_told_which_realm_to_give() -> None:
+def _without_the_callers_realm(message: Mapping[str, Any]) -> list[Violation]:
+    """The pack's verdict on a batch of ``message`` where neither the policy config nor the
+    stack config gives the caller's realm."""
     raw = dict(PolicyChecker.for_directory().raw_config)
     raw["inbox-realm-requirements"] = {
         key: value for key, value in raw["inbox-realm-requirements"].items() if key != "callerRealm"
     }
+    batch = _resource(INBOX_MESSAGE_BATCH_TYPE, "b", {"messages": [message]})
+    return evaluate([batch], resolve_pack_config(raw), StackContext())
+
+
+def test_without_the_callers_realm_a_recipient_without_one_is_told_which_realm_to_give() -> None:
     message = changed(
         RELEASE_MESSAGE, {"groupRecipients": [{"name": "partner-ops"}, {"name": "no-such-team"}]}
     )
-    batch = _resource(INBOX_MESSAGE_BATCH_TYPE, "b", {"messages": [message]})
-    violations = evaluate([batch], resolve_pack_config(raw), StackContext())
+    violations = _without_the_callers_realm(message)
     realm = {v.field: v.text for v in violations if v.policy == "inbox-realm-requirements"}
     assert (
         "give the realm explicitly (e.g. realm: 'partner-realm')"
@@ -216,3 +225,84 @@ def test_without_the_callers_realm_a_recipient_without_one_is_told_which_realm_t
     assert "give the realm explicitly, or" in realm["messages[0].groupRecipients[1].realm"]
     # A recipient whose realm cannot be told may well be sent: the batch is not refused for it.
     assert not [v for v in violations if v.policy == "inbox-batch-atomicity"]
+
+
+def test_without_the_callers_realm_a_later_recipient_in_a_wrong_realm_refuses_the_batch() -> None:
+    recipients = [{"name": "partner-ops"}, {"name": "platform-team", "realm": "partner-realm"}]
+    violations = _without_the_callers_realm(
+        changed(RELEASE_MESSAGE, {"groupRecipients": recipients})
+    )
+    (refused,) = [v for v in violations if v.policy == "inbox-batch-atomicity"]
+    assert refused.field == "messages[0].groupRecipients[1].realm"
+    assert "group 'platform-team' does not exist in realm 'partner-realm'" in refused.text
+
+
+def test_a_marking_finding_lists_the_markings_to_use_instead() -> None:
+    checker = PolicyChecker.for_directory()
+    unknown = _texts(checker, marked_message("SECRTE"), "inbox-markings")
+    assert (
+        "use one of UNCLASSIFIED, SENSITIVE, SECRET"
+        in unknown["message.security.portionMarkings[0]"]
+    )
+    above = _texts(checker, marked_message("SECRET"), "inbox-markings")
+    assert (
+        "(caller clearance: UNCLASSIFIED, SENSITIVE)"
+        in above["message.security.portionMarkings[0]"]
+    )
+
+
+def marked_message(*markings: str) -> dict[str, Any]:
+    return changed(RELEASE_MESSAGE, {"security": {"portionMarkings": list(markings)}})
+
+
+def test_a_credential_is_reported_in_the_field_it_is_in_whatever_else_is_missing() -> None:
+    checker = PolicyChecker.for_directory()
+    in_title_and_sender = changed(
+        RELEASE_MESSAGE,
+        {
+            "title": {"value": "token: hunter2hunter2"},
+            "sender": {"displayName": "AKIAABCDEFGHIJKLMNOP"},
+        },
+    )
+    found = _texts(checker, in_title_and_sender, "inbox-content")
+    assert set(found) == {"message.title.value", "message.sender.displayName"}
+    assert all("looks like it contains a credential" in text for text in found.values())
+
+    # No title (inbox-message-valid reports that): the body is still searched.
+    untitled = changed(RELEASE_MESSAGE, {"title": None, "body": {"value": "password=hunter2!!"}})
+    assert "message.body.value" in _texts(checker, untitled, "inbox-content")
+
+
+def test_secret_patterns_of_ones_own_replace_the_built_in_ones() -> None:
+    patterns = [{"name": "ticket", "pattern": "TICKET-[0-9]{4}"}]
+    checker = PolicyChecker.for_directory(overrides={"inbox-content": {"secretPatterns": patterns}})
+    leaks = changed(RELEASE_MESSAGE, {"body": {"value": "see TICKET-1234 or AKIAABCDEFGHIJKLMNOP"}})
+    found = _texts(checker, leaks, "inbox-content")
+    assert "(matches ticket)" in found["message.body.value"]
+
+
+def test_a_batch_using_a_shared_source_id_twice_is_named_once_by_the_other_resources() -> None:
+    shared = "5f0e2a51-7c55-4d8e-9a43-0d1c8b7f1a11"
+    twice = {"messages": [{**RELEASE_MESSAGE, "sourceId": shared}] * 2}
+    once = {"message": {**RELEASE_MESSAGE, "sourceId": shared}}
+    resources = [
+        _resource(INBOX_MESSAGE_TYPE, "alone", once),
+        _resource(INBOX_MESSAGE_BATCH_TYPE, "pair", twice),
+        _resource(INBOX_MESSAGE_TYPE, "last", once),
+    ]
+    verdict = PolicyChecker.for_directory().check_resources(resources)
+    across = [
+        (v.urn.rsplit("::", 1)[1], v.text.split(" is also used by ")[1].split(";")[0])
+        for v in verdict.about(policy="inbox-batch-atomicity")
+        if "of this batch" not in v.text
+    ]
+    assert across == [
+        ("alone", "pair (messages[0].sourceId), last (message.sourceId)"),
+        ("pair", "alone (message.sourceId), last (message.sourceId)"),
+        ("last", "alone (message.sourceId), pair (messages[0].sourceId)"),
+    ]
+
+
+def test_a_value_unknown_during_preview_does_not_refuse_its_batch() -> None:
+    later = changed(RELEASE_MESSAGE, {"title": UNKNOWN_STRING})
+    assert PolicyChecker.for_directory().check_batch([RELEASE_MESSAGE, later]).violations == ()
