@@ -43,31 +43,27 @@ def _texts(checker: PolicyChecker, message: Mapping[str, Any], policy: str) -> d
     return {v.field: v.text for v in checker.check_message(message).about(policy=policy)}
 
 
-def test_content_limits_allow_a_text_at_the_limit() -> None:
+def _content_findings(past: int) -> dict[str, str]:
+    """inbox-content's findings on a title, sender and body ``past`` their CONTENT_LIMITS."""
     checker = PolicyChecker.for_directory(overrides={"inbox-content": CONTENT_LIMITS})
-    # 12 bytes of UTF-8 in 7 characters: the body limit counts bytes.
-    at_limits = changed(
+    # The body limit counts bytes of UTF-8: "ééé" is 6 of them.
+    message = changed(
         RELEASE_MESSAGE,
         {
-            "title": {"value": "t" * 10},
-            "sender": {"displayName": "s" * 8},
-            "body": {"value": "ééé" + "b" * 6, "formatStyle": "MARKDOWN"},
+            "title": {"value": "t" * (10 + past)},
+            "sender": {"displayName": "s" * (8 + past)},
+            "body": {"value": "ééé" + "b" * (6 + past), "formatStyle": "MARKDOWN"},
         },
     )
-    assert _texts(checker, at_limits, "inbox-content") == {}
+    return _texts(checker, message, "inbox-content")
+
+
+def test_content_limits_allow_a_text_at_the_limit() -> None:
+    assert _content_findings(0) == {}
 
 
 def test_content_limits_name_each_field_one_past_its_limit() -> None:
-    checker = PolicyChecker.for_directory(overrides={"inbox-content": CONTENT_LIMITS})
-    one_past = changed(
-        RELEASE_MESSAGE,
-        {
-            "title": {"value": "t" * 11},
-            "sender": {"displayName": "s" * 9},
-            "body": {"value": "ééé" + "b" * 7, "formatStyle": "MARKDOWN"},
-        },
-    )
-    found = _texts(checker, one_past, "inbox-content")
+    found = _content_findings(1)
     assert set(found) == {"message.title.value", "message.sender.displayName", "message.body.value"}
     assert "11 characters, more than maxTitleLength 10" in found["message.title.value"]
     assert "9 characters, more than maxSenderLength 8" in found["message.sender.displayName"]
