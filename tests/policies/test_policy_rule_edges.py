@@ -283,8 +283,8 @@ def test_a_batch_using_a_shared_source_id_twice_is_named_once_by_the_other_resou
     once = {"message": {**RELEASE_MESSAGE, "sourceId": shared}}
     resources = [
         _resource(INBOX_MESSAGE_TYPE, "alone", once),
-        _resource(INBOX_MESSAGE_BATCH_TYPE, "pair", twice),
-        _resource(INBOX_MESSAGE_TYPE, "last", once),
+        _resource(INBOX_MESSAGE_TYPE, "other", once),
+        _resource(INBOX_MESSAGE_BATCH_TYPE, "pair", twice),  # the third to use it, twice
     ]
     verdict = PolicyChecker.for_directory().check_resources(resources)
     across = [
@@ -293,9 +293,9 @@ def test_a_batch_using_a_shared_source_id_twice_is_named_once_by_the_other_resou
         if "of this batch" not in v.text
     ]
     assert across == [
-        ("alone", "pair (messages[0].sourceId), last (message.sourceId)"),
-        ("pair", "alone (message.sourceId), last (message.sourceId)"),
-        ("last", "alone (message.sourceId), pair (messages[0].sourceId)"),
+        ("alone", "other (message.sourceId), pair (messages[0].sourceId)"),
+        ("other", "alone (message.sourceId), pair (messages[0].sourceId)"),
+        ("pair", "alone (message.sourceId), other (message.sourceId)"),
     ]
 
 
