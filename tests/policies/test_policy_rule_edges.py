@@ -302,3 +302,22 @@ def test_a_batch_using_a_shared_source_id_twice_is_named_once_by_the_other_resou
 def test_a_value_unknown_during_preview_does_not_refuse_its_batch() -> None:
     later = changed(RELEASE_MESSAGE, {"title": UNKNOWN_STRING})
     assert PolicyChecker.for_directory().check_batch([RELEASE_MESSAGE, later]).violations == ()
+
+
+def test_without_a_directory_each_policy_counts_only_what_it_would_have_judged() -> None:
+    # Markings that are not a list, or none, are inbox-message-valid's to report: nothing of
+    # them would have been judged, so they are not counted as unjudged.
+    not_a_list = changed(RELEASE_MESSAGE, {"security": {"portionMarkings": "SECRET"}})
+    none = changed(RELEASE_MESSAGE, {"security": {"portionMarkings": []}})
+    batch = _resource(
+        INBOX_MESSAGE_BATCH_TYPE, "b", {"messages": [RELEASE_MESSAGE, not_a_list, none]}
+    )
+    unjudged = {v.policy: v for v in evaluate([batch]) if "could not be judged" in v.text}
+    counts = {policy: v.text.split(", so ")[1].split(" could")[0] for policy, v in unjudged.items()}
+    assert counts == {
+        "inbox-markings": "1 marking(s) of 1 message(s)",
+        "inbox-realm-requirements": "3 recipient(s) of 3 message(s)",
+        "inbox-recipients-can-read": "1 recipient(s) of 1 message(s)",
+    }
+    # About the resource as a whole, not one of its properties.
+    assert all(v.field == "" and v.message_index is None for v in unjudged.values())
