@@ -35,6 +35,11 @@ def test_a_parsed_message_is_checked_for_what_the_server_refuses_at_its_index() 
 def test_a_batch_that_is_not_a_list_is_one_problem_of_the_messages_field() -> None:
     parsed, problems = check_messages("not a list")
     assert parsed == []
-    assert [str(problem) for problem in problems] == [
-        "messages: messages must be a list of message objects"
-    ]
+    (problem,) = problems
+    assert str(problem) == "messages: messages must be a list of message objects"
+    # As the emulator answers it: no message index, and the field is the messages list itself.
+    assert problem.to_parameters() == {
+        "messageIndex": None,
+        "field": "",
+        "reason": "messages must be a list of message objects",
+    }
