@@ -48,3 +48,19 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# Mutation testing of the rule modules (the policies' rules, realms, validation, delivery) with
+# mutmut, for contributors, not CI: [tool.mutmut] in pyproject.toml lists the modules and the
+# tests run against each mutant. It works in the git-ignored mutants/ copy and reruns only what
+# changed. A subset: `make mutation MODULES="gotham_inbox/realms.py gotham_inbox/delivery.py"`.
+MODULES ?=
+MUTANT_NAMES = $(foreach name,$(patsubst %.py,%.*,$(subst /,.,$(MODULES))),'$(name)')
+
+mutation: $(STAMP)
+	$(BIN)/python -c 'import mutmut' 2>/dev/null || \
+		if command -v uv >/dev/null; then uv pip install --python $(BIN)/python -e '.[mutation]'; \
+		else $(BIN)/python -m pip install -e '.[mutation]'; fi
+	$(BIN)/mutmut run $(MUTANT_NAMES)
+	$(BIN)/python scripts/mutation_score.py
+
+.PHONY: mutation

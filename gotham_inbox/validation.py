@@ -18,7 +18,7 @@ from gotham_inbox.models import SendMessageRequest, parse_message, parse_request
 from gotham_inbox.suggestions import did_you_mean
 
 
-def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:  # pragma: no mutate block (import)
     """The models an annotation holds: ``list[GroupRecipient]``, ``SecureTextBody | None``."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         yield annotation
@@ -28,7 +28,7 @@ def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
 
 def _wire_fields(
     model: type[BaseModel] = SendMessageRequest, kind: str = "message"
-) -> dict[str, tuple[str, ...]]:
+) -> dict[str, tuple[str, ...]]:  # pragma: no mutate block (runs at import only)
     """The wire names allowed in each object of a message, keyed by the field that holds it.
 
     ``{"message": ("groupRecipients", ...), "groupRecipients": ("name", "realm"), ...}``: read

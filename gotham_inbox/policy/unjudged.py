@@ -27,7 +27,7 @@ POLICY_CONFIG_COMMAND = "gotham-inbox policy-config --directory FILE --caller US
 """The command that writes a policy config holding the directory's knowledge."""
 
 
-def missing_directory_field(needs: str) -> Any:
+def missing_directory_field(needs: str) -> Any:  # pragma: no mutate block (runs at import only)
     """The ``missingDirectory`` property of a policy whose rule ``needs`` (e.g. "groups")."""
     return Field(
         default="flag",
