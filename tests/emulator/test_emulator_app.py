@@ -464,5 +464,10 @@ def test_one_log_line_per_request_without_secrets(
     assert lines[2].startswith("POST /api/gotham/v1/inbox/messages 403 caller=intern ")
     assert all(line.endswith("ms") for line in lines)
     text = json.dumps(lines)
-    for secret in (token, "emu-7c41e9a3f05b2d86", "emu-0e9d35c7a1f84b62", "emu-secret-5a3e8c19d07f42b6"):
+    for secret in (
+        token,
+        "emu-7c41e9a3f05b2d86",
+        "emu-0e9d35c7a1f84b62",
+        "emu-secret-5a3e8c19d07f42b6",
+    ):
         assert secret not in text
