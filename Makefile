@@ -52,7 +52,7 @@ clean:
 # Mutation testing of the rule modules (the policies' rules, realms, validation, delivery) with
 # mutmut, for contributors, not CI: [tool.mutmut] in pyproject.toml lists the modules and the
 # tests run against each mutant. It works in the git-ignored mutants/ copy and reruns only what
-# changed. A subset: `make mutation MODULES="gotham_inbox/realms.py gotham_inbox/delivery.py"`.
+# changed. A subset: `make mutation MODULES="gotham_inbox/realms.py gotham_inbox/_delivery.py"`.
 MODULES ?=
 MUTANT_NAMES = $(foreach name,$(patsubst %.py,%.*,$(subst /,.,$(MODULES))),'$(name)')
 

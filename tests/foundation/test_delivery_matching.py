@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from gotham_inbox import OutcomeUnknownError
-from gotham_inbox.delivery import (
+from gotham_inbox._delivery import (
     CONFLICT,
     SENT,
     UNKNOWN,

@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 
 from gotham_inbox.policy.engine import evaluate
-from gotham_inbox.policy.pack_config import resolve_pack_config
-from gotham_inbox.policy.resources import (
+from gotham_inbox.policy.inbox_resource import (
     INBOX_MESSAGE_BATCH_TYPE,
     INBOX_MESSAGE_TYPE,
     InboxResource,
     StackContext,
     inbox_resource,
 )
+from gotham_inbox.policy.pack_config import resolve_pack_config
 from gotham_inbox.policy.violation import Violation
 from gotham_inbox.unknowns import UNKNOWN_STRING
 from gotham_inbox.verdicts import PolicyChecker
