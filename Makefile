@@ -1,12 +1,36 @@
 # The quick start: `make check` runs the policy checks on the example stack, `make test` runs
 # the whole test suite. Both create the virtualenv on first use; `make test` also builds the
 # Pulumi CLI for the end-to-end tests (scripts/install-pulumi, from the Go module proxy, once).
+# `make test-fast` is the contributor's loop: all but the real engine and the packaging tests,
+# in parallel (docs/development.md says which tests to run for which change).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every package of the development environment (all extras) at one exact version, with hashes:
+# resolved once by `make lock`, installed as it is by `make setup`.
+LOCK := requirements.lock
+# Test workers for pytest-xdist (`-n`): auto is one per core.
+WORKERS ?= auto
 
-.PHONY: setup check test engine lint emulator bench clean
+# uv installs the locked environment. The uv on PATH serves when it is UV_VERSION or newer;
+# otherwise UV_VERSION is installed into .uv/ (git-ignored) with pip, once (a few seconds).
+UV_VERSION := 0.13.9
+UV_ON_PATH := $(shell v=$$(uv --version 2>/dev/null | cut -d' ' -f2); \
+	[ -n "$$v" ] && printf '%s\n%s\n' $(UV_VERSION) "$$v" | sort -V -C && echo uv)
+ifeq ($(UV_ON_PATH),uv)
+UV := uv
+UV_BOOTSTRAP :=
+else
+UV := .uv/bin/uv
+UV_BOOTSTRAP := .uv/uv-$(UV_VERSION).dist-info
+endif
+# The lock covers every extra and platform; `make lock` keeps the versions already locked and
+# resolves only what pyproject.toml changed (`make lock UPGRADE=--upgrade` takes the newest).
+LOCK_COMPILE = $(UV) pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command 'make lock' --quiet $(UPGRADE)
+
+.PHONY: setup check test test-fast engine lint lock lock-check emulator bench clean
 
 setup: $(STAMP) policies/venv
 
@@ -15,17 +39,44 @@ setup: $(STAMP) policies/venv
 policies/venv:
 	ln -sfn ../$(VENV) policies/venv
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+ifneq ($(UV_BOOTSTRAP),)
+$(UV_BOOTSTRAP):
+	@echo "setup: uv $(UV_VERSION) into .uv/ (no uv $(UV_VERSION) or newer on PATH)"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --upgrade --target .uv \
+		uv==$(UV_VERSION)
+endif
+
+# The virtualenv keeps pip (--seed): Pulumi's Python language host and the pack's virtualenv
+# (policies/venv) call it. `uv pip sync` makes the installed packages exactly the lock's (hashes
+# checked); the project itself goes in editable, without dependencies of its own choosing.
+$(STAMP): pyproject.toml $(LOCK) | $(UV_BOOTSTRAP)
+	@echo "setup: $(VENV) with the versions of $(LOCK) ($(UV))"
+	test -x $(BIN)/python || $(UV) venv --seed --python $(PYTHON) $(VENV)
+	$(UV) pip sync --python $(BIN)/python --require-hashes $(LOCK)
+	$(UV) pip install --python $(BIN)/python --no-deps --editable .
 	touch $(STAMP)
+
+lock: | $(UV_BOOTSTRAP)
+	$(LOCK_COMPILE) --output-file $(LOCK)
+
+# Fails when pyproject.toml and the lock disagree (a requirement added, dropped or narrowed
+# without `make lock`): the lock is resolved again, keeping its versions, and compared.
+lock-check: | $(UV_BOOTSTRAP)
+	@fresh=$$(mktemp) && cp $(LOCK) $$fresh && $(LOCK_COMPILE) --output-file $$fresh \
+		&& diff -u $(LOCK) $$fresh && rm -f $$fresh \
+		&& echo "lock-check: $(LOCK) matches pyproject.toml" \
+		|| { echo "lock-check: $(LOCK) is stale: run \`make lock\` and commit it"; exit 1; }
 
 check: $(STAMP) policies/venv
 	$(BIN)/gotham-inbox check
 
 test: $(STAMP) policies/venv engine
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
+
+# Everything but the real engine (marker e2e) and the wheel and virtualenv builds (marker
+# packaging), in parallel: no Go, no engine build.
+test-fast: $(STAMP) policies/venv
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup -m 'not e2e and not packaging'
 
 # The Pulumi CLI and its Python language host in .pulumi/, and the YAML language host the
 # gotham plugin's end-to-end tests use in .pulumi-hosts/ (both git-ignored): built on first
@@ -47,4 +98,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .uv .pytest_cache .mypy_cache .ruff_cache .hypothesis
