@@ -42,16 +42,15 @@ policies/venv:
 ifneq ($(UV_BOOTSTRAP),)
 $(UV_BOOTSTRAP):
 	@echo "setup: uv $(UV_VERSION) into .uv/ (no uv $(UV_VERSION) or newer on PATH)"
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --upgrade --target .uv \
-		uv==$(UV_VERSION)
+	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check \
+		--upgrade --target .uv uv==$(UV_VERSION)
 endif
 
-# The virtualenv keeps pip (--seed): Pulumi's Python language host and the pack's virtualenv
-# (policies/venv) call it. `uv pip sync` makes the installed packages exactly the lock's (hashes
-# checked); the project itself goes in editable, without dependencies of its own choosing.
+# `uv pip sync` makes the installed packages exactly the lock's (hashes checked), pip among them
+# (the test extra has it); the project itself goes in editable, its dependencies being locked.
 $(STAMP): pyproject.toml $(LOCK) | $(UV_BOOTSTRAP)
 	@echo "setup: $(VENV) with the versions of $(LOCK) ($(UV))"
-	test -x $(BIN)/python || $(UV) venv --seed --python $(PYTHON) $(VENV)
+	test -x $(BIN)/python || $(UV) venv --python $(PYTHON) $(VENV)
 	$(UV) pip sync --python $(BIN)/python --require-hashes $(LOCK)
 	$(UV) pip install --python $(BIN)/python --no-deps --editable .
 	touch $(STAMP)
