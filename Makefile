@@ -69,6 +69,9 @@ lock-check: | $(UV_BOOTSTRAP)
 check: $(STAMP) policies/venv
 	$(BIN)/gotham-inbox check
 
+# The whole suite. Each end-to-end test has its own folders, Pulumi backend and home, and an
+# emulator on a port of its own, so they run in parallel too; the tests of the wheel and its
+# virtualenvs share one worker (their xdist group), which builds those once.
 test: $(STAMP) policies/venv engine
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 
