@@ -70,7 +70,7 @@ def test_every_requirement_of_pyproject_is_locked_within_its_range() -> None:
 
 def test_the_virtualenv_holds_the_locked_versions() -> None:
     pins = locked()
-    installed = {
+    installed: dict[str, str] = {
         canonicalize_name(dist.metadata["Name"]): dist.version for dist in metadata.distributions()
     }
     different = {
