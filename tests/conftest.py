@@ -8,11 +8,13 @@ Measured on two shared cores: under ``ci`` the property suite (tests/properties/
 minute and the whole suite two to three; under ``dev`` about 15 s and a minute.
 
 The session fixtures at the end build the wheel of this working tree and virtualenvs outside
-it once per session, for the packaging tests, the travelling pack and the user-project e2e.
+it once per run (once for all pytest-xdist workers), for the packaging tests, the travelling
+pack and the user-project e2e; the tests that use them are marked ``packaging``.
 """
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -26,6 +28,7 @@ from tests.distribution_support import (
     Wheel,
     build_wheel,
     make_venv,
+    once_per_run,
 )
 
 
@@ -64,13 +67,30 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-# -- gotham-inbox as a user installs it (built once per session: a wheel and two virtualenvs) --
+# -- gotham-inbox as a user installs it (built once per run: a wheel and two virtualenvs) --
+
+DISTRIBUTION_FIXTURES = frozenset({"gotham_wheel", "user_venv", "travelled_pack"})
+"""The fixtures that build the wheel or a virtualenv from it: their tests are marked."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the wheel or its virtualenvs is marked ``packaging`` (``make test-fast``
+    leaves them out), and they share one xdist group: under ``--dist loadgroup`` one worker
+    runs them all, one after another as in a serial run, while the others run the rest."""
+    for item in items:
+        if DISTRIBUTION_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.packaging)
+            item.add_marker(pytest.mark.xdist_group("distribution"))
 
 
 @pytest.fixture(scope="session")
 def gotham_wheel(tmp_path_factory: pytest.TempPathFactory) -> Wheel:
     """The wheel of this working tree."""
-    return Wheel(build_wheel(tmp_path_factory.mktemp("wheel")))
+    built = once_per_run(
+        tmp_path_factory, "wheel", lambda folder: {"wheel": str(build_wheel(folder))}
+    )
+    return Wheel(Path(built["wheel"]))
 
 
 @pytest.fixture(scope="session")
@@ -80,13 +100,17 @@ def user_venv(gotham_wheel: Wheel, tmp_path_factory: pytest.TempPathFactory) -> 
     The project folder (its parent) is otherwise empty; the end-to-end test writes a Pulumi
     project into it.
     """
-    project = tmp_path_factory.mktemp("user-project")
-    return make_venv(
-        project / "venv",
-        f"{DISTRIBUTION}=={gotham_wheel.version}",
-        "pytest",
-        find_links=gotham_wheel.path.parent,
-    )
+
+    def build(project: Path) -> dict[str, str]:
+        venv = make_venv(
+            project / "venv",
+            f"{DISTRIBUTION}=={gotham_wheel.version}",
+            "pytest",
+            find_links=gotham_wheel.path.parent,
+        )
+        return {"venv": str(venv.root)}
+
+    return Venv(Path(once_per_run(tmp_path_factory, "user-project", build)["venv"]))
 
 
 @pytest.fixture(scope="session")
@@ -95,11 +119,17 @@ def travelled_pack(
 ) -> TravelledPack:
     """The pack laid out by the user's ``gotham-inbox policy-pack DIR``, far from this checkout,
     installed into its own ``DIR/venv`` from nothing but its ``requirements.txt``."""
-    directory = tmp_path_factory.mktemp("elsewhere") / "inbox-pack"
-    laid_out = user_venv.run("gotham-inbox", "policy-pack", str(directory))
-    venv = make_venv(directory / "venv", find_links=gotham_wheel.path.parent)
-    venv.run(
-        "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--find-links", str(gotham_wheel.path.parent), "-r", str(directory / "requirements.txt"),
-    )  # fmt: skip
-    return TravelledPack(directory, venv, laid_out.stdout)
+
+    def build(elsewhere: Path) -> dict[str, str]:
+        directory = elsewhere / "inbox-pack"
+        laid_out = user_venv.run("gotham-inbox", "policy-pack", str(directory))
+        venv = make_venv(directory / "venv", find_links=gotham_wheel.path.parent)
+        venv.run(
+            "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "--find-links", str(gotham_wheel.path.parent),
+            "-r", str(directory / "requirements.txt"),
+        )  # fmt: skip
+        return {"directory": str(directory), "venv": str(venv.root), "printed": laid_out.stdout}
+
+    built = once_per_run(tmp_path_factory, "elsewhere", build)
+    return TravelledPack(Path(built["directory"]), Venv(Path(built["venv"])), built["printed"])

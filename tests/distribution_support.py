@@ -4,19 +4,27 @@ The wheel is built from a copy of the working tree (tracked and new files, symli
 no stale ``build/`` output of an earlier build can slip in. Virtualenvs install it with pip
 from a ``--find-links`` folder, the wheel standing in for the package registry; its
 dependencies come from pip's cache or the registry, as they would for a user.
+
+Each is built once per test run, however many pytest-xdist workers ask for it
+(``once_per_run``): the first worker to ask builds it while the others wait on a file lock,
+then all of them use the same folder.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.parser import Parser
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DISTRIBUTION = "gotham-inbox"
@@ -163,3 +171,34 @@ def make_venv(root: Path, *requirements: str, find_links: Path) -> Venv:
             "--find-links", str(find_links), *requirements,
         )  # fmt: skip
     return venv
+
+
+def run_folder(factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of this whole run: shared by its pytest-xdist workers, each of
+    which has its own ``getbasetemp()`` inside it; without xdist, the session's own."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def once_per_run(
+    factory: pytest.TempPathFactory, name: str, build: Callable[[Path], dict[str, str]]
+) -> dict[str, str]:
+    """What ``build(folder)`` recorded, ``folder`` being ``name`` in the run's folder.
+
+    The first worker to ask runs ``build`` under a file lock and records its answer; the
+    others wait for the lock and read the record. A build that failed leaves no record: the
+    workers after it fail at once, pointing at the first one's error, rather than build again.
+    """
+    shared = run_folder(factory)
+    folder, record = shared / name, shared / f"{name}.json"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if record.exists():
+            built: dict[str, str] = json.loads(record.read_text(encoding="utf-8"))
+            return built
+        if folder.exists():
+            pytest.fail(f"building {name} failed in another worker of this run: see its error")
+        folder.mkdir()
+        built = build(folder)
+        record.write_text(json.dumps(built), encoding="utf-8")
+        return built
