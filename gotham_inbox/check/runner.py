@@ -62,6 +62,10 @@ KEPT_OUTPUT_BYTES = 64 * 1024
 SHOWN_OUTPUT_CHARS = 4000
 """The tail of a failure's text or of the program's output that a report shows."""
 
+OUTPUT_DRAIN_SECONDS = 2.0
+"""How long, once the child has left, its last output may take to be read: a process the
+program started may keep the stream open, and nothing waits for that."""
+
 PRELOADED = ("pulumi.runtime.mocks", "pulumi.runtime.proto.resource_pb2", "gotham_inbox.providers")
 """Modules the child imports before its setup arrives: the SDK and the resources."""
 
@@ -245,22 +249,34 @@ class _OutputTail:
         self._data = bytearray()
         self._cut = False
         self._lock = threading.Lock()
+        self._ended = threading.Event()
         threading.Thread(target=self._read, name="program-output", daemon=True).start()
 
     def _read(self) -> None:
         fd = self._stream.fileno()
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            with self._lock:
-                self._data += chunk
-                if len(self._data) > KEPT_OUTPUT_BYTES:
-                    del self._data[: len(self._data) - KEPT_OUTPUT_BYTES]
-                    self._cut = True
+        try:
+            while True:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                self._keep(chunk)
+        finally:
+            self._ended.set()
+
+    def wait_for_end(self, timeout: float) -> None:
+        """Wait until the stream has ended (at most ``timeout`` seconds): once the child has
+        left, what it wrote last may still be in the pipe, not yet read by the thread."""
+        self._ended.wait(timeout)
+
+    def _keep(self, chunk: bytes) -> None:
+        with self._lock:
+            self._data += chunk
+            if len(self._data) > KEPT_OUTPUT_BYTES:
+                del self._data[: len(self._data) - KEPT_OUTPUT_BYTES]
+                self._cut = True
 
     def take(self) -> str:
         """What was kept since the last call (and forget it). When the start was cut off, the
@@ -406,6 +422,10 @@ class ProgramRunner:
         }
         answer = self._exchange(setup, self.timeout)
         if answer is None or not answer.get("ready"):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=1)  # a child that closed its output is leaving
+            if process.returncode is not None:
+                self._output.wait_for_end(OUTPUT_DRAIN_SECONDS)
             output = self._program_output()
             self.close(kill=True)
             raise ProgramError(
@@ -447,6 +467,9 @@ class ProgramRunner:
         if answer is None:
             timed_out = process.poll() is None and time.monotonic() - started >= self.timeout
             ending = "" if timed_out else _ending(process)
+            if not timed_out and self._output is not None:
+                # A process the program started may hold the stream open: bounded.
+                self._output.wait_for_end(OUTPUT_DRAIN_SECONDS)
             output = self._program_output()
             self.close(kill=True)
             if timed_out:

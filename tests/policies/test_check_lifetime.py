@@ -3,9 +3,11 @@ its ``sys.path``, and cannot drive the terminal with what it prints."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -115,4 +117,29 @@ def test_the_programs_output_cannot_drive_the_terminal(
     error = capsys.readouterr().err
     assert "\x1b" not in error and "\x07" not in error
     assert "before \\x1b]0;owned\\x07 \\x1b[2J after\ttab" in error
+    assert "ended its Python (exit status 3)" in error
+
+
+def test_a_crashing_programs_last_output_is_shown_however_slowly_it_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under load the thread reading the program's output can be behind when the child is seen
+    # to leave: what the program wrote last must still be shown, not lost.
+    read = os.read
+
+    def slow_output_read(fd: int, size: int) -> bytes:
+        if threading.current_thread().name == "program-output":
+            time.sleep(0.5)
+        return read(fd, size)
+
+    monkeypatch.setattr(os, "read", slow_output_read)
+    body = """\
+    import os, sys
+    sys.stderr.write("the last words of the program\\n")
+    sys.stderr.flush()
+    os._exit(3)
+    """
+    assert check(write_check_project(tmp_path / "app", body)) == 2
+    error = capsys.readouterr().err
+    assert "the last words of the program" in error
     assert "ended its Python (exit status 3)" in error
