@@ -48,6 +48,15 @@ def _hold_no_secret_of_another_test(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(redaction, "HELD_SECRETS", redaction.HeldSecrets())
 
 
+# The fast lane (`make test-fast`) draws a third of dev's examples: a quick signal while
+# working; `make test` draws dev's, and CI's derandomised run five times as many again.
+settings.register_profile(
+    "fast",
+    max_examples=10,
+    stateful_step_count=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.register_profile(
     "dev",
     max_examples=30,
