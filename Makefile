@@ -34,7 +34,7 @@ LOCK_COMPILE = $(UV) pip compile pyproject.toml --all-extras --universal --pytho
 
 # Bytecode is compiled once and kept: the tests start hundreds of interpreters, and one that
 # compiles pulumi, grpc and pydantic from source starts in 1.4 s instead of 0.55 s here. uv does
-# not compile by default (--compile-bytecode above), and an environment that sets
+# not compile by default (--compile-bytecode, in the setup below), and an environment that sets
 # PYTHONDONTWRITEBYTECODE would make every interpreter compile this repository's modules again.
 unexport PYTHONDONTWRITEBYTECODE
 
